@@ -1,0 +1,64 @@
+# E-commerce operations workbook. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+SAMPLE := data/sample
+REPORTS := reports
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / \t/' | expand -t 24
+
+$(BIN)/activate:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ needed, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .git/info/attributes; fi
+	@touch $@
+
+## install: create .venv (if absent) and install the workbook with its dev tools
+install: $(VENV)/.installed
+
+$(SAMPLE)/orders.csv: | $(VENV)/.installed
+	$(BIN)/workbook sample --out $(SAMPLE)
+
+## sample: write the sample shop into data/sample (if absent)
+sample: $(SAMPLE)/orders.csv
+
+## reports: set up, then execute every notebook on the sample shop into reports/ (open reports/index.html)
+reports: install sample
+	$(BIN)/workbook reports --out $(REPORTS)
+
+## test: set up, then run the whole test suite (unit tests and every notebook under nbval)
+test: install sample
+	$(BIN)/python -m pytest tests --nbval-lax notebooks $(PYTEST_ARGS)
+
+## lint: ruff on the code and notebooks
+lint: install
+	$(BIN)/ruff check helpers tests benchmarks
+
+## docs: regenerate docs/data.md and docs/metrics.md from the code
+docs: install
+	$(BIN)/workbook docs
+
+## check: validate a data folder (make check DATA=path/to/exports)
+check: install
+	$(BIN)/workbook check $(or $(DATA),$(SAMPLE))
+
+## lab: open JupyterLab on the project with the sample shop ready
+lab: install sample
+	$(BIN)/jupyter lab --notebook-dir=.
+
+## clean: remove the virtualenv, caches and generated reports (keeps data/sample)
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	find $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+.PHONY: help install sample reports test lint docs check lab clean

@@ -1,0 +1,431 @@
+"""The data contract: every table the workbook reads, its columns, types and rules.
+
+This module is the single source of truth. ``docs/data.md`` is generated from it
+(``workbook docs``) and a test fails when the two drift apart. The loader in
+``helpers.data`` enforces it: headers are mapped to contract names through
+``aliases`` (platform exports use Chinese headers), values are parsed to
+``kind`` and checked against ``min_value`` / ``choices``, keys are checked for
+duplicates.
+
+Kinds
+-----
+``str``      text (ids are text even when they look like numbers: 商品ID 6.5e11 must
+             not become a float)
+``int``      whole number; ``1,234`` is accepted
+``float``    number; ``1,234.5``, ``¥12.50``, ``3.52%`` (-> 0.0352) are accepted
+``date``     calendar day; ``2026-11-11``, ``2026/11/11``, ``20261111``
+``datetime`` timestamp; a bare date means midnight
+``bool``     ``1/0``, ``true/false``, ``yes/no``, ``是/否``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("str", "int", "float", "date", "datetime", "bool")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    description: str
+    required: bool = True  # the column must exist in the file
+    nullable: bool = False  # empty cells allowed
+    aliases: tuple[str, ...] = ()  # other headers that mean this column (Chinese exports)
+    min_value: float | None = None  # smallest allowed value (0 for counts and amounts)
+    max_value: float | None = None
+    choices: tuple[str, ...] | None = None  # allowed values after value_aliases
+    value_aliases: dict[str, str] = field(default_factory=dict)  # export value -> contract value
+    additive: bool = False  # summed in `workbook check` totals
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # columns that identify a row; duplicates are an error
+    date_column: str  # the column that places a row in time (periods, ranges)
+    grain: str  # one row per ...
+    optional: bool = True  # notebooks can run without it (sections are skipped)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name, kind, description, **kw) -> Column:
+    return Column(name=name, kind=kind, description=description, **kw)
+
+
+SOURCE_GROUPS = (
+    "free_search",  # 自然搜索
+    "paid",  # 付费推广 (直通车, 引力魔方, 万相台)
+    "recommendation",  # 推荐 (猜你喜欢, 首页)
+    "live",  # 直播, 短视频
+    "affiliate",  # 淘宝客
+    "crm",  # 老客, 会员, 购物车/收藏 返回
+    "offsite",  # 站外 (抖音, 小红书 links)
+)
+SOURCE_GROUP_ALIASES = {
+    "自然搜索": "free_search",
+    "免费搜索": "free_search",
+    "付费推广": "paid",
+    "付费流量": "paid",
+    "推荐": "recommendation",
+    "推荐流量": "recommendation",
+    "直播": "live",
+    "内容": "live",
+    "淘宝客": "affiliate",
+    "淘客": "affiliate",
+    "自主访问": "crm",
+    "老客": "crm",
+    "会员": "crm",
+    "站外": "offsite",
+    "站外投放": "offsite",
+}
+ORDER_STATUSES = ("paid", "unpaid", "cancelled")
+ORDER_STATUS_ALIASES = {
+    "交易成功": "paid",
+    "已付款": "paid",
+    "买家已付款": "paid",
+    "买家已付款，等待卖家发货": "paid",
+    "卖家已发货": "paid",
+    "卖家已发货，等待买家确认": "paid",
+    "等待买家付款": "unpaid",
+    "未付款": "unpaid",
+    "交易关闭": "cancelled",
+    "已关闭": "cancelled",
+    "已取消": "cancelled",
+}
+MECHANICS = ("full_reduction", "time_discount", "bogo", "free_shipping", "platform_event")
+MECHANIC_ALIASES = {
+    "满减": "full_reduction",
+    "限时折扣": "time_discount",
+    "买一送一": "bogo",
+    "免邮": "free_shipping",
+    "包邮": "free_shipping",
+    "平台大促": "platform_event",
+    "大促": "platform_event",
+}
+PEER_METRICS = ("conversion_rate", "uv_value", "aov", "visitors", "paid_amount", "refund_rate")
+PEER_METRIC_ALIASES = {
+    "支付转化率": "conversion_rate",
+    "UV价值": "uv_value",
+    "客单价": "aov",
+    "访客数": "visitors",
+    "支付金额": "paid_amount",
+    "退款率": "refund_rate",
+}
+
+TABLES: dict[str, Table] = {}
+
+
+def _register(table: Table) -> None:
+    TABLES[table.name] = table
+
+
+_register(
+    Table(
+        name="orders",
+        description="Order lines exported from the shop back end (订单报表).",
+        grain="order line: one product in one order",
+        key=("order_id", "product_id"),
+        date_column="order_time",
+        optional=False,
+        columns=(
+            _c("order_id", "str", "order number", aliases=("订单编号", "订单号", "主订单编号", "子订单编号")),
+            _c("order_time", "datetime", "when the order was created", aliases=("订单创建时间", "下单时间", "创建时间")),
+            _c("pay_time", "datetime", "when it was paid; empty if unpaid", nullable=True,
+               aliases=("订单付款时间", "付款时间", "支付时间")),
+            _c("customer_id", "str", "buyer id or nickname; empty lines are counted and excluded from customer analyses",
+               nullable=True, aliases=("买家会员名", "买家昵称", "买家ID", "会员ID", "客户ID")),
+            _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID", "商品编号", "商家编码")),
+            _c("quantity", "int", "units bought", min_value=0, additive=True, unit="件",
+               aliases=("购买数量", "宝贝数量", "商品数量", "数量")),
+            _c("list_price", "float", "list price per unit before discounts", min_value=0, unit="元",
+               aliases=("商品价格", "单价", "原价", "吊牌价")),
+            _c("paid_amount", "float", "amount paid for the line after all discounts (0 if unpaid)",
+               min_value=0, additive=True, unit="元",
+               aliases=("实付款", "实付金额", "买家实际支付金额", "买家实付金额")),
+            _c("source", "str", "traffic source of the order, same names as in `traffic`",
+               aliases=("流量来源", "来源", "渠道", "订单来源")),
+            _c("campaign_id", "str", "campaign the line was sold under; empty if none", required=False,
+               nullable=True, aliases=("活动ID", "活动编号")),
+            _c("status", "str", "paid / unpaid / cancelled", choices=ORDER_STATUSES,
+               value_aliases=ORDER_STATUS_ALIASES, aliases=("订单状态", "交易状态")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="refunds",
+        description="Refunds and returns (退款报表).",
+        grain="refund of one product in one order",
+        key=("order_id", "product_id"),
+        date_column="refund_time",
+        columns=(
+            _c("order_id", "str", "order number of the refunded line", aliases=("订单编号", "订单号")),
+            _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID")),
+            _c("refund_time", "datetime", "when the refund was completed",
+               aliases=("退款完结时间", "退款时间", "退款申请时间")),
+            _c("refund_amount", "float", "amount refunded", min_value=0, additive=True, unit="元",
+               aliases=("退款金额", "买家退款金额")),
+            _c("quantity", "int", "units returned (0 for refund-only)", min_value=0, additive=True, unit="件",
+               aliases=("退货数量", "退款数量")),
+            _c("reason", "str", "buyer's stated reason", nullable=True, aliases=("退款原因", "退货原因")),
+            _c("shipped", "bool", "the goods had shipped when the refund was asked", required=False,
+               nullable=True, aliases=("是否发货", "货物状态")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="products",
+        description="Product master data (商品信息).",
+        grain="product",
+        key=("product_id",),
+        date_column="launch_date",
+        columns=(
+            _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID", "商品编号")),
+            _c("title", "str", "listing title", aliases=("商品标题", "宝贝标题", "商品名称")),
+            _c("category", "str", "leaf category", aliases=("类目", "商品类目", "叶子类目")),
+            _c("brand", "str", "brand", nullable=True, aliases=("品牌",)),
+            _c("unit_cost", "float", "landed cost per unit (purchase + packaging + average shipping)",
+               min_value=0, unit="元", aliases=("成本价", "单位成本", "成本")),
+            _c("list_price", "float", "current list price per unit", min_value=0, unit="元",
+               aliases=("一口价", "价格", "商品价格")),
+            _c("launch_date", "date", "first day on sale", aliases=("上架时间", "上架日期", "发布时间")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="traffic",
+        description="Daily traffic by source (生意参谋 流量来源).",
+        grain="day x traffic source",
+        key=("date", "source"),
+        date_column="date",
+        columns=(
+            _c("date", "date", "statistics day", aliases=("统计日期", "日期")),
+            _c("source", "str", "traffic source (二级来源)", aliases=("流量来源", "来源名称", "二级来源")),
+            _c("source_group", "str", "group of the source", choices=SOURCE_GROUPS,
+               value_aliases=SOURCE_GROUP_ALIASES, aliases=("来源分组", "一级来源", "流量类型")),
+            _c("visitors", "int", "unique visitors of the day (访客数, UV)", min_value=0, additive=True,
+               unit="人", aliases=("访客数", "UV")),
+            _c("page_views", "int", "page views", min_value=0, additive=True, unit="次", aliases=("浏览量", "PV")),
+            _c("bounced_visitors", "int", "visitors who left after one page", min_value=0, additive=True,
+               unit="人", aliases=("跳失人数", "跳失访客数")),
+            _c("cart_buyers", "int", "visitors who added to cart", min_value=0, additive=True, unit="人",
+               aliases=("加购人数",)),
+            _c("order_buyers", "int", "visitors who placed an order", min_value=0, additive=True, unit="人",
+               aliases=("下单买家数",)),
+            _c("paid_buyers", "int", "visitors who paid", min_value=0, additive=True, unit="人",
+               aliases=("支付买家数",)),
+            _c("paid_amount", "float", "amount paid by these visitors", min_value=0, additive=True, unit="元",
+               aliases=("支付金额",)),
+        ),
+    )
+)
+_register(
+    Table(
+        name="ads",
+        description="Paid promotion by day, channel and plan (直通车, 引力魔方, 万相台, 淘宝客 reports).",
+        grain="day x channel x plan",
+        key=("date", "channel", "plan"),
+        date_column="date",
+        columns=(
+            _c("date", "date", "statistics day", aliases=("日期", "统计日期")),
+            _c("channel", "str", "paid channel", aliases=("推广渠道", "渠道", "推广工具")),
+            _c("plan", "str", "plan (计划) name", aliases=("计划名称", "推广计划", "计划")),
+            _c("impressions", "int", "impressions (展现量)", min_value=0, additive=True, unit="次",
+               aliases=("展现量",)),
+            _c("clicks", "int", "clicks (点击量)", min_value=0, additive=True, unit="次", aliases=("点击量",)),
+            _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
+            _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
+               unit="笔", aliases=("总成交笔数", "成交笔数")),
+            _c("attributed_amount", "float", "sales attributed within the window", min_value=0, additive=True,
+               unit="元", aliases=("总成交金额", "成交金额")),
+            _c("attribution_window_days", "int", "attribution window in days (转化周期)", min_value=0,
+               unit="天", aliases=("转化周期", "归因周期")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="campaigns",
+        description="Campaigns and their mechanics (活动).",
+        grain="campaign",
+        key=("campaign_id",),
+        date_column="start",
+        columns=(
+            _c("campaign_id", "str", "campaign id, as in orders.campaign_id", aliases=("活动ID", "活动编号")),
+            _c("name", "str", "campaign name", aliases=("活动名称",)),
+            _c("mechanic", "str", "full_reduction (满减) / time_discount (限时折扣) / bogo (买一送一) / "
+               "free_shipping (免邮) / platform_event (平台大促)", choices=MECHANICS,
+               value_aliases=MECHANIC_ALIASES, aliases=("活动类型", "玩法")),
+            _c("threshold", "float", "满减 / 免邮 threshold", nullable=True, min_value=0, unit="元",
+               aliases=("门槛", "满")),
+            _c("reduction", "float", "满减 reduction per threshold reached", nullable=True, min_value=0,
+               unit="元", aliases=("减", "优惠金额")),
+            _c("discount_rate", "float", "限时折扣 price multiplier, e.g. 0.8 for 八折", nullable=True,
+               min_value=0, max_value=1, aliases=("折扣",)),
+            _c("warmup_start", "date", "first day of warm-up (预热); empty if none", nullable=True,
+               aliases=("预热开始", "预热时间")),
+            _c("start", "date", "first day of the campaign", aliases=("开始时间", "开始日期")),
+            _c("end", "date", "last day of the campaign", aliases=("结束时间", "结束日期")),
+            _c("budget", "float", "fixed cost (fees, gifts, design)", min_value=0, additive=True, unit="元",
+               aliases=("预算", "活动预算")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="market",
+        description="Category listings by month (市场/竞品 data, 生意参谋 市场排行).",
+        grain="month x listing",
+        key=("month", "listing_id"),
+        date_column="month",
+        columns=(
+            _c("month", "date", "first day of the month", aliases=("月份", "统计月份")),
+            _c("category", "str", "category", aliases=("类目",)),
+            _c("shop", "str", "shop name", aliases=("店铺名称", "店铺")),
+            _c("brand", "str", "brand", nullable=True, aliases=("品牌",)),
+            _c("listing_id", "str", "listing id", aliases=("商品ID", "宝贝ID")),
+            _c("title", "str", "listing title that month", aliases=("商品标题", "宝贝标题")),
+            _c("price", "float", "average selling price that month", min_value=0, unit="元",
+               aliases=("价格", "成交均价")),
+            _c("units", "float", "units sold (empty where only an index is known)", nullable=True,
+               min_value=0, additive=True, unit="件", aliases=("销量", "月销量")),
+            _c("trade_index", "float", "platform trade index (交易指数)", nullable=True, min_value=0,
+               aliases=("交易指数",)),
+            _c("traffic_index", "float", "platform traffic/search index (流量指数)", nullable=True, min_value=0,
+               aliases=("流量指数", "搜索人气")),
+            _c("reviews", "int", "cumulative review count", nullable=True, min_value=0, aliases=("评价数",)),
+            _c("rating", "float", "average rating (1-5)", nullable=True, min_value=0, max_value=5,
+               aliases=("评分",)),
+            _c("is_own", "bool", "the listing is our shop's", aliases=("本店", "是否本店")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="keywords",
+        description="Keyword statistics by week (生意参谋 搜索分析).",
+        grain="week x keyword",
+        key=("week", "keyword"),
+        date_column="week",
+        columns=(
+            _c("week", "date", "Monday of the week", aliases=("周", "统计周")),
+            _c("keyword", "str", "search keyword", aliases=("关键词", "搜索词")),
+            _c("category", "str", "category the keyword belongs to", nullable=True, aliases=("类目",)),
+            _c("search_popularity", "float", "search popularity (搜索人气)", min_value=0, aliases=("搜索人气",)),
+            _c("click_rate", "float", "click rate of search results", min_value=0, max_value=1,
+               aliases=("点击率",)),
+            _c("online_items", "int", "listings online for the keyword", min_value=0, aliases=("在线商品数",)),
+            _c("conversion_rate", "float", "payment conversion of the keyword's visitors", min_value=0,
+               max_value=1, aliases=("支付转化率",)),
+            _c("avg_cpc", "float", "average paid click price (直通车参考价)", min_value=0, unit="元",
+               aliases=("直通车参考价", "平均点击单价")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="peers",
+        description="Peer-tier benchmarks by day (同行同层).",
+        grain="day x metric x tier",
+        key=("date", "metric", "tier"),
+        date_column="date",
+        columns=(
+            _c("date", "date", "statistics day", aliases=("统计日期", "日期")),
+            _c("metric", "str", "metric name", choices=PEER_METRICS, value_aliases=PEER_METRIC_ALIASES,
+               aliases=("指标",)),
+            _c("tier", "str", "the shop's tier (层级), e.g. L4", aliases=("层级",)),
+            _c("peer_avg", "float", "tier average (同行同层平均)", min_value=0, aliases=("同行同层平均",)),
+            _c("peer_excellent", "float", "tier excellent line (同行同层优秀)", min_value=0,
+               aliases=("同行同层优秀",)),
+        ),
+    )
+)
+
+
+def alias_table() -> dict[str, dict[str, str]]:
+    """Header -> contract name, per table (the contract name maps to itself)."""
+    out: dict[str, dict[str, str]] = {}
+    for table in TABLES.values():
+        mapping: dict[str, str] = {}
+        for col in table.columns:
+            mapping[col.name.lower()] = col.name
+            for alias in col.aliases:
+                mapping[alias.lower()] = col.name
+        out[table.name] = mapping
+    return out
+
+
+def render_data_doc() -> str:
+    """The Markdown of ``docs/data.md``, generated from :data:`TABLES` (``workbook docs``)."""
+    lines = [
+        "# Data contract",
+        "",
+        "<!-- Generated from helpers/contract.py by `workbook docs`; do not edit by hand. "
+        "A test fails when this file and the code disagree. -->",
+        "",
+        "A shop's data is a folder with one file per table, named after the table "
+        "(`orders.csv`, `traffic.xlsx`, `ads.parquet`, ...), or a sub-folder per table whose files "
+        "are stacked (`orders/2026-10.csv`, `orders/2026-11.csv`). Or a warehouse: set "
+        "`WORKBOOK_DB_URL` to an Ibis connection URL and name the tables as below.",
+        "",
+        "Accepted files: `.csv`/`.tsv`/`.txt` (UTF-8, UTF-8 with BOM, GBK/GB18030; comma or tab "
+        "separated; title rows above the header are skipped), `.xlsx`, `.xls`, and `.parquet` "
+        "(read by DuckDB without loading into memory; use contract column names). Headers may be "
+        "the contract names or any alias listed (the platforms' Chinese headers). Numbers may be "
+        "written `1,234`, `¥12.50`, `3.52%` (= 0.0352), `1.2万`; `-`, `—` or an empty cell mean "
+        "missing. Columns not in the contract are ignored and listed in the load notes.",
+        "",
+        "Checks on load (an error names the file, the column, example rows and the fix): required "
+        "columns present, values readable as the column's kind, no empty cells where the column "
+        "is not nullable, bounds (no negative amounts or counts: returns go in `refunds`), allowed "
+        "values, unique keys. Rows repeated exactly are removed and counted in the notes; rows "
+        "sharing a key with different values are an error. Times are the shop's local time "
+        "(Asia/Shanghai for Chinese platforms), without a time zone.",
+        "",
+        "Check a folder with `workbook check DIR` (add `--json` for scripts).",
+        "",
+        "| table | one row per | key | needed by every notebook |",
+        "|---|---|---|---|",
+    ]
+    for t in TABLES.values():
+        lines.append(f"| [`{t.name}`](#{t.name}) | {t.grain} | {', '.join(t.key)} | "
+                     f"{'no' if t.optional else 'yes'} |")
+    for t in TABLES.values():
+        lines += ["", f"## {t.name}", "", t.description, "",
+                  f"One row per {t.grain}. Key: `{', '.join(t.key)}`. Dates: `{t.date_column}`.", "",
+                  "| column | kind | required | empty allowed | rule | unit | description | accepted headers |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for c in t.columns:
+            rules = []
+            if c.min_value is not None:
+                rules.append(f">= {c.min_value:g}")
+            if c.max_value is not None:
+                rules.append(f"<= {c.max_value:g}")
+            if c.choices:
+                rules.append("one of " + ", ".join(f"`{v}`" for v in c.choices))
+            if c.value_aliases:
+                rules.append("also accepted: " + ", ".join(f"{k} -> `{v}`" for k, v in c.value_aliases.items()))
+            if c.additive:
+                rules.append("summed in `workbook check`")
+            lines.append(
+                f"| `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | "
+                f"{'yes' if c.nullable else 'no'} | {'; '.join(rules)} | {c.unit} | {c.description} | "
+                f"{', '.join(c.aliases)} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,752 @@
+"""Connect to a shop's data and load its tables, validated against the contract.
+
+Data flows one way: files or a warehouse -> this module (Ibis on DuckDB by
+default) -> area helpers, which reduce inside the engine and return small
+pandas frames -> notebooks.
+
+A data folder holds one file per table, named after the table
+(``orders.csv``, ``traffic.xlsx``, ``orders.parquet``), or a sub-folder per
+table whose files are stacked (``orders/2026-01.csv``, ``orders/2026-02.csv``:
+monthly exports). Text and Excel files are platform exports: they are decoded,
+their header row is found, headers are mapped to contract names and values are
+parsed here, in Python, because DuckDB cannot decode GBK offline. Parquet files
+are read by DuckDB directly (out of core) and must already use contract names.
+
+A warehouse is reached through the URL in the environment variable
+``WORKBOOK_DB_URL`` (any Ibis backend URL, e.g. ``postgres://...``,
+``trino://...``); credentials never pass through notebook parameters.
+
+Every table, whatever its source, goes through the same in-engine validation
+(:func:`validate_table`): required columns, empty cells, value bounds, allowed
+values, duplicate keys. Errors name the file, the column, example rows and the
+fix. Repairs (exact duplicate lines) are reported in :attr:`Shop.notes`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from helpers.contract import TABLES, Column, Table, alias_table
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+DB_URL_ENV = "WORKBOOK_DB_URL"
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xls")
+SUFFIXES = (".parquet", *TEXT_SUFFIXES, *EXCEL_SUFFIXES)
+MISSING_TOKENS = frozenset({"", "-", "--", "—", "null", "none", "nan", "n/a", "#n/a"})
+MAX_EXAMPLES = 5
+HEADER_SCAN_ROWS = 30
+
+
+class DataError(ValueError):
+    """Bad input: says which file, which column, which rows, and what to do."""
+
+    def __init__(self, problem: str, *, file: str | Path | None = None, column: str | None = None,
+                 examples: list[str] | None = None, fix: str | None = None):
+        self.file = str(file) if file is not None else None
+        self.column = column
+        self.examples = examples or []
+        self.fix = fix
+        parts = []
+        if self.file:
+            parts.append(f"{self.file}:")
+        if column:
+            parts.append(f"column {column!r}:")
+        parts.append(problem)
+        message = " ".join(parts)
+        if self.examples:
+            message += "\n  e.g. " + "\n       ".join(self.examples)
+        if fix:
+            message += f"\n  Fix: {fix}"
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------------------
+# Reading platform exports (text and Excel)
+# ---------------------------------------------------------------------------
+
+
+def decode_bytes(raw: bytes, file: str | Path = "<bytes>") -> tuple[str, str]:
+    """Decode an export, trying UTF-8 (with or without BOM) before GB18030.
+
+    UTF-8 must come first: GB18030 decodes UTF-8 bytes into wrong characters
+    without raising. GB18030 is a superset of GBK and GB2312.
+
+    Returns
+    -------
+    (text, encoding name)
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
+        except UnicodeDecodeError:
+            continue
+    raise DataError(
+        "the file is neither UTF-8 nor GBK/GB18030 text",
+        file=file,
+        fix="re-export as CSV (UTF-8) or XLSX from the platform.",
+    )
+
+
+def _header_score(cells: list[Any], aliases: dict[str, str]) -> int:
+    names = {aliases.get(str(c).strip().lower()) for c in cells if c is not None}
+    names.discard(None)
+    return len(names)
+
+
+def find_header_row(rows: list[list[Any]], table: Table) -> int:
+    """Index of the header row: the first row that names most of the table's required columns.
+
+    Platform exports put a title and a date range above the header
+    (``生意参谋-流量来源``, ``统计日期: 2026-11-01 ~ 2026-11-07``).
+    """
+    aliases = alias_table()[table.name]
+    required = [c.name for c in table.columns if c.required]
+    needed = max(2, (len(required) + 1) // 2)
+    best, best_score = None, 0
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = _header_score(row, aliases)
+        if score >= needed:
+            return i
+        if score > best_score:
+            best, best_score = i, score
+    return -1 if best is None else -(best + 2)  # encodes "not found" and the closest row
+
+
+def _read_rows(path: Path) -> tuple[list[list[Any]], str]:
+    """All rows of a text or Excel file as lists of cells, plus a description of the encoding."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        import pandas as pd
+
+        engine = "xlrd" if suffix == ".xls" else "openpyxl"
+        try:
+            frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
+        except Exception as exc:  # corrupt or password-protected workbooks
+            raise DataError(f"cannot read the Excel file ({exc})", file=path,
+                            fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
+        rows = [[None if _is_na(v) else v for v in row] for row in frame.itertuples(index=False)]
+        return rows, "excel"
+    text, encoding = decode_bytes(path.read_bytes(), path)
+    first = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+    delimiter = "\t" if suffix == ".tsv" or (
+        sum(line.count("\t") for line in first) > sum(line.count(",") for line in first)
+    ) else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return rows, encoding
+
+
+def _is_na(value: Any) -> bool:
+    try:
+        return value is None or value != value  # NaN is not equal to itself
+    except (TypeError, ValueError):
+        return False
+
+
+def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Read one export file into a frame with contract columns and parsed values.
+
+    Handles: UTF-8, UTF-8 with BOM and GBK/GB18030 text; comma or tab
+    separated; title and date-range rows above the header; Chinese headers
+    (through the contract's alias table); numbers such as ``1,234``,
+    ``3.52%``, ``¥12.50``, ``1.2万``; ``-`` or empty for missing; order numbers
+    wrapped as ``="2839..."`` by Excel-safe exports.
+
+    Parameters
+    ----------
+    path : file to read (.csv, .tsv, .txt, .xlsx, .xls).
+    table_name : contract table the file holds.
+
+    Returns
+    -------
+    (frame, notes): the frame has every contract column (optional ones filled
+    with nulls when absent) plus ``_line``, the 1-based line of the row in the
+    file, used in error messages; notes say what was ignored.
+
+    Raises
+    ------
+    DataError
+        naming the file, column, example rows and fix for a missing header,
+        missing required column, ambiguous headers or unparseable values.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    table = TABLES[table_name]
+    rows, encoding = _read_rows(path)
+    header_at = find_header_row(rows, table)
+    if header_at < 0:
+        closest = -header_at - 2
+        seen = ", ".join(str(c) for c in rows[closest] if c not in (None, "")) if rows else "(empty file)"
+        raise DataError(
+            f"no header row naming the {table_name} columns in the first {HEADER_SCAN_ROWS} rows",
+            file=path,
+            examples=[f"closest row {closest + 1}: {seen[:200]}"] if rows else None,
+            fix=f"the header must name the columns of `{table_name}` (see docs/data.md), "
+            "in contract names or the platform's Chinese headers.",
+        )
+    aliases = alias_table()[table_name]
+    header = [str(c).strip() if c is not None else "" for c in rows[header_at]]
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for i, name in enumerate(header):
+        target = aliases.get(name.lower())
+        if target is None:
+            if name:
+                ignored.append(name)
+            continue
+        if target in positions:
+            raise DataError(
+                f"two headers mean the same contract column {target!r}: "
+                f"{header[positions[target]]!r} and {name!r}",
+                file=path, column=target,
+                fix="delete or rename one of them so the file says which to use.",
+            )
+        positions[target] = i
+    for col in table.columns:
+        if col.required and col.name not in positions:
+            accepted = ", ".join([col.name, *col.aliases])
+            raise DataError(
+                f"required column is missing (accepted headers: {accepted})",
+                file=path, column=col.name,
+                fix=f"add the column or rename its header to one of: {accepted}.",
+            )
+    body = rows[header_at + 1:]
+    body_lines = list(range(header_at + 2, header_at + 2 + len(body)))
+    keep = [(line, r) for line, r in zip(body_lines, body, strict=True)
+            if any(c not in (None, "") and str(c).strip() != "" for c in r)]
+    width = len(header)
+    data: dict[str, Any] = {"_line": [line for line, _ in keep]}
+    for col in table.columns:
+        if col.name in positions:
+            i = positions[col.name]
+            raw = [r[i] if i < len(r) else None for _, r in keep]
+        else:
+            raw = [None] * len(keep)
+        data[col.name] = parse_column(raw, col, data["_line"], path)
+    too_long = [line for line, r in keep if len(r) > width and any(str(c).strip() for c in r[width:])]
+    if too_long:
+        raise DataError(
+            f"{len(too_long)} rows have more cells than the header",
+            file=path,
+            examples=[f"line {line}" for line in too_long[:MAX_EXAMPLES]],
+            fix="a value probably contains the separator: quote it, or re-export the file.",
+        )
+    notes = []
+    if ignored:
+        notes.append(f"{path.name}: ignored columns not in the `{table_name}` contract: "
+                     + ", ".join(ignored[:12]) + (" ..." if len(ignored) > 12 else ""))
+    if header_at > 0:
+        notes.append(f"{path.name}: skipped {header_at} title rows above the header ({encoding}).")
+    return pd.DataFrame(data), notes
+
+
+_NUMBER_CLEAN = re.compile(r"[,\s¥￥$元]")
+_EXCEL_WRAPPED = re.compile(r'^="?(.*?)"?$')
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
+_DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M",
+                 "%Y年%m月%d日", "%Y-%m")
+_TRUE = frozenset({"true", "t", "1", "yes", "y", "是"})
+_FALSE = frozenset({"false", "f", "0", "no", "n", "否"})
+
+
+def _missing(value: Any) -> bool:
+    return _is_na(value) or (isinstance(value, str) and value.strip().lower() in MISSING_TOKENS)
+
+
+def _parse_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = _NUMBER_CLEAN.sub("", str(value))
+    scale = 1.0
+    if text.endswith("%"):
+        text, scale = text[:-1], 0.01
+    elif text.endswith("万"):
+        text, scale = text[:-1], 1e4
+    elif text.endswith("亿"):
+        text, scale = text[:-1], 1e8
+    try:
+        return float(text) * scale
+    except ValueError:
+        return None
+
+
+def _parse_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def _parse_text(value: Any) -> str:
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():  # Excel stores ids as numbers
+        text = str(int(value))
+    match = _EXCEL_WRAPPED.match(text) if text.startswith("=") else None
+    if match:
+        text = match.group(1)
+    return text.lstrip("'\t").strip()
+
+
+def _parse_datetimes(values: list[Any]) -> tuple[list[Any], list[int]]:
+    import pandas as pd
+
+    series = pd.Series([None if _missing(v) else v for v in values], dtype=object)
+    out = pd.to_datetime(series.map(lambda v: v if not isinstance(v, str) else v.strip()),
+                         format="ISO8601", errors="coerce")
+    todo = out.isna() & series.notna()
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(series[todo].astype(str).str.strip(), format=fmt, errors="coerce")
+        todo = out.isna() & series.notna()
+    bad = [i for i in range(len(values)) if todo.iloc[i]]
+    return list(out), bad
+
+
+def parse_column(raw: list[Any], col: Column, lines: list[int], file: Path | str) -> Any:
+    """Parse one column's raw cells to its contract kind, or raise naming the bad cells.
+
+    Missing tokens (empty, ``-``, ``—``, ``null``) become nulls; a null in a
+    column that does not allow them is an error, as is any value that cannot be
+    read as the column's kind. Nothing is coerced silently.
+    """
+    import pandas as pd
+
+    bad: list[int] = []
+    if col.kind in ("date", "datetime"):
+        parsed, bad = _parse_datetimes(raw)
+        series = pd.Series(parsed, dtype="datetime64[us]")
+        if col.kind == "date":
+            off_midnight = series.notna() & (series != series.dt.normalize())
+            if off_midnight.any():
+                bad = sorted(set(bad) | set(off_midnight[off_midnight].index))
+    elif col.kind in ("int", "float"):
+        values = [None if _missing(v) else _parse_number(v) for v in raw]
+        bad = [i for i, (v, r) in enumerate(zip(values, raw, strict=True)) if v is None and not _missing(r)]
+        if col.kind == "int":
+            bad += [i for i, v in enumerate(values) if v is not None and not float(v).is_integer()]
+            series = pd.Series([None if v is None or i in set(bad) else int(v) for i, v in enumerate(values)],
+                               dtype="Int64")
+        else:
+            series = pd.Series(values, dtype="float64")
+    elif col.kind == "bool":
+        values = [None if _missing(v) else _parse_bool(v) for v in raw]
+        bad = [i for i, (v, r) in enumerate(zip(values, raw, strict=True)) if v is None and not _missing(r)]
+        series = pd.Series(values, dtype="boolean")
+    else:
+        values = [None if _missing(v) else _parse_text(v) for v in raw]
+        if col.name.endswith("_id"):
+            sci = [i for i, v in enumerate(values) if v is not None and _SCIENTIFIC.match(v)]
+            if sci:
+                raise DataError(
+                    f"{len(sci)} ids are in scientific notation, so their digits are lost",
+                    file=file, column=col.name,
+                    examples=[f"line {lines[i]}: {raw[i]!r}" for i in sci[:MAX_EXAMPLES]],
+                    fix="Excel rewrote long ids as numbers: re-export the file from the platform "
+                    "and do not save it from Excel, or format the column as text before saving.",
+                )
+        if col.value_aliases:
+            values = [col.value_aliases.get(v, v) if v is not None else None for v in values]
+        series = pd.Series(values, dtype="str" if not any(v is None for v in values) else object)
+        series = series.astype("string")
+    if bad:
+        bad = sorted(set(bad))
+        raise DataError(
+            f"{len(bad)} values cannot be read as {col.kind}",
+            file=file, column=col.name,
+            examples=[f"line {lines[i]}: {raw[i]!r}" for i in bad[:MAX_EXAMPLES]],
+            fix=_FIXES[col.kind],
+        )
+    return series
+
+
+_FIXES = {
+    "int": "use whole numbers (thousands separators are fine); leave the cell empty or '-' if unknown.",
+    "float": "use numbers such as 1234.5, 1,234.5, ¥12.50 or 3.5%; leave empty or '-' if unknown.",
+    "date": "use dates such as 2026-11-11, 2026/11/11 or 20261111.",
+    "datetime": "use times such as 2026-11-11 10:30:00 or 2026/11/11 10:30.",
+    "bool": "use true/false, 1/0, yes/no or 是/否.",
+    "str": "",
+}
+
+
+# ---------------------------------------------------------------------------
+# In-engine validation (files, Parquet and warehouse tables alike)
+# ---------------------------------------------------------------------------
+
+
+def _ibis_type(kind: str) -> str:
+    return {"str": "string", "int": "int64", "float": "float64", "date": "date",
+            "datetime": "timestamp", "bool": "boolean"}[kind]
+
+
+def _describe_rows(frame: pd.DataFrame, table: Table, column: str | None = None) -> list[str]:
+    out = []
+    for _, row in frame.head(MAX_EXAMPLES).iterrows():
+        where = f"line {row['_line']}: " if "_line" in row and not _is_na(row["_line"]) else ""
+        keys = ", ".join(f"{k}={row[k]}" for k in table.key if k in row)
+        value = f" -> {column}={row[column]!r}" if column and column in row else ""
+        out.append(f"{where}{keys}{value}")
+    return out
+
+
+def validate_table(expr: ir.Table, table_name: str, origin: str) -> tuple[ir.Table, list[str]]:
+    """Check a table against its contract inside the engine.
+
+    Parameters
+    ----------
+    expr : the table (with contract column names; a ``_line`` column, when
+        present, gives file line numbers for messages).
+    table_name : contract table name.
+    origin : file, folder or warehouse table the data came from, for messages.
+
+    Returns
+    -------
+    (table, notes): the table restricted to contract columns and cast to
+    contract types, with exact duplicate rows removed (and counted in notes).
+
+    Raises
+    ------
+    DataError
+        on a missing required column, nulls where none are allowed, values out
+        of bounds or outside the allowed set, or duplicate keys whose rows differ.
+    """
+    table = TABLES[table_name]
+    notes: list[str] = []
+    present = set(expr.columns)
+    for col in table.columns:
+        if col.name not in present:
+            if col.required:
+                raise DataError("required column is missing", file=origin, column=col.name,
+                                fix=f"add `{col.name}` ({col.description}); see docs/data.md.")
+            expr = expr.mutate(**{col.name: _null_literal(col)})
+    extra = [c for c in expr.columns if c not in table.names and c != "_line"]
+    if extra:
+        notes.append(f"{origin}: ignored columns not in the `{table_name}` contract: {', '.join(extra)}")
+    cast = {}
+    for col in table.columns:
+        want = _ibis_type(col.kind)
+        if str(expr[col.name].type()).rstrip("!") != want:
+            cast[col.name] = expr[col.name].try_cast(want)
+    if cast:
+        for name, casted in cast.items():
+            failed = expr.filter(expr[name].notnull() & casted.isnull())
+            n_failed = failed.count().execute()
+            if n_failed:
+                raise DataError(f"{n_failed} values cannot be read as {table.column(name).kind}",
+                                file=origin, column=name,
+                                examples=_describe_rows(failed.limit(MAX_EXAMPLES).execute(), table, name),
+                                fix=_FIXES[table.column(name).kind])
+        expr = expr.mutate(**cast)
+    keep = [*table.names, *(["_line"] if "_line" in expr.columns else [])]
+    expr = expr.select(keep)
+
+    checks = []
+    for col in table.columns:
+        c = expr[col.name]
+        if not col.nullable:
+            checks.append((col, c.isnull(), "empty values where the column must be filled",
+                           "fill them in, or remove the rows if they are not real data."))
+        if col.min_value is not None:
+            checks.append((col, c < col.min_value, f"values below {col.min_value:g}",
+                           "amounts and counts cannot be negative: returns belong in `refunds`, "
+                           "not as negative order lines."))
+        if col.max_value is not None:
+            checks.append((col, c > col.max_value, f"values above {col.max_value:g}",
+                           "check the unit (a rate of 35% is 0.35)."))
+        if col.choices is not None:
+            checks.append((col, c.notnull() & ~c.isin(list(col.choices)),
+                           f"values outside the allowed set {list(col.choices)}",
+                           "map them to an allowed value (the Chinese names in docs/data.md are accepted)."))
+    if checks:
+        import ibis
+
+        counts = expr.aggregate(**{f"c{i}": ibis.ifelse(cond, 1, 0).sum()
+                                   for i, (_, cond, _, _) in enumerate(checks)}).execute()
+        for i, (col, cond, problem, fix) in enumerate(checks):
+            n = counts[f"c{i}"].iloc[0]
+            if n and n > 0:
+                examples = expr.filter(cond).limit(MAX_EXAMPLES).execute()
+                raise DataError(f"{int(n)} rows have {problem}", file=origin, column=col.name,
+                                examples=_describe_rows(examples, table, col.name), fix=fix)
+
+    expr, dup_notes = _check_duplicate_keys(expr, table, origin)
+    return expr, notes + dup_notes
+
+
+def _null_literal(col: Column):
+    import ibis
+
+    return ibis.null().cast(_ibis_type(col.kind))
+
+
+def _check_duplicate_keys(expr: ir.Table, table: Table, origin: str) -> tuple[ir.Table, list[str]]:
+    key = list(table.key)
+    dupes = expr.group_by(key).aggregate(n=expr.count()).filter(lambda t: t.n > 1)
+    n_keys = dupes.count().execute()
+    if not n_keys:
+        return expr, []
+    content = expr.select(table.names)
+    distinct_rows = content.distinct()
+    n_distinct_keys = distinct_rows.group_by(key).aggregate(n=distinct_rows.count()).filter(
+        lambda t: t.n > 1).count().execute()
+    if n_distinct_keys:
+        sample = dupes.limit(MAX_EXAMPLES).execute()
+        rows = expr.inner_join(sample[key].pipe(_memtable), key).order_by(key).limit(MAX_EXAMPLES * 2)
+        raise DataError(
+            f"{n_distinct_keys} keys ({', '.join(key)}) appear on several rows with different values",
+            file=origin, column=", ".join(key),
+            examples=_describe_rows(rows.execute(), table),
+            fix="each key must appear once: merge the rows (add up quantities and amounts) or "
+            "correct the key.",
+        )
+    total = expr.count().execute()
+    removed = total - distinct_rows.count().execute()
+    note = (f"{origin}: removed {removed} exact duplicate rows ({n_keys} keys), which exports "
+            "produce when overlapping date ranges are stacked.")
+    if "_line" in expr.columns:
+        first_lines = expr.group_by(table.names).aggregate(_line=expr._line.min())
+        return first_lines.select(expr.columns), [note]
+    return distinct_rows, [note]
+
+
+def _memtable(frame):
+    import ibis
+
+    return ibis.memtable(frame)
+
+
+# ---------------------------------------------------------------------------
+# The shop: a connection plus its validated tables
+# ---------------------------------------------------------------------------
+
+
+def project_root() -> Path:
+    """The workbook's root folder (the one with pyproject.toml)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def resolve_data_dir(data_dir: str | Path) -> Path:
+    """A data folder path as given, else relative to the project root (notebooks run in notebooks/)."""
+    path = Path(data_dir).expanduser()
+    if path.is_dir() or path.is_absolute():
+        return path
+    candidate = project_root() / path
+    return candidate if candidate.is_dir() else path
+
+
+def find_table_files(folder: Path) -> dict[str, list[Path]]:
+    """Files per contract table in a data folder: ``<table>.<ext>`` or ``<table>/*.<ext>``."""
+    found: dict[str, list[Path]] = {}
+    for name in TABLES:
+        single = [folder / f"{name}{s}" for s in SUFFIXES if (folder / f"{name}{s}").is_file()]
+        sub = folder / name
+        stacked = sorted(p for p in sub.iterdir() if p.suffix.lower() in SUFFIXES) if sub.is_dir() else []
+        if single and stacked:
+            raise DataError(f"table `{name}` is given twice: {single[0].name} and the folder {name}/",
+                            file=folder, fix="keep one of them.")
+        if len(single) > 1:
+            raise DataError(f"table `{name}` is given twice: " + ", ".join(p.name for p in single),
+                            file=folder, fix="keep one file per table.")
+        files = single or stacked
+        if files:
+            kinds = {p.suffix.lower() == ".parquet" for p in files}
+            if len(kinds) > 1:
+                raise DataError(f"folder {name}/ mixes Parquet and other files", file=sub,
+                                fix="convert them to one format.")
+            found[name] = files
+    return found
+
+
+@dataclass
+class Shop:
+    """A shop's data: an Ibis connection and its validated contract tables.
+
+    Use :func:`connect` to make one. Tables load lazily on first use and are
+    validated once; ``notes`` collects what the loader repaired or ignored.
+    """
+
+    con: Any
+    origin: str
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    warehouse_tables: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+    _tables: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def available(self) -> list[str]:
+        """Contract tables this shop has."""
+        return [t for t in TABLES if t in self.files or t in self.warehouse_tables]
+
+    def has(self, name: str) -> bool:
+        return name in self.available
+
+    def missing_message(self, name: str, lang: str = "en") -> str:
+        """A sentence for a report section skipped because a table is absent."""
+        if lang == "zh":
+            return (f"本节需要 `{name}` 表（{TABLES[name].description}），当前数据中没有，已跳过。"
+                    f"把 `{name}.csv`（或 .xlsx/.parquet）放进数据目录即可启用。")
+        return (f"This section needs the `{name}` table ({TABLES[name].description}), which this "
+                f"data does not have, so it is skipped. Add `{name}.csv` (or .xlsx/.parquet) to the "
+                "data folder to enable it.")
+
+    def table(self, name: str) -> ir.Table:
+        """The validated table as an Ibis expression (reduce it in the engine, then execute)."""
+        if name not in TABLES:
+            raise KeyError(f"unknown table {name!r}; the contract has {', '.join(TABLES)}")
+        if name not in self._tables:
+            if not self.has(name):
+                raise DataError(f"table `{name}` not found", file=self.origin,
+                                fix=f"add `{name}.csv`, `.xlsx` or `.parquet` ({TABLES[name].description}); "
+                                "see docs/data.md.")
+            expr, notes = self._load(name)
+            self.notes.extend(notes)
+            self._tables[name] = expr
+        return self._tables[name]
+
+    def _load(self, name: str) -> tuple[ir.Table, list[str]]:
+        if name in self.warehouse_tables:
+            expr = self.con.table(name)
+            expr = expr.rename({c: alias_table()[name][c.lower()] for c in expr.columns
+                                if c.lower() in alias_table()[name] and alias_table()[name][c.lower()] != c})
+            validated, notes = validate_table(expr, name, f"{self.origin} table {name}")
+            return validated, notes
+        files = self.files[name]
+        origin = str(files[0] if len(files) == 1 else files[0].parent)
+        if files[0].suffix.lower() == ".parquet":
+            paths = [str(p) for p in files]
+            expr = self.con.read_parquet(paths, table_name=f"raw_{name}")
+            validated, notes = validate_table(expr, name, origin)
+            return validated.cache() if notes else validated, notes
+        import pandas as pd
+        import pyarrow as pa
+
+        frames, notes = [], []
+        for path in files:
+            frame, file_notes = read_export(path, name)
+            if len(files) > 1:
+                frame["_line"] = frame["_line"].astype("Int64")
+                frame.insert(0, "_file", path.name)
+            frames.append(frame)
+            notes.extend(file_notes)
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if len(files) > 1:
+            frame["_line"] = frame["_file"] + ":" + frame["_line"].astype(str)
+            frame = frame.drop(columns="_file")
+        arrow = pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[name], frame), preserve_index=False)
+        expr = self.con.create_table(f"raw_{name}", arrow, temp=True, overwrite=True)
+        validated, check_notes = validate_table(expr, name, origin)
+        return validated.drop("_line"), notes + check_notes
+
+    def date_range(self, name: str, column: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last value of a table's date column (NaT, NaT if the table is empty)."""
+        import pandas as pd
+
+        t = self.table(name)
+        col = t[column or TABLES[name].date_column]
+        lo, hi = t.aggregate(lo=col.min(), hi=col.max()).execute().iloc[0]
+        return pd.Timestamp(lo), pd.Timestamp(hi)
+
+
+def _arrow_schema(table: Table, frame: pd.DataFrame):
+    import pyarrow as pa
+
+    types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(),
+             "datetime": pa.timestamp("us"), "bool": pa.bool_()}
+    fields = [pa.field(c.name, types[c.kind]) for c in table.columns]
+    line_type = pa.string() if frame["_line"].dtype != "int64" else pa.int64()
+    return pa.schema([*fields, pa.field("_line", line_type)])
+
+
+def connect(data_dir: str | Path | None = None) -> Shop:
+    """Connect to a shop's data.
+
+    Parameters
+    ----------
+    data_dir : a folder of table files; relative paths are tried from the
+        current folder, then from the project root. Empty or None means the
+        warehouse in the environment variable ``WORKBOOK_DB_URL``.
+
+    Returns
+    -------
+    Shop, with tables loaded lazily.
+    """
+    import ibis
+
+    if data_dir:
+        folder = resolve_data_dir(data_dir)
+        if not folder.is_dir():
+            raise DataError("data folder not found", file=folder,
+                            fix="pass the folder that holds orders.csv etc., e.g. data/sample; "
+                            "`workbook sample --out DIR` makes a sample shop.")
+        files = find_table_files(folder)
+        if not files:
+            raise DataError("no contract tables in this folder", file=folder,
+                            fix="name files after tables: " + ", ".join(f"{t}.csv" for t in TABLES)
+                            + " (or .xlsx, .xls, .parquet); see docs/data.md.")
+        return Shop(con=ibis.duckdb.connect(), origin=str(folder), files=files)
+    url = os.environ.get(DB_URL_ENV, "").strip()
+    if not url:
+        raise DataError("no data folder given and WORKBOOK_DB_URL is not set",
+                        fix="set data_dir to a folder of exports, or export WORKBOOK_DB_URL="
+                        "<ibis backend URL> for a warehouse.")
+    con = ibis.connect(url)
+    present = {t.lower(): t for t in con.list_tables()}
+    tables = tuple(present[t] for t in TABLES if t in present)
+    safe = re.sub(r"//[^@/]*@", "//***@", url)  # never print credentials
+    return Shop(con=con, origin=safe, warehouse_tables=tables)
+
+
+def check_folder(data_dir: str | Path | None) -> dict[str, Any]:
+    """Validate every table of a data folder (or the warehouse) and summarise it.
+
+    Returns
+    -------
+    ``{"origin": ..., "tables": {name: {"rows", "start", "end", "totals", "files"}},
+    "missing": [...], "notes": [...]}``: rows, date range of the table's date
+    column and totals of its additive columns (see docs/data.md).
+    """
+    shop = connect(data_dir)
+    summary: dict[str, Any] = {"origin": shop.origin, "tables": {}, "missing": [], "notes": shop.notes}
+    for name, table in TABLES.items():
+        if not shop.has(name):
+            summary["missing"].append(name)
+            continue
+        t = shop.table(name)
+        date_col = t[table.date_column]
+        aggs = {"rows": t.count(), "start": date_col.min(), "end": date_col.max()}
+        aggs.update({f"sum_{c.name}": t[c.name].sum() for c in table.columns if c.additive})
+        row = t.aggregate(**aggs).execute().iloc[0]
+        summary["tables"][name] = {
+            "rows": int(row["rows"]),
+            "start": None if _is_na(row["start"]) else str(row["start"])[:19],
+            "end": None if _is_na(row["end"]) else str(row["end"])[:19],
+            "totals": {c.name: _round(row[f"sum_{c.name}"]) for c in table.columns if c.additive},
+            "files": [str(p) for p in shop.files.get(name, [])],
+        }
+    if "orders" in summary["missing"]:
+        summary["notes"].append("orders is required by every notebook and is missing.")
+    return summary
+
+
+def _round(value: Any) -> float | int | None:
+    if _is_na(value):
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 2)
