@@ -28,11 +28,16 @@ import csv
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpers.contract import TABLES, Column, Table, alias_table
+
+# ibis 12 reads a pandas option that pandas 3 deprecates; users cannot act on it, so keep reports clean.
+warnings.filterwarnings("ignore", message=".*future.infer_string.*", module=r"ibis\..*")
+warnings.filterwarnings("ignore", message="fetch_arrow_table", category=DeprecationWarning)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -709,8 +714,12 @@ def connect(data_dir: str | Path | None = None) -> Shop:
     con = ibis.connect(url)
     present = {t.lower(): t for t in con.list_tables()}
     tables = tuple(present[t] for t in TABLES if t in present)
-    safe = re.sub(r"//[^@/]*@", "//***@", url)  # never print credentials
-    return Shop(con=con, origin=safe, warehouse_tables=tables)
+    return Shop(con=con, origin=mask_url(url), warehouse_tables=tables)
+
+
+def mask_url(url: str) -> str:
+    """A connection URL with its user and password replaced by ``***``, for messages and reports."""
+    return re.sub(r"//[^@/]*@", "//***@", url)
 
 
 def check_folder(data_dir: str | Path | None) -> dict[str, Any]:

@@ -32,6 +32,11 @@ class Period:
         if self.end < self.start:
             raise ValueError(f"period ends ({self.end.date()}) before it starts ({self.start.date()})")
 
+    @classmethod
+    def ending(cls, end: pd.Timestamp, days: int) -> Period:
+        """The ``days`` days up to and including ``end``."""
+        return cls(end - pd.Timedelta(days=days - 1), end)
+
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
