@@ -1,0 +1,44 @@
+"""Notebook hygiene: no committed outputs, one parameters cell of typed literals with comments."""
+
+import ast
+
+import nbformat
+import pytest
+
+from helpers.batch import list_notebooks
+
+NOTEBOOKS = list_notebooks()
+
+
+def test_there_are_notebooks():
+    assert [nb.name for nb in NOTEBOOKS][:1] == ["00-shop-overview.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_has_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{path.name}: run nbstripout"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_is_plain_typed_literals_with_comments(path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged `parameters`"
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert code_cells[0] is tagged[0], "the parameters cell is the first code cell"
+    source = tagged[0].source
+    tree = ast.parse(source)
+    names = []
+    for node in tree.body:
+        assert isinstance(node, ast.AnnAssign), f"{path.name}: `name: type = literal` only"
+        ast.literal_eval(node.value)  # a literal, nothing computed
+        names.append(node.target.id)
+    for line in source.splitlines():
+        assert "#" in line, f"{path.name}: every parameter needs a comment: {line!r}"
+    assert "lang" in names and "data_dir" in names
+    for name in names:
+        for secret in ("password", "token", "secret", "url", "key"):
+            assert secret not in name.lower(), "credentials come from environment variables, not parameters"
