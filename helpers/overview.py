@@ -20,6 +20,7 @@ sums come back to pandas. Every ratio is computed by :mod:`helpers.metrics`.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -137,8 +138,6 @@ def _num(value) -> float:
 
 def _margin(row) -> float:
     if row["costed_sales"] < row["sales"] - 0.005:
-        import warnings
-
         warnings.warn(metrics.MetricNote(
             f"毛利率: {row['sales'] - row['costed_sales']:,.2f} yuan of sales are for products without "
             "a unit cost in `products` and are left out of the margin"), stacklevel=3)
@@ -185,24 +184,39 @@ def compare_periods(shop: Shop, period: Period, refund_basis: str = "refund_date
     of the rate (a conversion rate going 2.0% -> 2.2% is +10%).
     """
     current = summarize_period(shop, period, refund_basis)
-    previous = summarize_period(shop, period.previous(), refund_basis)
-    last_year = summarize_period(shop, period.last_year(), refund_basis)
+    previous = _summarize_quietly(shop, period.previous(), refund_basis, "previous period")
+    last_year = _summarize_quietly(shop, period.last_year(), refund_basis, "same weeks last year")
     table = pd.DataFrame({"current": current, "previous": previous, "last_year": last_year})
-    import warnings
-
     with warnings.catch_warnings():
-        # last year's window often lies before the data starts; the NaN already says so
+        # a comparison period without data was already noted once; its NaNs say the rest
         warnings.simplefilter("ignore", metrics.MetricNote)
         table["change"] = metrics.change(table["current"], table["previous"])
         table["yoy"] = metrics.change(table["current"], table["last_year"])
     peers = peer_lines(shop, period, tier)
     table = table.join(peers, how="left")
+    if peers.empty:
+        warnings.warn(metrics.MetricNote(f"no peer-tier (同行同层) figures for {period.label()}"), stacklevel=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", metrics.MetricNote)
         table["vs_peer_avg"] = metrics.change(table["current"], table["peer_avg"])
     table["kind"] = [KPI_KINDS[k] for k in table.index]
     return table[["current", "previous", "change", "last_year", "yoy", "peer_avg", "peer_excellent",
                   "vs_peer_avg", "kind"]]
+
+
+def _summarize_quietly(shop: Shop, period: Period, refund_basis: str, name: str) -> pd.Series:
+    """Summarise a comparison period, turning its zero-denominator notes into one note naming it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", metrics.MetricNote)
+        summary = summarize_period(shop, period, refund_basis)
+    notes = [str(w.message) for w in caught if issubclass(w.category, metrics.MetricNote)]
+    if summary["sales"] == 0 and not (summary["visitors"] > 0):
+        warnings.warn(metrics.MetricNote(f"{name} ({period.label()}) has no sales or traffic in the data, "
+                                         "so its comparisons are shown as —"), stacklevel=3)
+    else:
+        for note in notes:
+            warnings.warn(metrics.MetricNote(f"{name} ({period.label()}): {note}"), stacklevel=3)
+    return summary
 
 
 def daily_sales(shop: Shop, period: Period) -> pd.DataFrame:
@@ -258,8 +272,6 @@ def top_movers(shop: Shop, period: Period, dimension: str, n: int = 5) -> pd.Dat
     previous = sales_by(shop, period.previous(), dimension)["sales"].rename("previous")
     table = pd.concat([current, previous], axis=1).fillna(0.0)
     table["delta"] = table["current"] - table["previous"]
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", metrics.MetricNote)  # new items have no previous sales
         table["change"] = metrics.change(table["current"], table["previous"])

@@ -97,8 +97,10 @@ def describe_overview(table: pd.DataFrame, period_label: str, lang: str = "zh") 
     drivers = {k: val(k, "change") for k in ("visitors", "conversion_rate", "aov")}
     known = {k: v for k, v in drivers.items() if pd.notna(v)}
     if known:
+        from helpers.overview import kpi_label
+
         main = max(known, key=lambda k: abs(known[k]))
-        name = metrics.label(main, lang)
+        name = kpi_label(main, lang)
         if lang == "zh":
             parts.append("销售额 = 访客数 × 支付转化率 × 客单价：三者环比分别为 "
                          + "、".join(format_change(drivers[k], lang) for k in drivers)

@@ -1,0 +1,147 @@
+"""Shop overview: period figures on a hand-built shop whose answers are known, and on the sample."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pandas as pd
+import pytest
+
+from helpers import data, metrics, overview, report
+from helpers.params import Period
+
+WEEK = Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15"))
+PREV = WEEK.previous()
+
+
+def _csv(path, frame):
+    frame.to_csv(path, index=False)
+
+
+@pytest.fixture()
+def shop(tmp_path):
+    """Two weeks: last week 2 paid orders (¥300), this week 3 paid orders (¥600) plus one unpaid."""
+    orders = pd.DataFrame([
+        # order_id, order_time, pay_time, customer, product, qty, list, paid, source, campaign, status
+        ("a1", "2026-11-03 10:00", "2026-11-03 10:01", "c1", "p1", 1, 120, 100, "搜索", "", "paid"),
+        ("a2", "2026-11-04 10:00", "2026-11-04 10:01", "c2", "p2", 2, 100, 200, "直通车", "", "paid"),
+        ("b1", "2026-11-10 10:00", "2026-11-10 10:01", "c1", "p1", 1, 120, 100, "搜索", "", "paid"),
+        ("b2", "2026-11-11 10:00", "2026-11-11 10:01", "c3", "p1", 2, 120, 200, "搜索", "", "paid"),
+        ("b2", "2026-11-11 10:00", "2026-11-11 10:01", "c3", "p2", 3, 100, 300, "搜索", "", "paid"),
+        ("b3", "2026-11-12 10:00", "", "c4", "p2", 1, 100, 0, "直通车", "", "unpaid"),
+        # ordered last week, paid this week: counts this week (pay time)
+        ("b4", "2026-11-08 23:50", "2026-11-09 00:10", "c5", "p1", 0, 120, 0, "搜索", "", "paid"),
+    ], columns=["order_id", "order_time", "pay_time", "customer_id", "product_id", "quantity",
+                "list_price", "paid_amount", "source", "campaign_id", "status"])
+    _csv(tmp_path / "orders.csv", orders)
+    _csv(tmp_path / "products.csv", pd.DataFrame({
+        "product_id": ["p1", "p2"], "title": ["<b>连衣裙</b>", "T恤"], "category": ["女装", "女装"],
+        "brand": ["A", "A"], "unit_cost": [40.0, 30.0], "list_price": [120, 100],
+        "launch_date": ["2026-01-01", "2026-01-01"]}))
+    traffic = []
+    for day in pd.date_range(PREV.start, WEEK.end):
+        this_week = day >= WEEK.start
+        traffic.append((day.date(), "搜索", "free_search", 100 if this_week else 50, 300, 30, 10, 5,
+                        2 if this_week else 1, 85.0 if this_week else 50.0))
+    _csv(tmp_path / "traffic.csv", pd.DataFrame(traffic, columns=[
+        "date", "source", "source_group", "visitors", "page_views", "bounced_visitors", "cart_buyers",
+        "order_buyers", "paid_buyers", "paid_amount"]))
+    _csv(tmp_path / "refunds.csv", pd.DataFrame({
+        "order_id": ["b2", "a2"], "product_id": ["p2", "p2"],
+        "refund_time": ["2026-11-13 12:00", "2026-11-10 12:00"], "refund_amount": [90.0, 60.0],
+        "quantity": [1, 0], "reason": ["尺码不合适", "不想要了"], "shipped": [True, False]}))
+    _csv(tmp_path / "peers.csv", pd.DataFrame({
+        "date": [d.date() for d in pd.date_range(WEEK.start, WEEK.end)] * 1,
+        "metric": "uv_value", "tier": "L4", "peer_avg": 1.0, "peer_excellent": 2.0}))
+    _csv(tmp_path / "ads.csv", pd.DataFrame({
+        "date": ["2026-11-10", "2026-11-11"], "channel": "直通车", "plan": "测款",
+        "impressions": [1000, 1000], "clicks": [50, 50], "spend": [100.0, 50.0],
+        "attributed_orders": [1, 2], "attributed_amount": [200.0, 250.0], "attribution_window_days": 15}))
+    return data.connect(tmp_path)
+
+
+def test_summarize_period_uses_pay_time_and_paid_lines(shop):
+    s = overview.summarize_period(shop, WEEK)
+    assert s["sales"] == 600.0 and s["paid_orders"] == 3 and s["buyers"] == 3 and s["units"] == 6
+    # traffic-side figures: 700 visitors, 14 paid buyers, ¥595
+    assert s["visitors"] == 700
+    assert s["conversion_rate"] == pytest.approx(14 / 700)
+    assert s["aov"] == pytest.approx(595 / 14)
+    assert s["uv_value"] == pytest.approx(s["conversion_rate"] * s["aov"])
+    # cost 3 x p1 @40 + 3 x p2 @30 = 210 -> margin (600 - 210) / 600
+    assert s["gross_margin"] == pytest.approx(390 / 600)
+    assert s["ad_spend"] == 150 and s["roi"] == pytest.approx(450 / 150)
+
+
+def test_refund_bases_differ_as_documented(shop):
+    by_date = overview.summarize_period(shop, WEEK, refund_basis="refund_date")
+    cohort = overview.summarize_period(shop, WEEK, refund_basis="order_cohort")
+    assert by_date["refund_amount"] == 150.0  # both refunds completed this week
+    assert cohort["refund_amount"] == 90.0  # only b2 was paid this week
+    assert cohort["refund_rate_by_value"] == pytest.approx(90 / 600)
+    with pytest.raises(ValueError, match="refund_basis"):
+        overview.summarize_period(shop, WEEK, refund_basis="whenever")
+
+
+def test_compare_periods_against_previous_last_year_and_peers(shop):
+    table = overview.compare_periods(shop, WEEK)
+    assert table.loc["sales", "previous"] == 300.0
+    assert table.loc["sales", "change"] == pytest.approx(1.0)
+    assert pd.isna(table.loc["sales", "yoy"])  # no data a year back: NaN, never 0
+    assert table.loc["uv_value", "peer_avg"] == 1.0 and table.loc["uv_value", "peer_excellent"] == 2.0
+    assert table.loc["uv_value", "vs_peer_avg"] == pytest.approx(595 / 700 - 1)
+    assert list(table.index) == list(overview.KPIS)
+
+
+def test_zero_visitors_give_nan_with_a_note(tmp_path, shop):
+    empty = Period(pd.Timestamp("2026-10-01"), pd.Timestamp("2026-10-07"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        s = overview.summarize_period(shop, empty)
+    assert s["sales"] == 0 and pd.isna(s["conversion_rate"]) and pd.isna(s["aov"])
+    assert any(issubclass(w.category, metrics.MetricNote) for w in caught)
+
+
+def test_top_movers_and_sentences_escape_titles(shop):
+    movers = overview.top_movers(shop, WEEK, "product", n=5)
+    assert movers.loc["<b>连衣裙</b>", "delta"] == 200.0  # 300 this week vs 100 last week
+    assert movers.loc["T恤", "delta"] == 100.0
+    assert movers["share_of_change"].sum() == pytest.approx(1.0)
+    sentence = report.describe_movers(movers, "商品", "zh")
+    assert "&lt;b&gt;" in sentence and "<b>" not in sentence
+    by_source = overview.top_movers(shop, WEEK, "source")
+    assert by_source.loc["搜索", "delta"] == 500.0 and by_source.loc["直通车", "delta"] == -200.0
+
+
+def test_daily_sales_fills_missing_days(shop):
+    daily = overview.daily_sales(shop, WEEK)
+    assert len(daily) == 7 and daily["sales"].sum() == 600
+    assert (daily.loc[daily["date"] == "2026-11-14", "sales"] == 0).all()
+
+
+def test_kpi_table_and_overview_sentences(shop):
+    table = overview.compare_periods(shop, WEEK)
+    shown = report.kpi_table(table, "en")
+    assert shown.loc["Sales", "This period"] == "¥600"
+    assert shown.loc["Sales", "vs previous"] == "+100.0%"
+    text = report.describe_overview(table, WEEK.label(), "zh")
+    assert "支付金额 ¥600" in text and "环比 +100.0%" in text
+    peers = report.describe_peers(table, table.loc["visitors", "current"], "en")
+    assert "below the tier average ¥1.00" in peers and "about ¥105" in peers  # (1.00 - 0.85) x 700
+
+
+SAMPLE = data.project_root() / "data" / "sample"
+
+
+@pytest.mark.skipif(not (SAMPLE / "orders.csv").exists(), reason="sample shop not generated")
+def test_sample_overview_matches_ground_truth_sources():
+    """On the sample shop, pooled conversion per source in a quiet month is close to the simulated truth."""
+    truth = json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))
+    shop = data.connect(SAMPLE)
+    t = shop.table("traffic")
+    frame = t.group_by("source").aggregate(v=t.visitors.sum(), b=t.paid_buyers.sum()).execute()
+    assert set(frame["source"]) == set(truth["sources"])
+    s = overview.summarize_period(shop, Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15")))
+    assert s["sales"] > 0 and s["visitors"] > 0
+    assert s["uv_value"] == pytest.approx(s["conversion_rate"] * s["aov"])
