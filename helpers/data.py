@@ -729,10 +729,11 @@ def check_folder(data_dir: str | Path | None) -> dict[str, Any]:
         aggs = {"rows": t.count(), "start": date_col.min(), "end": date_col.max()}
         aggs.update({f"sum_{c.name}": t[c.name].sum() for c in table.columns if c.additive})
         row = t.aggregate(**aggs).execute().iloc[0]
+        width = 10 if table.column(table.date_column).kind == "date" else 19
         summary["tables"][name] = {
             "rows": int(row["rows"]),
-            "start": None if _is_na(row["start"]) else str(row["start"])[:19],
-            "end": None if _is_na(row["end"]) else str(row["end"])[:19],
+            "start": None if _is_na(row["start"]) else str(row["start"])[:width],
+            "end": None if _is_na(row["end"]) else str(row["end"])[:width],
             "totals": {c.name: _round(row[f"sum_{c.name}"]) for c in table.columns if c.additive},
             "files": [str(p) for p in shop.files.get(name, [])],
         }

@@ -37,24 +37,9 @@ KPI_KINDS = {"sales": "yuan", "paid_orders": "count", "buyers": "count", "units"
              "visitors": "count", "conversion_rate": "pct", "aov": "yuan", "uv_value": "yuan",
              "refund_amount": "yuan", "refund_rate_by_value": "pct", "gross_margin": "pct",
              "ad_spend": "yuan", "roi": "ratio"}
-KPI_LABELS = {
-    "sales": ("支付金额", "Sales"),
-    "paid_orders": ("支付订单数", "Paid orders"),
-    "buyers": ("支付买家数", "Buyers"),
-    "units": ("支付件数", "Units"),
-    "visitors": ("访客数", "Visitors"),
-    "refund_amount": ("退款金额", "Refunds"),
-    "ad_spend": ("推广花费", "Ad spend"),
-}
+PEER_KPIS = {"paid_amount": "sales", "refund_rate": "refund_rate_by_value"}  # peers metric -> KPI
 REFUND_BASES = ("refund_date", "order_cohort")
 DIMENSIONS = ("source", "category", "product")
-
-
-def kpi_label(key: str, lang: str = "zh") -> str:
-    """Display name of a KPI in zh or en (metrics take theirs from :mod:`helpers.metrics`)."""
-    if key in KPI_LABELS:
-        return KPI_LABELS[key][0 if lang == "zh" else 1]
-    return metrics.label(key, lang)
 
 
 def paid_lines(shop: Shop, period: Period):
@@ -192,7 +177,9 @@ def compare_periods(shop: Shop, period: Period, refund_basis: str = "refund_date
         warnings.simplefilter("ignore", metrics.MetricNote)
         table["change"] = metrics.change(table["current"], table["previous"])
         table["yoy"] = metrics.change(table["current"], table["last_year"])
-    peers = peer_lines(shop, period, tier)
+    peers = peer_lines(shop, period, tier).rename(index=PEER_KPIS)
+    additive = peers.index.isin(["visitors", "sales"])  # peers give a daily figure; ours is the period's sum
+    peers.loc[additive] = peers.loc[additive] * period.days
     table = table.join(peers, how="left")
     if peers.empty:
         warnings.warn(metrics.MetricNote(f"no peer-tier (同行同层) figures for {period.label()}"), stacklevel=2)

@@ -97,10 +97,10 @@ def describe_overview(table: pd.DataFrame, period_label: str, lang: str = "zh") 
     drivers = {k: val(k, "change") for k in ("visitors", "conversion_rate", "aov")}
     known = {k: v for k, v in drivers.items() if pd.notna(v)}
     if known:
-        from helpers.overview import kpi_label
+        from helpers.plots import label
 
         main = max(known, key=lambda k: abs(known[k]))
-        name = kpi_label(main, lang)
+        name = label(main, lang)
         if lang == "zh":
             parts.append("销售额 = 访客数 × 支付转化率 × 客单价：三者环比分别为 "
                          + "、".join(format_change(drivers[k], lang) for k in drivers)
@@ -167,22 +167,10 @@ def describe_movers(movers: pd.DataFrame, dimension_label: str, lang: str = "zh"
     return ("；".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
 
 
-COLUMN_LABELS = {
-    "current": ("本期", "This period"),
-    "previous": ("上期", "Previous period"),
-    "change": ("环比", "vs previous"),
-    "last_year": ("去年同期", "Same weeks last year"),
-    "yoy": ("同比", "vs last year"),
-    "peer_avg": ("同行平均", "Peer average"),
-    "peer_excellent": ("同行优秀", "Peer excellent"),
-    "vs_peer_avg": ("对比同行平均", "vs peer average"),
-    "delta": ("变化额", "Change (yuan)"),
-    "share_of_change": ("占总变化", "Share of change"),
-}
+def _header(col: str, lang: str) -> str:
+    from helpers.plots import label
 
-
-def column_label(key: str, lang: str = "zh") -> str:
-    return COLUMN_LABELS[key][0 if lang == "zh" else 1] if key in COLUMN_LABELS else key
+    return label("mom" if col == "change" else col, lang)  # a period-on-period change is 环比
 
 
 def kpi_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -191,29 +179,31 @@ def kpi_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     Each row keeps its own unit (yuan, percent, count); relative changes are
     signed percents; NaN shows as "—" (no data, or a zero denominator).
     """
-    from helpers.overview import kpi_label
+    from helpers.plots import label
 
     values = ["current", "previous", "last_year", "peer_avg", "peer_excellent"]
     changes = ["change", "yoy", "vs_peer_avg"]
-    out = pd.DataFrame(index=[kpi_label(k, lang) for k in table.index])
+    out = pd.DataFrame(index=[label(k, lang) for k in table.index])
     for col in ["current", "previous", "change", "last_year", "yoy", "peer_avg", "peer_excellent", "vs_peer_avg"]:
         if col in values:
             cells = [format_value(v, kind, lang) for v, kind in zip(table[col], table["kind"], strict=True)]
         else:
             cells = [format_change(v, lang) if pd.notna(v) else "—" for v in table[col]]
-        out[column_label(col, lang)] = cells
+        out[_header(col, lang)] = cells
     if table[["peer_avg", "peer_excellent"]].isna().all().all():
-        out = out.drop(columns=[column_label(c, lang) for c in ("peer_avg", "peer_excellent", "vs_peer_avg")])
+        out = out.drop(columns=[_header(c, lang) for c in ("peer_avg", "peer_excellent", "vs_peer_avg")])
     return out
 
 
 def movers_table(movers: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """A :func:`helpers.overview.top_movers` table formatted for reading."""
-    out = pd.DataFrame(index=movers.index.map(str))
+    from helpers.plots import label
+
+    out = pd.DataFrame(index=pd.Index(movers.index.map(str), name=None))
     for col, kind in (("current", "yuan"), ("previous", "yuan"), ("delta", "yuan")):
-        out[column_label(col, lang)] = [format_value(v, kind, lang) for v in movers[col]]
+        out[_header(col, lang)] = [format_value(v, kind, lang) for v in movers[col]]
     for col in ("change", "share_of_change"):
-        out[column_label(col, lang)] = [format_change(v, lang) if pd.notna(v) else "—" for v in movers[col]]
+        out[_header(col, lang)] = [format_change(v, lang) if pd.notna(v) else "—" for v in movers[col]]
     return out
 
 
@@ -225,11 +215,3 @@ def period_header(period, lang: str = "zh") -> str:
                 f"**去年同期** {ly.label()}（按星期对齐，前推 364 天）")
     return (f"**This period** {period.label()} ({period.days} days) · **previous** {prev.label()} · "
             f"**same weeks last year** {ly.label()} (364 days back, weekday-aligned)")
-
-
-DIMENSION_LABELS = {"source": ("流量来源", "Traffic source"), "category": ("类目", "Category"),
-                    "product": ("商品", "Product")}
-
-
-def dimension_label(dimension: str, lang: str = "zh") -> str:
-    return DIMENSION_LABELS[dimension][0 if lang == "zh" else 1]

@@ -124,7 +124,7 @@ def test_kpi_table_and_overview_sentences(shop):
     table = overview.compare_periods(shop, WEEK)
     shown = report.kpi_table(table, "en")
     assert shown.loc["Sales", "This period"] == "¥600"
-    assert shown.loc["Sales", "vs previous"] == "+100.0%"
+    assert shown.loc["Sales", "vs. previous period"] == "+100.0%"
     text = report.describe_overview(table, WEEK.label(), "zh")
     assert "支付金额 ¥600" in text and "环比 +100.0%" in text
     peers = report.describe_peers(table, table.loc["visitors", "current"], "en")

@@ -159,7 +159,7 @@ def test_label_and_t():
     assert p.label("visitors") == "访客数"  # not a metric: UI word
     assert p.t("previous_period") == "上期"
     assert p.t("same_period_last_year", "en") == "Same period last year"
-    assert p.t("peer_avg") == "同行同层平均"
+    assert p.t("peer_avg") == "同行平均"
     assert p.t("peer_excellent", "en") == "Peer excellent"
     for key, (zh, en) in p.UI_TEXT.items():
         assert p.t(key, "zh") == zh and p.t(key, "en") == en
