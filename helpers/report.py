@@ -111,8 +111,8 @@ def describe_overview(table: pd.DataFrame, period_label: str, lang: str = "zh") 
                          + f" respectively, and the biggest mover was {name} ({format_change(known[main], lang)}).")
     refund = val("refund_rate_by_value")
     if pd.notna(refund):
-        parts.append((f"退款率（金额）{format_value(refund, 'pct', lang)}。" if lang == "zh" else
-                      f"Refund rate by value was {format_value(refund, 'pct', lang)}."))
+        parts.append(f"退款率（金额）{format_value(refund, 'pct', lang)}。" if lang == "zh" else
+                      f"Refund rate by value was {format_value(refund, 'pct', lang)}.")
     return " ".join(parts)
 
 
@@ -155,15 +155,15 @@ def describe_movers(movers: pd.DataFrame, dimension_label: str, lang: str = "zh"
     parts = []
     if not up.empty:
         top = up.iloc[0]
-        parts.append((f"{dimension_label}中增长最多的是「{escape(up.index[0])}」（{format_value(top['delta'], 'yuan', lang)}，"
+        parts.append(f"{dimension_label}中增长最多的是「{escape(up.index[0])}」（{format_value(top['delta'], 'yuan', lang)}，"
                       f"占总变化 {format_change(top['share_of_change'], lang)}）" if lang == "zh" else
                       f"The biggest riser by {dimension_label} was “{escape(up.index[0])}” "
                       f"(+{format_value(top['delta'], 'yuan', lang)}, {format_change(top['share_of_change'], lang)} "
-                      "of the total change)"))
+                      "of the total change)")
     if not down.empty:
         low = down.iloc[0]
-        parts.append((f"下降最多的是「{escape(down.index[0])}」（{format_value(low['delta'], 'yuan', lang)}）" if lang == "zh"
-                      else f"the biggest faller was “{escape(down.index[0])}” ({format_value(low['delta'], 'yuan', lang)})"))
+        parts.append(f"下降最多的是「{escape(down.index[0])}」（{format_value(low['delta'], 'yuan', lang)}）" if lang == "zh"
+                      else f"the biggest faller was “{escape(down.index[0])}” ({format_value(low['delta'], 'yuan', lang)})")
     return ("；".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
 
 
@@ -182,7 +182,6 @@ def kpi_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     from helpers.plots import label
 
     values = ["current", "previous", "last_year", "peer_avg", "peer_excellent"]
-    changes = ["change", "yoy", "vs_peer_avg"]
     out = pd.DataFrame(index=[label(k, lang) for k in table.index])
     for col in ["current", "previous", "change", "last_year", "yoy", "peer_avg", "peer_excellent", "vs_peer_avg"]:
         if col in values:
@@ -197,7 +196,6 @@ def kpi_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 def movers_table(movers: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """A :func:`helpers.overview.top_movers` table formatted for reading."""
-    from helpers.plots import label
 
     out = pd.DataFrame(index=pd.Index(movers.index.map(str), name=None))
     for col, kind in (("current", "yuan"), ("previous", "yuan"), ("delta", "yuan")):

@@ -42,3 +42,21 @@ def test_parameters_cell_is_plain_typed_literals_with_comments(path):
     for name in names:
         for secret in ("password", "token", "secret", "url", "key"):
             assert secret not in name.lower(), "credentials come from environment variables, not parameters"
+
+
+def test_overview_renders_in_english_with_the_figures_of_the_helpers(tmp_path):
+    """The English report shows the same sales figure the helpers compute for the default week."""
+    import pandas as pd
+
+    from helpers import batch, data, overview, params, report
+
+    result = batch.run_notebook(NOTEBOOKS[0], tmp_path, {"lang": "en"}, name="overview-en")
+    assert result.status == "ok", result.error
+    html = (tmp_path / "00-shop-overview" / "overview-en.html").read_text(encoding="utf-8")
+    shop = data.connect("data/sample")
+    period = params.check_params(shop).period
+    sales = overview.summarize_period(shop, period)["sales"]
+    assert f"Sales in {period.start:%Y-%m-%d}" in html
+    assert report.format_value(sales, "yuan", "en") in html
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no warning or error reaches the reader
+    assert pd.Timestamp(period.end).weekday() == 6  # a complete Monday-Sunday week
