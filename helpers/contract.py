@@ -429,3 +429,33 @@ def render_data_doc() -> str:
                 f"{', '.join(c.aliases)} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def pandera_schema(table_name: str):
+    """The contract of one table as a ``pandera`` DataFrameSchema, for frames already in memory.
+
+    The loader validates inside the engine (so Parquet and warehouse tables are
+    checked without loading them); this schema serves code that builds or
+    receives pandas frames, e.g. a custom export converter, so it can check
+    them against the same rules. Keys are checked as unique together.
+    """
+    import pandera.pandas as pa
+
+    table = TABLES[table_name]
+    dtypes = {"str": str, "int": "Int64", "float": float, "date": "datetime64[us]",
+              "datetime": "datetime64[us]", "bool": "boolean"}
+    columns = {}
+    for col in table.columns:
+        checks = []
+        if col.min_value is not None:
+            checks.append(pa.Check.ge(col.min_value))
+        if col.max_value is not None:
+            checks.append(pa.Check.le(col.max_value))
+        if col.choices is not None:
+            checks.append(pa.Check.isin(list(col.choices)))
+        columns[col.name] = pa.Column(dtypes[col.kind], checks=checks, nullable=col.nullable,
+                                      required=col.required, coerce=True)
+    key = list(table.key)
+    # pandera 0.35's own `unique=` fails on pandas 3 ("duplicate values ... in stack")
+    unique_key = pa.Check(lambda df: ~df.duplicated(subset=key, keep=False), name=f"unique ({', '.join(key)})")
+    return pa.DataFrameSchema(columns, checks=[unique_key], strict="filter", name=table_name)

@@ -50,3 +50,23 @@ def test_issue_headers_are_all_mapped():
     aliases = alias_table()
     for header, table in headers.items():
         assert header.lower() in aliases[table], (header, table)
+
+
+def test_pandera_schema_accepts_the_sample_and_rejects_bad_rows():
+    import pandas as pd
+    import pandera.errors
+    import pytest
+
+    from helpers import data
+    from helpers.contract import pandera_schema
+
+    frame = data.connect("data/sample").table("traffic").execute()
+    validated = pandera_schema("traffic").validate(frame)
+    assert len(validated) == len(frame)
+    bad = frame.head(3).copy()
+    bad.loc[bad.index[0], "visitors"] = -1
+    with pytest.raises(pandera.errors.SchemaError, match="visitors"):
+        pandera_schema("traffic").validate(bad)
+    dupes = pd.concat([frame.head(2), frame.head(1)])
+    with pytest.raises(pandera.errors.SchemaError):
+        pandera_schema("traffic").validate(dupes)

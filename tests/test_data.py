@@ -84,6 +84,24 @@ def test_excel_export_with_title_rows(tmp_path):
     assert frame.loc[0, "paid_amount"] == 1200.5
 
 
+def test_legacy_xls_export(tmp_path):
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("订单")
+    ws.write(0, 0, "订单报表")
+    for j, name in enumerate(HEADER_ZH.split(",")):
+        ws.write(2, j, name)
+    row = ["283900001", "2026-11-01 10:00:00", "2026-11-01 10:05:00", "张三", 1001.0, 2.0, 99.0, 150.0,
+           "手淘搜索", "交易成功"]
+    for j, value in enumerate(row):
+        ws.write(3, j, value)
+    wb.save(str(tmp_path / "orders.xls"))
+    frame = orders_frame(tmp_path)
+    assert frame.loc[0, "product_id"] == "1001" and frame.loc[0, "quantity"] == 2
+    assert frame.loc[0, "paid_amount"] == 150.0 and frame.loc[0, "status"] == "paid"
+
+
 def test_missing_required_column_names_file_column_and_fix(tmp_path):
     header = HEADER_ZH.replace(",实付款", "")
     write(tmp_path / "orders.csv", [header, "1,2026-11-01,2026-11-01,a,p,1,10,手淘搜索,交易成功"])

@@ -134,7 +134,6 @@ def test_kpi_table_and_overview_sentences(shop):
 SAMPLE = data.project_root() / "data" / "sample"
 
 
-@pytest.mark.skipif(not (SAMPLE / "orders.csv").exists(), reason="sample shop not generated")
 def test_sample_overview_matches_ground_truth_sources():
     """On the sample shop, pooled conversion per source in a quiet month is close to the simulated truth."""
     truth = json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))
