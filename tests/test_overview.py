@@ -85,7 +85,11 @@ def test_refund_bases_differ_as_documented(shop):
 
 
 def test_compare_periods_against_previous_last_year_and_peers(shop):
-    table = overview.compare_periods(shop, WEEK)
+    with pytest.warns(metrics.MetricNote) as notes:
+        table = overview.compare_periods(shop, WEEK)
+    messages = [str(n.message) for n in notes]
+    assert any(m.startswith("same weeks last year (2025-11-10 ~ 2025-11-16) has no sales") for m in messages)
+    assert any(m.startswith("previous period (2026-11-02 ~ 2026-11-08): 投入产出比") for m in messages)
     assert table.loc["sales", "previous"] == 300.0
     assert table.loc["sales", "change"] == pytest.approx(1.0)
     assert pd.isna(table.loc["sales", "yoy"])  # no data a year back: NaN, never 0
@@ -121,7 +125,8 @@ def test_daily_sales_fills_missing_days(shop):
 
 
 def test_kpi_table_and_overview_sentences(shop):
-    table = overview.compare_periods(shop, WEEK)
+    with pytest.warns(metrics.MetricNote):
+        table = overview.compare_periods(shop, WEEK)
     shown = report.kpi_table(table, "en")
     assert shown.loc["Sales", "This period"] == "¥600"
     assert shown.loc["Sales", "vs. previous period"] == "+100.0%"
