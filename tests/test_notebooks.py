@@ -39,6 +39,10 @@ def test_parameters_cell_is_plain_typed_literals_with_comments(path):
     for line in source.splitlines():
         assert "#" in line, f"{path.name}: every parameter needs a comment: {line!r}"
     assert "lang" in names and "data_dir" in names
+    import papermill
+
+    # papermill skips a line it cannot parse (e.g. a second "=" in the comment) with only a warning
+    assert list(papermill.inspect_notebook(str(path))) == names
     for name in names:
         for secret in ("password", "token", "secret", "url", "key"):
             assert secret not in name.lower(), "credentials come from environment variables, not parameters"
