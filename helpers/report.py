@@ -213,3 +213,35 @@ def period_header(period, lang: str = "zh") -> str:
                 f"**去年同期** {ly.label()}（按星期对齐，前推 364 天）")
     return (f"**This period** {period.label()} ({period.days} days) · **previous** {prev.label()} · "
             f"**same weeks last year** {ly.label()} (364 days back, weekday-aligned)")
+
+
+METRIC_MIME = "application/vnd.workbook.metric+json"
+
+
+def record(name: str, value: float | int | str | None, unit: str = "", label: str = "") -> None:
+    """Record one key figure of the report for the batch runner (``metrics.json``, the index).
+
+    The figure travels as an output of a MIME type that HTML rendering ignores,
+    so it adds nothing visible to the report; :func:`helpers.batch.collect_metrics`
+    reads it back from the executed notebook.
+
+    Parameters
+    ----------
+    name : stable machine name, e.g. ``"sales"``, ``"conversion_rate"``.
+    value : the figure (NaN and None are recorded as null).
+    unit : ``"yuan"``, ``"pct"`` (a fraction), ``"count"``, ``"ratio"`` or free text.
+    label : human label shown in the index, e.g. ``"支付金额"``.
+    """
+    import math
+
+    if isinstance(value, float) and math.isnan(value):
+        value = None
+    elif hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    payload = {"name": name, "value": value, "unit": unit, "label": label or name}
+    try:
+        from IPython.display import display
+
+        display({METRIC_MIME: payload}, raw=True)
+    except ImportError:  # pragma: no cover - notebooks always have IPython
+        pass
