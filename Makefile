@@ -34,7 +34,7 @@ sample: $(SAMPLE)/orders.csv
 
 ## reports: set up, then execute every notebook on the sample shop into reports/ (open reports/index.html)
 reports: install sample
-	$(BIN)/workbook reports --out $(REPORTS)
+	$(BIN)/workbook run runs.yaml --out $(REPORTS)
 
 ## test: set up, then run the whole test suite (unit tests and every notebook under nbval)
 test: install sample

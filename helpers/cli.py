@@ -2,7 +2,8 @@
 
     workbook check DIR [--json]        validate a data folder, print rows, dates and totals per table
     workbook sample --out DIR          write the seeded sample shop (--scale K for large shops)
-    workbook reports [--out DIR]       execute every notebook on the sample shop and render HTML
+    workbook run [CONFIG]              execute the runs of runs.yaml (or ad hoc: --notebook NB -p KEY VALUE)
+    workbook metrics [DIR] [--csv]     key figures of every run under a reports folder
     workbook docs [--check]            regenerate docs/data.md and docs/metrics.md from the code
 """
 
@@ -50,17 +51,68 @@ def _cmd_sample(args) -> int:
     return 0
 
 
-def _cmd_reports(args) -> int:
-    from helpers.batch import list_notebooks, run_all
+def _parse_value(text: str):
+    """A -p value as YAML reads it: 5 -> int, 0.5 -> float, true -> bool, 2026-11-01 -> date, else text."""
+    import yaml
 
-    notebooks = [Path(n) for n in args.notebooks] if args.notebooks else list_notebooks()
-    params = {"data_dir": str(Path(args.data).resolve())} if args.data else None
-    results = run_all(Path(args.out), notebooks, params)
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if value is None or isinstance(value, list | dict) else value
+
+
+def _cmd_run(args) -> int:
+    from helpers.batch import DEFAULT_TIMEOUT, RunConfigError, RunSpec, load_config, run_batch
+
+    try:
+        if args.notebook:
+            if args.name and len(args.notebook) > 1:
+                raise RunConfigError("--name names one run: give one --notebook with it")
+            params = {key: _parse_value(value) for key, value in args.parameter or []}
+            specs = [RunSpec(args.name or Path(nb).stem, str(Path(nb).resolve()), dict(params),
+                             args.timeout or DEFAULT_TIMEOUT) for nb in args.notebook]
+        else:
+            specs = load_config(args.config)
+            if args.parameter:
+                raise RunConfigError("-p applies to ad hoc runs (--notebook); put parameters in the config")
+            if args.timeout:
+                for spec in specs:
+                    spec.timeout = args.timeout
+        if args.only:
+            unknown = set(args.only) - {s.name for s in specs}
+            if unknown:
+                raise RunConfigError(f"--only: no runs named {sorted(unknown)}; "
+                                     f"known: {', '.join(s.name for s in specs)}")
+            specs = [s for s in specs if s.name in set(args.only)]
+        results = run_batch(specs, Path(args.out), jobs=args.jobs, show_code=args.show_code,
+                            executor=args.executor, scheduler=args.scheduler, quiet=args.quiet)
+    except RunConfigError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 2
     failed = [r for r in results if r.status != "ok"]
-    print(f"{len(results) - len(failed)} ok, {len(failed)} failed; index: {Path(args.out) / 'index.html'}")
+    if not args.quiet or failed:
+        print(f"{len(results) - len(failed)} ok, {len(failed)} failed; index: {Path(args.out) / 'index.html'}")
     for r in failed:
-        print(f"FAILED {r.name}: {r.error}", file=sys.stderr)
+        print(f"FAILED {r.name} ({Path(r.notebook).name}): {r.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _cmd_metrics(args) -> int:
+    from helpers.batch import metrics_table
+
+    table = metrics_table(args.dir)
+    if table.empty:
+        print(f"no metrics.json under {args.dir}", file=sys.stderr)
+        return 1
+    if args.csv:
+        table.to_csv(sys.stdout, index=False)
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.width", 200, "display.max_columns", 50):
+            print(table.to_string(index=False))
+    return 0
 
 
 def _cmd_docs(args) -> int:
@@ -100,11 +152,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file format (default: csv at scale <= 5, parquet above)")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("reports", help="execute every notebook and render HTML into reports/")
+    p = sub.add_parser("run", help="execute notebooks with papermill into HTML reports")
+    p.add_argument("config", nargs="?", default="runs.yaml", help="runs file (default: runs.yaml)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these runs of the config")
+    p.add_argument("--notebook", nargs="+", metavar="NB", help="ad hoc: run these notebooks, no config")
+    p.add_argument("--name", help="ad hoc: the run name (default: the notebook's stem)")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                   help="ad hoc: a parameter (repeatable); values read as YAML: 5, 0.5, true, 2026-11-01")
+    p.add_argument("--jobs", type=int, default=1, help="parallel worker processes (default 1)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
-    p.add_argument("--data", default="", help="data folder (default: each notebook's own, the sample shop)")
-    p.add_argument("notebooks", nargs="*", help="notebooks to run (default: all of notebooks/)")
-    p.set_defaults(func=_cmd_reports)
+    p.add_argument("--timeout", type=int, default=0, help="seconds allowed per run (default: config or 1200)")
+    p.add_argument("--quiet", action="store_true", help="print only failures (for cron)")
+    p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local worker processes, or a Dask distributed cluster")
+    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("metrics", help="key figures of every run under a reports folder")
+    p.add_argument("dir", nargs="?", default="reports", help="reports folder (default: reports)")
+    p.add_argument("--csv", action="store_true", help="CSV for spreadsheets")
+    p.set_defaults(func=_cmd_metrics)
 
     p = sub.add_parser("docs", help="regenerate docs/data.md and docs/metrics.md from the code")
     p.add_argument("--check", action="store_true", help="fail if they are out of date instead of writing")

@@ -1,63 +1,210 @@
-"""Batch runs: papermill execution, self-contained HTML, and a failed run never replaces a good report."""
+"""Batch runs: config and parameter checks before anything runs, atomic outputs, index, metrics, executors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import nbformat
 import pytest
 
 from helpers import batch
+from helpers.batch import RunConfigError, RunSpec
+from helpers.cli import main as cli_main
+
+PARAMS = '''label: str = "ok"  # text to show
+fail: bool = False  # raise on purpose
+pause: float = 0.0  # seconds to sleep
+start_date: str = ""  # first day, YYYY-MM-DD
+end_date: str = ""  # last day, YYYY-MM-DD
+top_n: int = 5  # rows to show'''
+
+BODY = """import time
+import pandas as pd
+from IPython.display import display
+from helpers import report
+time.sleep(pause)
+if fail:
+    raise ValueError("broken on purpose")
+display(pd.DataFrame({"title": [label]}))
+report.record("rows", 1, "count", "Rows")
+report.record("share", 0.25, "pct", "Share")"""
 
 
-def tiny_notebook(path, body):
+def tiny_notebook(path, body=BODY):
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('label: str = "ok"  # text to show\nfail: bool = False  # raise on purpose')
+    params = nbformat.v4.new_code_cell(PARAMS)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), params, nbformat.v4.new_code_cell(body)]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny report"), params, nbformat.v4.new_code_cell(body)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
     return path
 
 
-BODY = """import pandas as pd
-from IPython.display import display
-if fail:
-    raise ValueError("broken on purpose")
-display(pd.DataFrame({"title": [label]}))"""
-
-
 @pytest.fixture(scope="module")
 def notebook(tmp_path_factory):
-    return tiny_notebook(tmp_path_factory.mktemp("nb") / "01-tiny.ipynb", BODY)
+    return tiny_notebook(tmp_path_factory.mktemp("nb") / "01-tiny.ipynb")
 
 
-def test_run_writes_executed_notebook_and_html(tmp_path, notebook):
-    result = batch.run_notebook(notebook, tmp_path, {"label": "<script>alert(1)</script>"}, name="t")
+def spec(notebook, name="t", **params):
+    return RunSpec(name, str(notebook), params, timeout=120)
+
+
+# --- checks before anything runs ------------------------------------------------
+
+
+def test_unknown_mistyped_and_malformed_parameters_name_the_run(notebook):
+    with pytest.raises(RunConfigError, match="run 't': parameter 'colour' is not declared in 01-tiny.ipynb"):
+        batch.check_parameters(spec(notebook, colour="red"))
+    with pytest.raises(RunConfigError, match="parameter 'top_n'='5' should be int"):
+        batch.check_parameters(spec(notebook, top_n="5"))
+    with pytest.raises(RunConfigError, match="parameter 'fail'=1 should be bool"):
+        batch.check_parameters(spec(notebook, fail=1))
+    with pytest.raises(RunConfigError, match="'start_date'='2026-02-30' is not a date"):
+        batch.check_parameters(spec(notebook, start_date="2026-02-30"))
+    assert batch.check_parameters(spec(notebook, pause=1)) == {"pause": 1.0}  # an int is a fine float
+
+
+@pytest.mark.parametrize(("token", "start", "end"), [
+    ("today", "2026-11-18", "2026-11-18"),
+    ("yesterday", "2026-11-17", "2026-11-17"),
+    ("last_7_days", "2026-11-11", "2026-11-17"),
+    ("last_week", "2026-11-09", "2026-11-15"),
+    ("last_month", "2026-10-01", "2026-10-31"),
+])
+def test_relative_dates_resolve_at_run_time(notebook, token, start, end):
+    wednesday = dt.date(2026, 11, 18)
+    resolved = batch.check_parameters(spec(notebook, start_date=token), today=wednesday)
+    assert resolved == {"start_date": start, "end_date": end}
+    assert batch.check_parameters(spec(notebook, end_date=token), today=wednesday) == {"end_date": end}
+
+
+def test_credentials_are_refused_before_running(notebook, tmp_path):
+    with pytest.raises(RunConfigError, match="looks like a credential"):
+        batch.check_parameters(spec(notebook, db_password="hunter2"))
+    with pytest.raises(RunConfigError, match="URL with a password") as err:
+        batch.check_parameters(spec(notebook, label="postgres://bob:hunter2@db/shop"))
+    assert "hunter2" not in str(err.value)
+    with pytest.raises(RunConfigError):
+        batch.run_batch([spec(notebook, "good"), spec(notebook, "bad", api_token="abc123")], tmp_path, quiet=True)
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == [], "nothing runs (and nothing is written) when any run is refused"
+
+
+def test_config_errors(tmp_path, notebook):
+    (tmp_path / "runs.yaml").write_text(f"runs:\n  - name: a\n    notebook: {notebook}\n  - name: a\n"
+                                        f"    notebook: {notebook}\n", encoding="utf-8")
+    with pytest.raises(RunConfigError, match="run 'a' appears twice"):
+        batch.load_config(tmp_path / "runs.yaml")
+    (tmp_path / "runs.yaml").write_text("runs:\n  - name: x\n    notebook: nope.ipynb\n", encoding="utf-8")
+    with pytest.raises(RunConfigError, match="run 'x': notebook not found"):
+        batch.load_config(tmp_path / "runs.yaml")
+    (tmp_path / "runs.yaml").write_text(f"runs:\n  - name: ../evil\n    notebook: {notebook}\n", encoding="utf-8")
+    with pytest.raises(RunConfigError, match="names may use"):
+        batch.load_config(tmp_path / "runs.yaml")
+    (tmp_path / "runs.yaml").write_text(f"defaults: {{params: {{}}}}\nruns:\n  - notebook: {notebook}\n",
+                                        encoding="utf-8")
+    with pytest.raises(RunConfigError, match="unknown keys in defaults"):
+        batch.load_config(tmp_path / "runs.yaml")
+
+
+def test_shipped_config_lists_every_notebook():
+    specs = batch.load_config(batch.project_root() / "runs.yaml")
+    listed = {spec.notebook for spec in specs}
+    for notebook in batch.list_notebooks():
+        assert str(notebook.resolve()) in listed, f"add a run for {notebook.name} to runs.yaml"
+    for s in specs:
+        batch.check_parameters(s)
+
+
+# --- one run ----------------------------------------------------------------------
+
+
+def test_run_publishes_html_notebook_and_metrics(tmp_path, notebook):
+    result = batch.execute_run(spec(notebook, label="<script>alert(1)</script>", top_n=3), tmp_path)
     assert result.status == "ok", result.error
-    html = (tmp_path / "01-tiny" / "t.html").read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # data text is escaped in the report
-    assert "<script>alert(1)</script>" not in html
-    assert "import pandas" not in html  # code is hidden from readers
-    executed = nbformat.read(tmp_path / "01-tiny" / "t.ipynb", as_version=4)
-    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    folder = tmp_path / "01-tiny"
+    html = (folder / "t.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)</script>" not in html
+    assert "broken on purpose" not in html, "code is hidden by default"
+    assert "# Parameters" not in html, "papermill's injected cell is replaced by the header table"
+    assert '<table class="workbook-params">' in html and "<th>top_n</th><td>3</td>" in html
+    assert "data fingerprint" in html and "pandas" in html
+    assert "application/vnd.workbook.metric+json" not in html
+    executed = nbformat.read(folder / "t.ipynb", as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells), "run record intact"
+    metrics = json.loads((folder / "t.metrics.json").read_text(encoding="utf-8"))
+    assert {m["name"]: m["value"] for m in metrics["metrics"]} == {"rows": 1, "share": 0.25}
+    assert not list(folder.glob(".run-*"))
+
+
+def test_show_code_keeps_code(tmp_path, notebook):
+    batch.execute_run(spec(notebook), tmp_path, show_code=True)
+    assert "broken on purpose" in (tmp_path / "01-tiny" / "t.html").read_text(encoding="utf-8")
 
 
 def test_failed_run_keeps_the_last_good_report(tmp_path, notebook):
-    good = batch.run_notebook(notebook, tmp_path, {"label": "first"}, name="t")
-    assert good.status == "ok"
-    before = (tmp_path / "01-tiny" / "t.html").read_text(encoding="utf-8")
-    bad = batch.run_notebook(notebook, tmp_path, {"fail": True}, name="t")
+    assert batch.execute_run(spec(notebook, label="first"), tmp_path).status == "ok"
+    folder = tmp_path / "01-tiny"
+    before = (folder / "t.html").read_bytes()
+    bad = batch.execute_run(spec(notebook, fail=True), tmp_path)
     assert bad.status == "failed" and "ValueError: broken on purpose" in bad.error
-    assert (tmp_path / "01-tiny" / "t.html").read_text(encoding="utf-8") == before
-    assert not list((tmp_path / "01-tiny").glob(".run-*")), "temporary files are cleaned up"
+    assert (folder / "t.html").read_bytes() == before
+    failed = nbformat.read(folder / "t.failed.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in failed.cells for o in c.get("outputs", []))
+    index = batch.write_index(tmp_path, [bad]).read_text(encoding="utf-8")
+    assert "broken on purpose" in index and "showing last good report" in index and 'href="01-tiny/t.html"' in index
+    assert batch.execute_run(spec(notebook, label="again"), tmp_path).status == "ok"
+    assert not (folder / "t.failed.ipynb").exists()
 
 
-def test_index_links_runs_and_escapes_errors(tmp_path, notebook):
-    results = [batch.run_notebook(notebook, tmp_path, {"label": "x"}, name="good"),
-               batch.run_notebook(notebook, tmp_path, {"fail": True}, name="bad<i>")]
-    index = batch.write_index(tmp_path, results).read_text(encoding="utf-8")
-    assert 'href="01-tiny/good.html"' in index
-    assert "bad&lt;i&gt;" in index and "broken on purpose" in index
-    runs = json.loads((tmp_path / "runs.json").read_text(encoding="utf-8"))
-    assert [r["status"] for r in runs] == ["ok", "failed"]
+def test_run_timeout(tmp_path, notebook):
+    slow = RunSpec("slow", str(notebook), {"pause": 30.0}, timeout=3)
+    result = batch.execute_run(slow, tmp_path)
+    assert result.status == "failed" and "timed out after 3 s" in result.error
+    assert result.seconds < 25
+    assert not (tmp_path / "01-tiny" / "slow.html").exists()
+
+
+# --- many runs ---------------------------------------------------------------------
+
+
+def test_batch_in_parallel_workers_and_index_keeps_earlier_runs(tmp_path, notebook):
+    specs = [spec(notebook, "a", label="A"), spec(notebook, "b", label="B"), spec(notebook, "c", fail=True)]
+    results = batch.run_batch(specs, tmp_path, jobs=2, quiet=True)
+    assert [r.name for r in results] == ["a", "b", "c"]
+    assert [r.status for r in results] == ["ok", "ok", "failed"]
+    batch.run_batch([spec(notebook, "d")], tmp_path, quiet=True)
+    registry = json.loads((tmp_path / "runs.json").read_text(encoding="utf-8"))
+    assert sorted(e["name"] for e in registry) == ["a", "b", "c", "d"]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "Share: 25.00%" in index and "Rows: 1" in index
+    table = batch.metrics_table(tmp_path)
+    assert sorted(table["run"]) == ["a", "b", "d"] and set(table["share"]) == {0.25}
+
+
+def test_cli_ad_hoc_run_exit_status_and_summary(tmp_path, notebook, capsys):
+    out = str(tmp_path / "r")
+    assert cli_main(["run", "--notebook", str(notebook), "--name", "adhoc", "-p", "top_n", "7",
+                     "-p", "start_date", "2026-11-01", "--out", out, "--quiet"]) == 0
+    assert (tmp_path / "r" / "01-tiny" / "adhoc.html").exists()
+    assert cli_main(["run", "--notebook", str(notebook), "-p", "fail", "true", "--out", out, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED 01-tiny (01-tiny.ipynb): ValueError: broken on purpose" in err
+    assert cli_main(["run", "--notebook", str(notebook), "-p", "nope", "1", "--out", out]) == 2
+    assert "parameter 'nope' is not declared" in capsys.readouterr().err
+    assert cli_main(["metrics", out, "--csv"]) == 0
+    assert "adhoc" in capsys.readouterr().out
+
+
+def test_dask_executor_gives_the_same_reports(tmp_path, notebook):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        results = batch.run_batch([spec(notebook, "x", label="same")], tmp_path / "dask", executor="dask",
+                                  scheduler=cluster.scheduler_address, quiet=True)
+    local = batch.run_batch([spec(notebook, "x", label="same")], tmp_path / "local", quiet=True)
+    assert results[0].status == local[0].status == "ok"
+    assert results[0].metrics == local[0].metrics
+    dask_html = (tmp_path / "dask" / "01-tiny" / "x.html").read_text(encoding="utf-8")
+    assert "same" in dask_html and '<table class="workbook-params">' in dask_html
