@@ -208,3 +208,53 @@ def test_dask_executor_gives_the_same_reports(tmp_path, notebook):
     assert results[0].metrics == local[0].metrics
     dask_html = (tmp_path / "dask" / "01-tiny" / "x.html").read_text(encoding="utf-8")
     assert "same" in dask_html and '<table class="workbook-params">' in dask_html
+
+
+# --- text from data cannot run in a shared report ----------------------------------
+
+XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+       "<img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
+       "<script>document.body.setAttribute('data-pwned','script')</script>"]
+
+
+def _chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="needs Chromium (Debian package `chromium`; .ci/run installs it)")
+def test_titles_with_script_do_not_run_in_the_browser(tmp_path):
+    import shutil
+    import subprocess
+
+    import pandas as pd
+
+    sample = batch.project_root() / "data" / "sample"
+    data_dir = tmp_path / "shop"
+    shutil.copytree(sample, data_dir)
+    products = pd.read_csv(data_dir / "products.csv", dtype=str, keep_default_na=False)
+    products["title"] = [XSS[i % len(XSS)] + f" #{i}" for i in range(len(products))]
+    products.loc[products.index % 2 == 0, "category"] = XSS[1]
+    products.to_csv(data_dir / "products.csv", index=False)
+    notebook = batch.project_root() / "notebooks" / "00-shop-overview.ipynb"
+    result = batch.execute_run(RunSpec("xss", str(notebook), {"data_dir": str(data_dir)}, 300), tmp_path / "out")
+    assert result.status == "ok", result.error
+    page = tmp_path / "out" / "00-shop-overview" / "xss.html"
+    text = page.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text or "&lt;script&gt;alert\\(1\\)" in text
+    try:
+        dom = subprocess.run(
+            [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+             page.as_uri()],
+            capture_output=True, text=True, timeout=90, check=True).stdout
+    except subprocess.TimeoutExpired:
+        pytest.fail("Chromium hung: an alert() from the data ran in the report")
+    import re
+
+    assert 'data-pwned="' not in dom, "a script or event handler from the data ran"
+    assert not re.search(r"<img[^>]*onerror", dom), "an <img> element from the data was created"
+    assert not re.search(r"<script[^>]*>[^<]*(alert|data-pwned)", dom), "a <script> element from the data"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in dom  # shown as text instead
