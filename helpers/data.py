@@ -626,22 +626,7 @@ class Shop:
             expr = self.con.read_parquet(paths, table_name=f"raw_{name}")
             validated, notes = validate_table(expr, name, origin)
             return validated.cache() if notes else validated, notes
-        import pandas as pd
-        import pyarrow as pa
-
-        frames, notes = [], []
-        for path in files:
-            frame, file_notes = read_export(path, name)
-            if len(files) > 1:
-                frame["_line"] = frame["_line"].astype("Int64")
-                frame.insert(0, "_file", path.name)
-            frames.append(frame)
-            notes.extend(file_notes)
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        if len(files) > 1:
-            frame["_line"] = frame["_file"] + ":" + frame["_line"].astype(str)
-            frame = frame.drop(columns="_file")
-        arrow = pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[name], frame), preserve_index=False)
+        arrow, notes = parse_exports(files, name)
         expr = self.con.create_table(f"raw_{name}", arrow, temp=True, overwrite=True)
         validated, check_notes = validate_table(expr, name, origin)
         return validated.drop("_line"), notes + check_notes
@@ -654,6 +639,78 @@ class Shop:
         col = t[column or TABLES[name].date_column]
         lo, hi = t.aggregate(lo=col.min(), hi=col.max()).execute().iloc[0]
         return pd.Timestamp(lo), pd.Timestamp(hi)
+
+
+CACHE_ENV = "WORKBOOK_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """Where parsed exports are cached: ``$WORKBOOK_CACHE_DIR``, else ``~/.cache/ecommerce-workbook``.
+
+    ``WORKBOOK_CACHE_DIR=off`` disables the cache.
+    """
+    configured = os.environ.get(CACHE_ENV, "").strip()
+    if configured.lower() == "off":
+        return None
+    return Path(configured) if configured else Path.home() / ".cache" / "ecommerce-workbook"
+
+
+def _cache_key(files: list[Path], table_name: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    digest.update(Path(__file__).read_bytes())  # any change to the parser invalidates the cache
+    digest.update(repr(TABLES[table_name]).encode())
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:32]
+
+
+def parse_exports(files: list[Path], table_name: str):
+    """Parse a table's export files into one Arrow table (contract types plus ``_line``) and notes.
+
+    Parsing text is the slow part of a run (a second for 75,000 order lines), so
+    the result is cached by file path, size and modification time (see
+    :func:`cache_dir`); validation still runs on every load.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = cache_dir()
+    key = _cache_key(files, table_name) if folder else ""
+    if folder and (folder / f"{key}.parquet").exists():
+        try:
+            notes = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+            return pq.read_table(folder / f"{key}.parquet"), notes
+        except (OSError, ValueError):
+            pass  # a damaged cache entry is parsed again below
+    import pandas as pd
+
+    frames, notes = [], []
+    for path in files:
+        frame, file_notes = read_export(path, table_name)
+        if len(files) > 1:
+            frame.insert(0, "_file", path.name)
+        frames.append(frame)
+        notes.extend(file_notes)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(files) > 1:
+        frame["_line"] = frame["_file"] + ":" + frame["_line"].astype(str)
+        frame = frame.drop(columns="_file")
+    arrow = pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[table_name], frame), preserve_index=False)
+    if folder:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f"{key}.{os.getpid()}.tmp"
+            pq.write_table(arrow, tmp)
+            os.replace(tmp, folder / f"{key}.parquet")
+            (folder / f"{key}.json").write_text(json.dumps(notes, ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass  # a read-only home only costs speed
+    return arrow, notes
 
 
 def _arrow_schema(table: Table, frame: pd.DataFrame):

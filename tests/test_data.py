@@ -267,3 +267,24 @@ def test_workbook_check_fails_with_message_on_bad_data(tmp_path, capsys):
     assert cli_main(["check", str(tmp_path), "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["ok"] is False and out["column"] == "paid_amount" and out["file"].endswith("orders.csv")
+
+
+def test_parsed_exports_are_cached_and_refreshed_when_the_file_changes(tmp_path, monkeypatch):
+    import os
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(data.CACHE_ENV, str(cache))
+    path = write(tmp_path / "d" / "orders.csv", ["title", HEADER_ZH, *ROWS_ZH[:2]])
+    first = orders_frame(tmp_path / "d")
+    assert len(list(cache.glob("*.parquet"))) == 1
+    shop = data.connect(tmp_path / "d")
+    pd.testing.assert_frame_equal(shop.table("orders").order_by("order_id").execute(), first)
+    assert any("skipped 1 title rows" in n for n in shop.notes), "notes come back with a cache hit"
+    write(path, ["title", HEADER_ZH, *ROWS_ZH])
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert len(orders_frame(tmp_path / "d")) == 3
+    for entry in cache.glob("*.parquet"):
+        entry.write_bytes(b"damaged")
+    assert len(orders_frame(tmp_path / "d")) == 3, "a damaged cache entry is parsed again"
+    monkeypatch.setenv(data.CACHE_ENV, "off")
+    assert data.cache_dir() is None and len(orders_frame(tmp_path / "d")) == 3

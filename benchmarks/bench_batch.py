@@ -1,0 +1,84 @@
+"""Batch speed: `workbook run` (--jobs 1 and 2) against `jupyter nbconvert --execute --to html` one by one.
+
+Runs every notebook once on the sample shop with its default parameters, in
+one process run, and prints wall times and ratios (baseline / ours), then
+where the time of one run goes (kernel start-up and set-up cell vs analysis
+cells vs rendering). Usage::
+
+    .venv/bin/python benchmarks/bench_batch.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from helpers import batch
+
+ROOT = batch.project_root()
+
+
+def one_run_per_notebook() -> list[batch.RunSpec]:
+    return [batch.RunSpec(nb.stem, str(nb), {}, timeout=1200) for nb in batch.list_notebooks()]
+
+
+def time_nbconvert(specs, out: Path) -> float:
+    jupyter = Path(sys.executable).with_name("jupyter")
+    started = time.perf_counter()
+    for spec in specs:
+        subprocess.run([str(jupyter), "nbconvert", "--execute", "--to", "html", "--no-input",
+                        "--output-dir", str(out), spec.notebook], check=True, capture_output=True,
+                       cwd=Path(spec.notebook).parent)
+    return time.perf_counter() - started
+
+
+def time_batch(specs, out: Path, jobs: int) -> float:
+    started = time.perf_counter()
+    results = batch.run_batch(specs, out, jobs=jobs, quiet=True)
+    elapsed = time.perf_counter() - started
+    failed = [r for r in results if r.status != "ok"]
+    if failed:
+        raise SystemExit(f"runs failed: {[(r.name, r.error) for r in failed]}")
+    return elapsed
+
+
+def breakdown(out: Path) -> None:
+    print("\nWhere one run's time goes (papermill's cell timings, jobs=1 run):")
+    for executed in sorted(out.glob("*/*.ipynb")):
+        if executed.name.endswith(".failed.ipynb"):
+            continue
+        nb = nbformat.read(executed, as_version=4)
+        cells = [c for c in nb.cells if c.cell_type == "code"]
+        durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in cells]
+        total = nb.metadata.get("papermill", {}).get("duration") or 0.0
+        setup = sum(durations[:3])  # parameters, injected parameters, imports + connect + checks
+        analysis = sum(durations[3:])
+        print(f"  {executed.stem:28} papermill {total:5.1f}s = kernel start & save "
+              f"{total - setup - analysis:4.1f}s + set-up cell {setup:4.1f}s + analysis {analysis:4.1f}s")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="repeat each measurement, keep the best")
+    args = parser.parse_args(argv)
+    specs = one_run_per_notebook()
+    print(f"{len(specs)} notebooks on the sample shop, best of {args.repeat}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = min(time_nbconvert(specs, tmp / f"nbconvert{i}") for i in range(args.repeat))
+        one = min(time_batch(specs, tmp / f"jobs1-{i}", 1) for i in range(args.repeat))
+        two = min(time_batch(specs, tmp / f"jobs2-{i}", 2) for i in range(args.repeat))
+        print(f"  nbconvert --execute one by one : {base:6.1f}s  (1.00x)")
+        print(f"  workbook run --jobs 1          : {one:6.1f}s  ({base / one:.2f}x faster)")
+        print(f"  workbook run --jobs 2          : {two:6.1f}s  ({base / two:.2f}x faster)")
+        breakdown(tmp / "jobs1-0")
+
+
+if __name__ == "__main__":
+    main()
