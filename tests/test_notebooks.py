@@ -54,12 +54,13 @@ def test_overview_renders_in_english_with_the_figures_of_the_helpers(tmp_path):
 
     from helpers import batch, data, overview, params, report
 
-    result = batch.run_notebook(NOTEBOOKS[0], tmp_path, {"lang": "en"}, name="overview-en")
+    result = batch.execute_run(batch.RunSpec("overview-en", str(NOTEBOOKS[0]), {"lang": "en"}), tmp_path)
     assert result.status == "ok", result.error
     html = (tmp_path / "00-shop-overview" / "overview-en.html").read_text(encoding="utf-8")
     shop = data.connect("data/sample")
     period = params.check_params(shop).period
     sales = overview.summarize_period(shop, period)["sales"]
+    assert {m["name"]: m["value"] for m in result.metrics}["sales"] == pytest.approx(sales)
     assert f"Sales in {period.start:%Y-%m-%d}" in html
     assert report.format_value(sales, "yuan", "en") in html
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no warning or error reaches the reader
