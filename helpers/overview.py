@@ -49,9 +49,12 @@ def paid_lines(shop: Shop, period: Period):
 
 
 def _with_products(shop: Shop, lines):
+    """Order lines with category, title and unit cost; without `products`, titles are the ids."""
     if not shop.has("products"):
-        return lines.mutate(category=lines.product_id.cast("string").fill_null("?"), title=lines.product_id,
-                            unit_cost=lines.paid_amount * float("nan"))
+        import ibis
+
+        return lines.mutate(category=ibis.null().cast("string"), title=lines.product_id,
+                            unit_cost=ibis.null().cast("float64"))
     p = shop.table("products").select("product_id", "category", "title", "unit_cost")
     return lines.left_join(p, "product_id").drop("product_id_right")
 
@@ -84,7 +87,12 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
         costed_sales=ibis.ifelse(lines.unit_cost.isnull(), 0.0, lines.paid_amount).sum(),
     ).execute().iloc[0]
     out = {k: _num(o[k]) for k in ("sales", "paid_orders", "buyers", "units")}
-    out["gross_margin"] = _margin(o) if shop.has("products") else float("nan")
+    if shop.has("products"):
+        out["gross_margin"] = _margin(o)
+    else:
+        out["gross_margin"] = float("nan")
+        warnings.warn(metrics.MetricNote("毛利率 (gross margin): no `products` table with unit costs, so it is "
+                                         "unknown"), stacklevel=2)
 
     nan = float("nan")
     if shop.has("traffic"):
@@ -234,6 +242,8 @@ def sales_by(shop: Shop, period: Period, dimension: str) -> pd.DataFrame:
     """Sales and paid orders per source, category or product in the period."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"dimension={dimension!r}; use one of {DIMENSIONS}")
+    if dimension == "category" and not shop.has("products"):
+        raise ValueError(shop.missing_message("products", "en"))
     lines = _with_products(shop, paid_lines(shop, period))
     keys = {"source": ["source"], "category": ["category"], "product": ["product_id", "title"]}[dimension]
     frame = (lines.group_by(keys).aggregate(sales=lines.paid_amount.sum(), paid_orders=lines.order_id.nunique())

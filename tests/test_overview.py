@@ -118,6 +118,18 @@ def test_top_movers_and_sentences_escape_titles(shop):
     assert by_source.loc["搜索", "delta"] == 500.0 and by_source.loc["直通车", "delta"] == -200.0
 
 
+def test_without_products_margin_is_unknown_and_products_show_ids(shop, tmp_path):
+    (tmp_path / "products.csv").unlink()
+    bare = data.connect(tmp_path)
+    with pytest.warns(metrics.MetricNote):
+        s = overview.summarize_period(bare, WEEK)
+    assert s["sales"] == 600 and pd.isna(s["gross_margin"])
+    movers = overview.top_movers(bare, WEEK, "product")
+    assert movers.loc["p1", "delta"] == 200.0
+    with pytest.raises(ValueError, match="needs the `products` table"):
+        overview.top_movers(bare, WEEK, "category")
+
+
 def test_daily_sales_fills_missing_days(shop):
     daily = overview.daily_sales(shop, WEEK)
     assert len(daily) == 7 and daily["sales"].sum() == 600
