@@ -348,6 +348,8 @@ def render_html(nb, html_path: Path, title: str, show_code: bool = False) -> Non
 
     exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # self-contained and offline: no CDN scripts (require.js, MathJax); the report needs neither
+    body = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", body)
     body = body.replace("</head>", _EXTRA_CSS + "\n</head>", 1)
     html_path.write_text(body, encoding="utf-8")
 
@@ -400,6 +402,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
     params = check_parameters(spec) if params is None else params
     result = RunResult(spec.name, str(notebook), "failed", 0.0, parameters=params)
     use_alarm = spec.timeout > 0 and hasattr(signal, "SIGALRM") and _in_main_thread()
+    os.environ["WORKBOOK_STATIC"] = "1"  # kernels inherit it: Explore sections render their default slice
     with tempfile.TemporaryDirectory(dir=target, prefix=".run-") as tmp:
         tmp_nb = Path(tmp) / f"{spec.name}.ipynb"
         previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None

@@ -45,6 +45,7 @@ __all__ = [
     "label",
     "pct_axis",
     "plot_bar_change",
+    "plot_heatmap",
     "plot_trend",
     "set_theme",
     "style_table",
@@ -345,6 +346,7 @@ def _kind_axis(ax: Axes, kind: str, axis: str, lang: str) -> None:
 #: Common UI words: key -> (中文, English).
 UI_TEXT: dict[str, tuple[str, str]] = {
     "period": ("本期", "This period"),
+    "metric": ("指标", "Metric"),
     "current": ("本期", "This period"),
     "previous": ("上期", "Previous period"),
     "last_year": ("去年同期", "Same weeks last year"),
@@ -407,6 +409,48 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "biggest_movers": ("变化最大", "Biggest movers"),
     "increase": ("上升", "Increase"),
     "decrease": ("下降", "Decrease"),
+    # customers and members (helpers.customers)
+    "customer_id": ("客户ID", "Customer id"),
+    "segment": ("客户分层", "Segment"),
+    "recency_days": ("最近购买距今(天)", "Days since last purchase"),
+    "frequency": ("购买次数", "Purchases"),
+    "monetary": ("消费金额", "Spend"),
+    "purchases": ("购买次数", "Purchases"),
+    "share_of_sales": ("销售额占比", "Share of sales"),
+    "month_sales": ("当月消费", "Sales in the month"),
+    "repeat_customers": ("复购客户数", "Repeat customers"),
+    "previous_customers": ("上期客户数", "Previous period's customers"),
+    "rate": ("比率", "Rate"),
+    "low": ("区间下限", "Low"),
+    "high": ("区间上限", "High"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "window": ("统计窗口", "Window"),
+    "definition": ("口径", "Definition"),
+    "cohort": ("首购月", "Cohort"),
+    "age": ("首购后月数", "Months since first purchase"),
+    "cohort_customers": ("同期群客户数", "Cohort customers"),
+    "active_customers": ("有购买的客户数", "Customers buying"),
+    "first_product": ("首购商品", "First product"),
+    "first_source": ("首购来源", "First source"),
+    "days_between": ("购买间隔(天)", "Days between purchases"),
+    "p_alive": ("活跃概率", "P(active)"),
+    "p_alive_change": ("活跃概率30天变化", "Change in P(active) over 30 days"),
+    "expected_purchases": ("预计购买次数", "Expected purchases"),
+    "value_per_purchase": ("预计单次消费", "Expected spend per purchase"),
+    "expected_value": ("预计消费金额", "Expected value"),
+    "last_purchase": ("最近购买日", "Last purchase"),
+    "days_since_last": ("距上次购买(天)", "Days since last purchase"),
+    "usual_gap_days": ("平常购买间隔(天)", "Usual gap (days)"),
+    "overdue_days": ("超期天数", "Days overdue"),
+    "reason": ("入选原因", "Why listed"),
+    "action": ("建议动作", "Suggested action"),
+    "predicted": ("预测", "Predicted"),
+    "error": ("预测误差", "Error"),
+    "parameter": ("参数", "Parameter"),
+    "estimate": ("估计值", "Estimate"),
+    "se": ("标准误", "Std. error"),
+    "recall_customers": ("召回名单客户数", "Customers on the recall list"),
 }
 
 
@@ -600,6 +644,60 @@ def plot_trend(
         _plain_text(legend.get_texts())
         _plain_text([legend.get_title()])
     _plain_text([ax.title, ax.xaxis.label, ax.yaxis.label])
+    _source_note(fig, source, lang)
+    return fig
+
+
+def plot_heatmap(
+    df: pd.DataFrame,
+    kind: str = "pct",
+    title: str | None = None,
+    lang: str | None = None,
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+    annotate: bool | None = None,
+    cmap: str = "YlGnBu",
+    center: float | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Heat map of a table (rows x columns), cells coloured and, when small enough, labelled.
+
+    ``center`` (e.g. 0 for profit and loss) centres a diverging ``cmap`` on that value.
+
+    ``kind`` formats the cell labels and the colour bar (``"pct"`` for fractions, ``"yuan"``,
+    ``"count"``, ...). Missing cells (NaN) stay blank, e.g. months a cohort has not reached.
+    ``annotate=None`` writes the values when the table has at most 25 columns and 40 rows.
+    Row and column labels are shown as plain text (no mathtext).
+    """
+    lang = _ensure_theme(lang)
+    import seaborn as sns
+
+    n_rows, n_cols = df.shape
+    if figsize is None:
+        figsize = (min(16, max(6, 0.55 * n_cols + 2.5)), min(14, max(3, 0.32 * n_rows + 1.5)))
+    fig, ax = _figure(ax, figsize)
+    if annotate is None:
+        annotate = n_cols <= 25 and n_rows <= 40
+    values = df.astype(float)
+    fmt = formatter("signed_pct" if kind == "signed_pct" else kind, lang)
+    labels = values.map(lambda v: "" if pd.isna(v) else fmt(v)) if annotate else None
+    sns.heatmap(values, ax=ax, cmap=cmap, center=center, annot=labels if annotate else False, fmt="",
+                annot_kws={"fontsize": 7}, linewidths=0.4, linecolor="white",
+                cbar_kws={"shrink": 0.8})
+    cbar = ax.collections[0].colorbar if ax.collections else None
+    if cbar is not None:
+        _kind_axis(cbar.ax, kind, "y", lang)
+    ax.set_xlabel(xlabel if xlabel is not None else _maybe_label(df.columns.name or "", lang))
+    ax.set_ylabel(ylabel if ylabel is not None else _maybe_label(df.index.name or "", lang))
+    ax.tick_params(axis="x", labelrotation=0)
+    ax.tick_params(axis="y", labelrotation=0)
+    if title:
+        ax.set_title(title)
+    _plain_text([*ax.get_xticklabels(), *ax.get_yticklabels(), ax.title, ax.xaxis.label, ax.yaxis.label,
+                 *ax.texts])
     _source_note(fig, source, lang)
     return fig
 

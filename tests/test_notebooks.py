@@ -1,6 +1,7 @@
 """Notebook hygiene: no committed outputs, one parameters cell of typed literals with comments."""
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -64,4 +65,8 @@ def test_overview_renders_in_english_with_the_figures_of_the_helpers(tmp_path):
     assert f"Sales in {period.start:%Y-%m-%d}" in html
     assert report.format_value(sales, "yuan", "en") in html
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no warning or error reaches the reader
+    assert "Static view of the default slice" in html  # the Explore section degrades to a static chart
+    assert '<script type="application/vnd.jupyter.widget-view+json">' not in html
+    assert not re.search(r'<script[^>]*src="https?:', html), "self-contained: opens offline"
+    assert html.count('src="data:image/png;base64,') >= 4, "plots are embedded"
     assert pd.Timestamp(period.end).weekday() == 6  # a complete Monday-Sunday week

@@ -1,0 +1,119 @@
+"""Explore sections: widgets drive the same helpers, and batch runs get a static view."""
+
+from __future__ import annotations
+
+import functools
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from helpers import data, explore, overview, params
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    shop = data.connect("data/sample")
+    checked = params.check_params(shop)
+    controls = overview.explore_controls(shop, checked.period, checked.data_first, checked.data_last, "en")
+    shown = []
+
+    def render(**values):
+        shown.append(values)
+        return overview.render_slice(shop, lang="en", **values)
+
+    mp = pytest.MonkeyPatch()
+    mp.delenv(explore.STATIC_ENV, raising=False)
+    explorer = explore.explore(render, controls, "en")
+    mp.undo()
+    return shop, checked, controls, explorer, shown
+
+
+def _title(explorer):
+    import matplotlib.pyplot as plt
+
+    return explorer.render(**explorer.values()).axes[0].get_title(), plt
+
+
+def test_widgets_start_from_the_parameters(live):
+    shop, checked, controls, explorer, shown = live
+    assert explorer is not None and explorer.updates >= 1 and not explorer.errors
+    start, end = controls["dates"].value
+    assert end == checked.period.end and (end - start).days == 8 * 7 - 1
+    assert shown[0]["metric"] == "sales" and shown[0]["source"] is None
+
+
+def test_changing_a_selector_redraws_with_the_slice_figures(live):
+    shop, checked, controls, explorer, shown = live
+    before = explorer.updates
+    controls["source"].value = "直通车"
+    controls["metric"].value = "conversion_rate"
+    assert explorer.updates == before + 2 and not explorer.errors
+    assert shown[-1]["source"] == "直通车" and shown[-1]["metric"] == "conversion_rate"
+    period = params.Period(*controls["dates"].value)
+    frame, total = overview.daily_slice(shop, period, "conversion_rate", source="直通车")
+    t = shop.table("traffic")
+    t = t.filter((t.source == "直通车") & (t.date >= period.start.date()) & (t.date <= period.end.date()))
+    sums = t.aggregate(b=t.paid_buyers.sum(), v=t.visitors.sum()).execute().iloc[0]
+    assert total == pytest.approx(sums["b"] / sums["v"])
+    title = overview.render_slice(shop, "conversion_rate", "直通车", None, controls["dates"].value, lang="en")
+    assert f"{total:.2%}" in title.axes[0].get_title() and "pooled" in title.axes[0].get_title()
+    controls["rate_method"].value = "daily_mean"
+    daily = overview.daily_slice(shop, period, "conversion_rate", source="直通车", rate_method="daily_mean")[1]
+    assert daily != pytest.approx(total)  # the two 口径 give different figures
+    assert explorer.seconds < 5  # a sanity bound only; benchmarks/bench_widgets.py measures
+
+
+def test_sales_slice_by_category_matches_orders(live):
+    shop, checked, controls, explorer, shown = live
+    period = checked.period
+    frame, total = overview.daily_slice(shop, period, "sales", category="女装T恤")
+    o = shop.table("orders")
+    p = shop.table("products").filter(lambda p: p.category == "女装T恤").select("product_id")
+    lines = o.filter((o.status == "paid") & (o.pay_time >= period.start) & (o.pay_time < period.end_exclusive))
+    expected = lines.semi_join(p, "product_id").paid_amount.sum().execute()
+    assert total == pytest.approx(expected) and frame["value"].sum() == pytest.approx(expected)
+    assert len(frame) == period.days
+
+
+def test_traffic_metric_by_category_is_refused_with_a_note(live):
+    shop, checked, *_ = live
+    from helpers.metrics import MetricNote
+
+    with pytest.warns(MetricNote, match="`traffic` has no categories"):
+        frame, total = overview.daily_slice(shop, checked.period, "visitors", category="女装T恤")
+    assert pd.isna(total) and frame["value"].isna().all()
+
+
+def test_reversed_dates_show_a_message_not_an_error(live):
+    shop, checked, controls, explorer, shown = live
+    out = overview.render_slice(shop, "sales", None, None, (checked.period.end, checked.period.start), lang="en")
+    assert "end date is before the start date" in out.iloc[0, 0]
+
+
+def test_static_mode_renders_the_default_slice(monkeypatch, capsys):
+    monkeypatch.setenv(explore.STATIC_ENV, "1")
+    calls = []
+    controls = {"metric": explore.choice(["sales", "visitors"], "visitors")}
+    result = explore.explore(lambda metric: calls.append(metric), controls, "en")
+    assert result is None and calls == ["visitors"]
+
+
+def test_render_errors_are_shown_in_place(monkeypatch):
+    monkeypatch.delenv(explore.STATIC_ENV, raising=False)
+
+    def broken(metric):
+        raise ValueError(f"no data for {metric}")
+
+    explorer = explore.explore(broken, {"metric": explore.choice(["a", "b"], "a")}, "en")
+    explorer.controls["metric"].value = "b"
+    assert explorer.errors == ["ValueError: no data for a", "ValueError: no data for b"]
+
+
+def test_overview_partial_is_what_the_notebook_uses(live):
+    shop, checked, controls, explorer, shown = live
+    render = functools.partial(overview.render_slice, shop, lang="zh")
+    fig = render(**explorer.values())
+    assert fig.axes and fig.axes[0].lines
