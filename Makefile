@@ -56,9 +56,14 @@ check: install
 lab: install sample
 	$(BIN)/jupyter lab --notebook-dir=.
 
+## dashboard: serve the notebooks as an app with Voilà (code hidden, widgets live) on http://127.0.0.1:8866
+dashboard: install sample
+	$(BIN)/voila notebooks --no-browser --Voila.ip=127.0.0.1 --port=$(or $(PORT),8866) \
+		--VoilaConfiguration.file_allowlist="['.*\.(png|jpg|gif|svg|csv|xlsx)']"
+
 ## clean: remove the virtualenv, caches and generated reports (keeps data/sample)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 	find $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 
-.PHONY: help install sample reports test lint docs check lab clean
+.PHONY: help install sample reports test lint docs check lab dashboard clean

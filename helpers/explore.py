@@ -29,16 +29,17 @@ def is_static() -> bool:
 
 def choice(options: Sequence[Any] | dict[str, Any], value: Any = None, description: str = "",
            all_label: str | None = None):
-    """A dropdown; ``all_label`` adds a first option meaning "no filter" (its value is None).
+    """A dropdown; ``all_label`` adds a first option meaning "no filter" (render receives None).
 
     ``options`` is a list of values (shown as they are) or a dict label -> value.
     """
     import ipywidgets as w
 
     pairs = list(options.items()) if isinstance(options, dict) else [(str(o), o) for o in options]
-    if all_label is not None:
-        pairs = [(all_label, None), *pairs]
+    if all_label is not None:  # a real value: a Dropdown shows None as an empty box
+        pairs = [(all_label, ALL), *pairs]
     values = [v for _, v in pairs]
+    value = ALL if value is None and all_label is not None else value
     return w.Dropdown(options=pairs, value=value if value in values else values[0], description=description,
                       style={"description_width": "initial"})
 
@@ -87,6 +88,11 @@ class DateRange:
             picker.observe(handler, names=names)
 
 
+def current_values(controls: dict[str, Any]) -> dict[str, Any]:
+    """What ``render`` receives: each control's value, with the "all" option as None."""
+    return {name: None if control.value == ALL else control.value for name, control in controls.items()}
+
+
 @dataclass
 class Explorer:
     """The live selectors, their output area and the time the last update took."""
@@ -100,7 +106,7 @@ class Explorer:
     errors: list[str] = field(default_factory=list)
 
     def values(self) -> dict[str, Any]:
-        return {name: control.value for name, control in self.controls.items()}
+        return current_values(self.controls)
 
     def update(self, change=None) -> None:
         """Redraw the output for the current selection (called on every change)."""
@@ -150,7 +156,7 @@ def explore(render: Callable[..., Any], controls: dict[str, Any], lang: str = "z
     from IPython.display import Markdown, display
 
     if is_static():
-        defaults = {name: control.value for name, control in controls.items()}
+        defaults = current_values(controls)
         note = ("*静态视图（默认筛选）。在 JupyterLab 或 `make dashboard` 中打开本笔记本即可交互筛选。*" if lang == "zh"
                 else "*Static view of the default slice. Open this notebook in JupyterLab or `make dashboard` "
                 "to explore interactively.*")

@@ -395,4 +395,5 @@ def render_slice(shop: Shop, metric: str, source: str | None, category: str | No
              f"{report.format_value(total, kind, lang)}")
     if kind == "pct" or metric in ("uv_value", "aov"):
         title += f" ({metrics.describe_method(rate_method, lang)})"
-    return plots.plot_trend(frame, x="date", y="value", kind=kind, title=title, lang=lang)
+    return plots.plot_trend(frame.rename(columns={"value": metric}), x="date", y=metric, kind=kind, title=title,
+                            lang=lang)

@@ -1,0 +1,71 @@
+"""Dashboard mode: Voilà serves a notebook with live widgets; changing a selector redraws the plot."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.data import project_root
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian package `chromium`)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    port = _free_port()
+    voila = Path(sys.executable).with_name("voila")
+    log = (tmp_path_factory.mktemp("voila") / "voila.log").open("w")
+    proc = subprocess.Popen([str(voila), "notebooks/00-shop-overview.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",
+                             f"--port={port}"], cwd=project_root(), stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.3)
+    yield f"http://127.0.0.1:{port}/"
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def test_changing_a_selector_redraws_the_plot(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page()
+            page.goto(dashboard, timeout=180_000)
+            page.wait_for_selector("select >> text=直通车", state="attached", timeout=180_000)
+            plot = page.locator(".widget-output img").last
+            before = plot.get_attribute("src")
+            assert before.startswith("data:image/png;base64,")
+            source = page.locator("select", has=page.locator("option", has_text="直通车")).first
+            assert source.input_value() == "全部"  # starts from the notebook's parameters: the whole shop
+            source.select_option(label="直通车")
+            page.wait_for_function(
+                "before => { const img = [...document.querySelectorAll('.widget-output img')].pop();"
+                " return img && img.src !== before; }", arg=before, timeout=60_000)
+            assert page.locator(".widget-output img").last.get_attribute("src") != before
+            assert page.locator("text=Traceback").count() == 0
+        finally:
+            browser.close()
