@@ -326,9 +326,14 @@ def _header_cell(spec: RunSpec, params: dict[str, Any], fingerprint: str):
 def prepare_for_html(nb, spec: RunSpec, params: dict[str, Any], fingerprint: str):
     """Drop papermill's injected-parameters cell and show the parameters as a header table instead."""
     nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    # Widgets cannot live in a static page (Explore sections show their default slice instead); their
+    # saved state would only make the page fetch a widget renderer from a CDN and carry data text in
+    # a script block.
+    nb.metadata.pop("widgets", None)
+    hidden = (METRIC_MIME, "application/vnd.jupyter.widget-view+json")
     for cell in nb.cells:  # key figures are data for the index, not part of the page
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if METRIC_MIME not in o.get("data", {})]
+            cell.outputs = [o for o in cell.outputs if not any(m in o.get("data", {}) for m in hidden)]
     position = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0
     nb.cells.insert(position, _header_cell(spec, params, fingerprint))
     return nb

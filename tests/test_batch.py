@@ -243,6 +243,7 @@ def test_titles_with_script_do_not_run_in_the_browser(tmp_path):
     page = tmp_path / "out" / "00-shop-overview" / "xss.html"
     text = page.read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text or "&lt;script&gt;alert\\(1\\)" in text
+    assert "widget-state+json" not in text, "no widget state (with data text in a script block) in the page"
     try:
         dom = subprocess.run(
             [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

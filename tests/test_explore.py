@@ -28,7 +28,10 @@ def live(tmp_path_factory):
     mp.delenv(explore.STATIC_ENV, raising=False)
     explorer = explore.explore(render, controls, "en")
     mp.undo()
-    return shop, checked, controls, explorer, shown
+    yield shop, checked, controls, explorer, shown
+    from helpers import plots
+
+    plots.set_theme("zh")  # the plots tests expect the default language
 
 
 def _title(explorer):
