@@ -407,7 +407,8 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
     params = check_parameters(spec) if params is None else params
     result = RunResult(spec.name, str(notebook), "failed", 0.0, parameters=params)
     use_alarm = spec.timeout > 0 and hasattr(signal, "SIGALRM") and _in_main_thread()
-    os.environ["WORKBOOK_STATIC"] = "1"  # kernels inherit it: Explore sections render their default slice
+    static_before = os.environ.get("WORKBOOK_STATIC")
+    os.environ["WORKBOOK_STATIC"] = "1"  # the kernel inherits it: Explore sections render their default slice
     with tempfile.TemporaryDirectory(dir=target, prefix=".run-") as tmp:
         tmp_nb = Path(tmp) / f"{spec.name}.ipynb"
         previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
@@ -443,6 +444,10 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             if use_alarm:
                 signal.alarm(0)
                 signal.signal(signal.SIGALRM, previous)
+            if static_before is None:  # leave the caller's environment as it was
+                os.environ.pop("WORKBOOK_STATIC", None)
+            else:
+                os.environ["WORKBOOK_STATIC"] = static_before
     if result.status != "ok" and (target / f"{spec.name}.html").exists():
         result.html = str(target / f"{spec.name}.html")  # the last good report, still in place
     result.seconds = time.perf_counter() - started

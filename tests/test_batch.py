@@ -136,6 +136,7 @@ def test_run_publishes_html_notebook_and_metrics(tmp_path, notebook):
     metrics = json.loads((folder / "t.metrics.json").read_text(encoding="utf-8"))
     assert {m["name"]: m["value"] for m in metrics["metrics"]} == {"rows": 1, "share": 0.25}
     assert not list(folder.glob(".run-*"))
+    assert "WORKBOOK_STATIC" not in __import__("os").environ, "the static switch is only for the kernel"
 
 
 def test_show_code_keeps_code(tmp_path, notebook):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -28,8 +29,9 @@ def dashboard(tmp_path_factory):
     port = _free_port()
     voila = Path(sys.executable).with_name("voila")
     log = (tmp_path_factory.mktemp("voila") / "voila.log").open("w")
+    env = {k: v for k, v in os.environ.items() if k != "WORKBOOK_STATIC"}  # live widgets, whatever ran before
     proc = subprocess.Popen([str(voila), "notebooks/00-shop-overview.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",
-                             f"--port={port}"], cwd=project_root(), stdout=log, stderr=subprocess.STDOUT)
+                             f"--port={port}"], cwd=project_root(), stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.time() + 60
     while time.time() < deadline and proc.poll() is None:
         with socket.socket() as s:
