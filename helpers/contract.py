@@ -282,7 +282,8 @@ _register(
                aliases=("预热开始", "预热时间")),
             _c("start", "date", "first day of the campaign", aliases=("开始时间", "开始日期")),
             _c("end", "date", "last day of the campaign", aliases=("结束时间", "结束日期")),
-            _c("budget", "float", "fixed cost (fees, gifts, design)", min_value=0, additive=True, unit="元",
+            _c("budget", "float", "fixed cost (fees, gifts, design); empty if unknown (profit then "
+               "leaves it out and says so)", nullable=True, min_value=0, additive=True, unit="元",
                aliases=("预算", "活动预算")),
         ),
     )
@@ -353,6 +354,126 @@ _register(
             _c("peer_avg", "float", "tier average (同行同层平均)", min_value=0, aliases=("同行同层平均",)),
             _c("peer_excellent", "float", "tier excellent line (同行同层优秀)", min_value=0,
                aliases=("同行同层优秀",)),
+        ),
+    )
+)
+_register(
+    Table(
+        name="touchpoints",
+        description="Order-level touch paths (成交路径 / 转化路径): the visits from each source "
+        "that preceded a paid order, e.g. a 生意参谋 path export or a CDP. Needed for "
+        "multi-touch attribution only.",
+        grain="touch: one visit from one source before an order",
+        key=("order_id", "touch_time", "source"),
+        date_column="touch_time",
+        columns=(
+            _c("order_id", "str", "order number, as in orders.order_id",
+               aliases=("订单编号", "订单号", "主订单编号")),
+            _c("touch_time", "datetime", "when the visit happened",
+               aliases=("触点时间", "访问时间", "进店时间", "浏览时间")),
+            _c("source", "str", "traffic source of the visit, same names as in `traffic`",
+               aliases=("流量来源", "来源", "触点来源", "渠道")),
+        ),
+    )
+)
+
+_register(
+    Table(
+        name="reviews",
+        description="Product reviews (评价管理 export): stars, text and, where the platform gives "
+        "them per order (JD, Douyin; Tmall keeps them anonymous), the three DSR sub-scores.",
+        grain="review of one product in one order",
+        key=("order_id", "product_id"),
+        date_column="review_time",
+        columns=(
+            _c("order_id", "str", "order number of the reviewed line", aliases=("订单编号", "订单号", "子订单编号")),
+            _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID")),
+            _c("review_time", "datetime", "when the review was written",
+               aliases=("评价时间", "评论时间", "初评时间")),
+            _c("rating", "int", "stars, 1-5 (4-5 好评, 3 中评, 1-2 差评); an export with only "
+               "好评/中评/差评 maps them to 5/3/1", min_value=1, max_value=5,
+               aliases=("评分", "星级", "商品评分", "评价星级")),
+            _c("text", "str", "review text as written (user text: escaped in every report)",
+               nullable=True, aliases=("评价内容", "评论内容", "初评内容")),
+            _c("dsr_description", "int", "描述相符 score the buyer gave, 1-5", required=False,
+               nullable=True, min_value=1, max_value=5, aliases=("描述相符评分", "商品描述评分")),
+            _c("dsr_service", "int", "服务态度 score the buyer gave, 1-5", required=False,
+               nullable=True, min_value=1, max_value=5, aliases=("服务态度评分", "卖家服务评分")),
+            _c("dsr_logistics", "int", "物流服务 score the buyer gave, 1-5", required=False,
+               nullable=True, min_value=1, max_value=5, aliases=("物流服务评分", "物流评分")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="shipments",
+        description="Shipping and delivery of paid orders (发货/物流 export); split parcels: "
+        "the first parcel.",
+        grain="paid order",
+        key=("order_id",),
+        date_column="shipped_time",
+        columns=(
+            _c("order_id", "str", "order number, as in orders.order_id",
+               aliases=("订单编号", "订单号", "主订单编号")),
+            _c("shipped_time", "datetime", "when the parcel was shipped (handed to the carrier); "
+               "empty while not shipped", nullable=True, aliases=("发货时间", "实际发货时间", "揽收时间")),
+            _c("delivered_time", "datetime", "when the parcel was signed for; empty while in "
+               "transit", required=False, nullable=True, aliases=("签收时间", "妥投时间")),
+            _c("promised_hours", "int", "hours after payment the shop promised to ship within "
+               "(48 usually, 72 in big promotions); empty means the notebook's default",
+               required=False, nullable=True, min_value=0, unit="小时",
+               aliases=("承诺发货时效", "承诺时效", "发货时效")),
+            _c("warehouse", "str", "warehouse the parcel left from", required=False, nullable=True,
+               aliases=("仓库", "发货仓", "发货仓库")),
+            _c("carrier", "str", "carrier (快递公司)", required=False, nullable=True,
+               aliases=("物流公司", "快递公司", "承运商")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="service",
+        description="Pre-sale customer-service chats (客服接待 / 询单 export).",
+        grain="chat: one inquiry of one customer",
+        key=("customer_id", "chat_time"),
+        date_column="chat_time",
+        columns=(
+            _c("chat_time", "datetime", "when the customer's first message arrived",
+               aliases=("接待时间", "咨询时间", "会话开始时间")),
+            _c("customer_id", "str", "buyer id or nickname, as in orders.customer_id",
+               aliases=("买家昵称", "买家会员名", "顾客ID", "客户ID")),
+            _c("agent", "str", "customer-service agent (客服) who answered", required=False,
+               nullable=True, aliases=("客服", "客服昵称", "接待客服")),
+            _c("first_response_seconds", "float", "seconds from the customer's first message to "
+               "the first answer (首次响应时长)", min_value=0, unit="秒",
+               aliases=("首次响应时长", "首响时长", "首次响应时间")),
+            _c("converted", "bool", "the customer paid an order after the chat (询单转化)",
+               aliases=("是否下单", "是否付款", "询单转化", "是否成交")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="dsr",
+        description="Shop ratings by day (店铺动态评分 DSR: 180-day averages of buyers' scores), "
+        "with the peer tier's averages where shown.",
+        grain="day",
+        key=("date",),
+        date_column="date",
+        columns=(
+            _c("date", "date", "statistics day", aliases=("统计日期", "日期")),
+            _c("description", "float", "描述相符 (item as described), 1-5", min_value=0, max_value=5,
+               aliases=("描述相符", "宝贝与描述相符")),
+            _c("service", "float", "服务态度 (seller's service), 1-5", min_value=0, max_value=5,
+               aliases=("服务态度", "卖家服务态度")),
+            _c("logistics", "float", "物流服务 (shipping), 1-5", min_value=0, max_value=5,
+               aliases=("物流服务", "物流服务质量")),
+            _c("peer_description", "float", "peer tier's average 描述相符", required=False,
+               nullable=True, min_value=0, max_value=5, aliases=("描述相符同行平均", "同行描述相符")),
+            _c("peer_service", "float", "peer tier's average 服务态度", required=False, nullable=True,
+               min_value=0, max_value=5, aliases=("服务态度同行平均", "同行服务态度")),
+            _c("peer_logistics", "float", "peer tier's average 物流服务", required=False,
+               nullable=True, min_value=0, max_value=5, aliases=("物流服务同行平均", "同行物流服务")),
         ),
     )
 )

@@ -51,6 +51,8 @@ __all__ = [
     "breakeven_roi",
     "cart_rate",
     "change",
+    "cohort_retention",
+    "cohort_sales_per_customer",
     "conversion_rate",
     "cost_per_order",
     "cpc",
@@ -1009,6 +1011,67 @@ def returning_rate(returning_customers, previous_customers):
     """
     return _rate(
         "returning_rate", returning_customers, previous_customers, "上期客户数 previous buyers"
+    )
+
+
+@metric(
+    key="cohort_retention",
+    zh="同期群留存率",
+    en="Cohort retention",
+    unit="%",
+    formula="首购月为同一月的客户中第k月仍有购买的客户数 / 该同期群客户数 (customers of a "
+    "first-purchase month who buy in month k after it / the cohort's customers)",
+    area="customers",
+    notes="Month 0 is the first-purchase month (100%). Calendar months: month 1 is the next "
+    "calendar month, whatever the day of the first purchase. Only months fully observed count. "
+    + _ORDERS_INPUT,
+)
+@_doc(_RETURNS_FRACTION)
+def cohort_retention(active_customers, cohort_customers):
+    """Cohort retention 同期群留存率.
+
+    Formula: 首购月为同一月的客户中第k月仍有购买的客户数 / 该同期群客户数 (customers of a
+    first-purchase month who buy in month k after it / the cohort's customers)
+
+    Parameters
+    ----------
+    active_customers : scalar, array or Series
+        Customers of the cohort with at least one paid order in calendar month k after their
+        first-purchase month.
+    cohort_customers : scalar, array or Series
+        Customers whose first paid order (in the data) is in the cohort's month.
+    """
+    return _rate("cohort_retention", active_customers, cohort_customers, "同期群客户数 cohort customers")
+
+
+@metric(
+    key="cohort_sales_per_customer",
+    zh="同期群人均累计消费",
+    en="Cumulative sales per cohort customer",
+    unit="yuan",
+    formula="同期群截至第k月的累计支付金额(扣除退款) / 该同期群客户数 (the cohort's sales from "
+    "its first month through month k, net of refunds / the cohort's customers)",
+    area="customers",
+    notes="Every customer of the cohort counts in the denominator, including those who never "
+    "came back, so the curve shows what an acquired customer is worth k months on.",
+)
+@_doc(_RETURNS_YUAN)
+def cohort_sales_per_customer(cumulative_sales, cohort_customers):
+    """Cumulative sales per cohort customer 同期群人均累计消费.
+
+    Formula: 同期群截至第k月的累计支付金额(扣除退款) / 该同期群客户数 (the cohort's sales
+    from its first month through month k, net of refunds / the cohort's customers)
+
+    Parameters
+    ----------
+    cumulative_sales : scalar, array or Series
+        Sales (yuan, net of refunds) of the cohort's customers from the first-purchase month
+        through month k.
+    cohort_customers : scalar, array or Series
+        Customers whose first paid order is in the cohort's month.
+    """
+    return _rate(
+        "cohort_sales_per_customer", cumulative_sales, cohort_customers, "同期群客户数 cohort customers"
     )
 
 

@@ -13,8 +13,8 @@ Traffic comes first: visitors per (day, source) are Poisson around
 paid buyers are Binomial(visitors, conversion). Orders are then built to match that
 traffic exactly: every paid buyer is one customer with one order of 1-3 lines (more
 under 满减, where buyers top up their basket to reach the threshold). Returning customers
-come from a queue of customers whose next purchase is due (per-customer repeat
-propensity, gamma-distributed gaps); new customers fill the other slots. Days are
+come from a queue of customers whose next purchase is due (a BG/NBD process: per-customer
+purchase rate and dropout probability); new customers fill the other slots. Days are
 simulated in order and orders/refunds are written month by month, so memory stays
 bounded whatever the ``scale``.
 
@@ -275,28 +275,36 @@ class AnomalySpec:
     end: str
     multiplier: float
     description: str
+    kind: str = "shock"  # shock | bots (the extra visitors bounce, never buy) | price_change
+    price_multiplier: float = 1.0  # price_change: list price of the main product in the window
 
 
 ANOMALIES: tuple[AnomalySpec, ...] = (
-    AnomalySpec("手淘搜索", "visitors", "2025-04-14", "2025-04-20", 0.6,
+    AnomalySpec("手淘搜索", "visitors", "2025-04-14", "2025-04-20", 0.5,
                 "search ranking penalty for a week (搜索降权)"),
     AnomalySpec("直通车", "visitors", "2025-08-12", "2025-08-12", 0.35,
                 "直通车 daily budget ran out in the morning (预算耗尽)"),
-    AnomalySpec("淘宝直播", "conversion", "2025-12-03", "2025-12-03", 0.3,
-                "live-stream link pointed to a sold-out SKU (直播间链接错误)"),
-    AnomalySpec("手淘搜索", "conversion", "2026-03-18", "2026-03-18", 0.25,
+    AnomalySpec("手淘搜索", "conversion", "2026-03-18", "2026-03-18", 0.15,
                 "detail page images broken (详情页故障)"),
     AnomalySpec("猜你喜欢", "visitors", "2026-07-09", "2026-07-09", 2.5,
                 "recommendation feed picked up a product (推荐流量爆发)"),
+    AnomalySpec("手淘搜索", "conversion", "2026-09-22", "2026-09-24", 0.25,
+                "main product's price raised 30% for a test (涨价测试); search buyers compared "
+                "prices and left until it was reverted", kind="price_change",
+                price_multiplier=1.3),
+    AnomalySpec("站外抖音", "visitors", "2026-10-13", "2026-10-14", 4.0,
+                "bot traffic from an off-site promoter (刷流量): one-page visits, no buyers",
+                kind="bots"),
 )
 
-# Repeat purchase: each purchase is followed by another one with the customer's
-# propensity rho ~ Beta(a, b), after a Gamma(shape, scale) gap in days.
-RHO_A, RHO_B = 1.0, 2.8
-GAP_SHAPE, GAP_SCALE = 2.0, 30.0
+# Repeat purchase, a BG/NBD process (Fader, Hardie & Lee 2005): each customer buys at a
+# rate lam ~ Gamma(shape r, rate alpha) per day (exponential gaps) and, after each repeat
+# purchase, stops for good with probability p ~ Beta(a, b).
+BGNBD_R, BGNBD_ALPHA, BGNBD_A, BGNBD_B = 0.25, 60.0, 1.2, 2.8
 MAX_WAIT_DAYS = 30  # a due customer who finds no slot for this long is lost
 PULL_FORWARD_DAYS = 14  # free returning slots pull customers due within this window
 REPEAT_WINDOW_DAYS = 90
+CUSTOMER_TRUTH_FILE = "ground_truth_customers"  # per-customer repeat truth
 
 REFUND_REASONS = ("尺码不合适", "颜色与图片不符", "质量问题", "不想要了/七天无理由", "物流太慢",
                   "发错货", "包装破损")
@@ -346,6 +354,17 @@ WINDOW_FACTOR = {15: 1.35, 7: 1.15, 1: 1.0}  # attributed orders / same-day orde
 REPEAT_CLICK_RATE = 0.15  # clicks per visitor above one
 EVENT_CPC_MULTIPLIER = 1.3  # auctions get dearer during big events
 WARMUP_CPC_MULTIPLIER = 1.1
+
+# Touch paths (touchpoints): exported for a share of the paid orders of the last weeks. The
+# last touch is the order's own source; earlier touches come from discovery-heavy sources.
+TOUCH_DAYS = 56
+TOUCH_ORDER_SHARE = 0.5
+TOUCH_EXTRA_PROBS = (0.45, 0.30, 0.15, 0.10)  # P(0, 1, 2, 3 touches before the last)
+TOUCH_ASSIST_WEIGHTS = {"手淘搜索": 0.16, "直通车": 0.10, "引力魔方": 0.10, "万相台": 0.05,
+                        "猜你喜欢": 0.20, "首页推荐": 0.11, "淘宝直播": 0.06, "短视频": 0.09,
+                        "淘宝客": 0.02, "购物车": 0.0, "我的淘宝": 0.0, "站外抖音": 0.11}
+TOUCH_GAP_SECONDS = 36 * 3600.0  # mean gap between earlier touches
+LAST_TOUCH_SECONDS = 20 * 60.0  # mean gap between the last touch and the order
 
 # Market: trade_index = a * (units * price) ** b * exp(N(0, sd)); traffic_index likewise
 # from visitors. 生意参谋 indices are a monotone concave transform of the true value.
@@ -422,6 +441,13 @@ DECIMALS = {
     ("keywords", "conversion_rate"): 4,
     ("peers", "peer_avg"): 4,
     ("peers", "peer_excellent"): 4,
+    ("service", "first_response_seconds"): 0,
+    ("dsr", "description"): 4,
+    ("dsr", "service"): 4,
+    ("dsr", "logistics"): 4,
+    ("dsr", "peer_description"): 4,
+    ("dsr", "peer_service"): 4,
+    ("dsr", "peer_logistics"): 4,
 }
 ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "date": pa.date32(), "datetime": pa.timestamp("s"), "bool": pa.bool_()}
@@ -634,9 +660,47 @@ def _anomaly_effects() -> tuple[np.ndarray, np.ndarray]:
     vis = np.ones((N_DAYS, len(SOURCES)))
     conv = np.ones((N_DAYS, len(SOURCES)))
     for a in ANOMALIES:
+        if a.kind == "bots":  # bots come on top of the people (see _bot_visitors)
+            continue
         target = vis if a.metric == "visitors" else conv
         target[_day(a.start):_day(a.end) + 1, names.index(a.source)] *= a.multiplier
     return vis, conv
+
+
+def _bot_visitors(people: np.ndarray) -> np.ndarray:
+    """Expected bot visits per (day, source): (multiplier - 1) x the expected people."""
+    names = [s.name for s in SOURCES]
+    bots = np.zeros((N_DAYS, len(SOURCES)))
+    for a in ANOMALIES:
+        if a.kind == "bots":
+            lo, hi, s = _day(a.start), _day(a.end) + 1, names.index(a.source)
+            bots[lo:hi, s] += people[lo:hi, s] * (a.multiplier - 1.0)
+    return bots
+
+
+def _price_tests(products: dict, price: np.ndarray, events: list[dict]) -> dict[int, dict]:
+    """Apply the price_change anomalies: the main product's list price is raised in the
+    window and reverted after it (recorded as two price changes). Returns, per anomaly
+    index, the product and prices."""
+    out = {}
+    cat_weight = np.array([c.weight for c in CATEGORIES])[products["category"]]
+    for k, a in enumerate(ANOMALIES):
+        if a.kind != "price_change":
+            continue
+        lo, hi = _day(a.start), _day(a.end)
+        steady = (price[lo - 1:hi + 2] == price[lo - 1]).all(0)  # no other change around it
+        mature = products["launch"] <= lo - NEW_PRODUCT_RAMP_DAYS
+        j = int(np.argmax(products["popularity"] * cat_weight * steady * mature))
+        old = int(price[lo, j])
+        new = int(_round_price(old / 100 * a.price_multiplier))
+        price[lo:hi + 1, j] = new
+        pid = str(products["id"][j])
+        events.append({"product_id": pid, "date": _iso(lo), "old_price": old / 100,
+                       "new_price": new / 100})
+        events.append({"product_id": pid, "date": _iso(hi + 1), "old_price": new / 100,
+                       "new_price": int(price[hi + 1, j]) / 100})
+        out[k] = {"product_id": pid, "old_price": old / 100, "new_price": new / 100}
+    return out
 
 
 # -------------------------------------------------------------------------- demand
@@ -693,6 +757,7 @@ class _Demand:
                   * sf_vis[:, None] * anom_vis)
         self.lam_nc = common
         self.lam = common * self.effects["visitors"]
+        self.bots = _bot_visitors(self.lam)
         campaign_index = self._campaign_price_index()
         conv_common = p[None, :] * sf_conv[:, None] * anom_conv
         self.conv_nc = np.minimum(conv_common * (self.price_index / self.normaliser)[:, None],
@@ -874,17 +939,24 @@ def _expected_order_value(demand: _Demand, seed: int, day: int, with_campaign: b
 
 # ----------------------------------------------------------------------- customers
 class _Customers:
-    """The customer pool and the queue of customers due to buy again.
+    """The customer pool and the queue of customers due to buy again (a BG/NBD process).
 
-    A paying customer buys again with probability ``rho`` (their repeat propensity)
-    after a gamma gap; they then wait in the queue for a returning-buyer slot of some
-    traffic source (mostly CRM). Slots the queue cannot fill pull forward customers due
-    soon, then go to new customers; customers waiting too long are lost.
+    Every customer has a purchase rate ``lam`` ~ Gamma(BGNBD_R, rate BGNBD_ALPHA) per day
+    and a dropout probability ``p_drop`` ~ Beta(BGNBD_A, BGNBD_B): while active they buy
+    again after exponential gaps of mean 1 / lam, and after each repeat purchase they stop
+    for good with probability ``p_drop`` (the first purchase in the data is their start).
+    Due customers take the returning-buyer slots of the day (mostly CRM sources), then
+    other buyer slots; returning slots the queue cannot fill pull forward customers due
+    soon, then go to new customers. Customers draw from their own random stream, so the
+    other tables do not depend on the customer process.
     """
 
     def __init__(self, rng: np.random.Generator, n_prior: int) -> None:
+        self.rng = np.random.default_rng(rng.integers(2**63))
         cap = max(4096, 2 * n_prior)
-        self.rho = np.zeros(cap, dtype=np.float32)
+        self.lam = np.zeros(cap)
+        self.p_drop = np.zeros(cap)
+        self.dead = np.zeros(cap, dtype=bool)  # dropped out, or lost waiting in the queue
         self.first = np.full(cap, -1, dtype=np.int16)  # first paid day seen in the data
         self.last = np.full(cap, -1, dtype=np.int16)
         self.rep90 = np.zeros(cap, dtype=bool)  # bought again within 90 days of first
@@ -892,24 +964,28 @@ class _Customers:
         self.buckets: dict[int, list[np.ndarray]] = {}
         self.backlog = np.empty(0, dtype=np.int64)
         self.backlog_due = np.empty(0, dtype=np.int64)
-        self.stats = {"dropped": 0, "pulled_forward": 0, "served": 0, "slots_to_new": 0,
-                      "gap_sum": 0, "gap_count": 0, "prior_customers": n_prior}
-        prior = self.new(rng, n_prior)
-        # Customers who bought before 2025: the time to their next purchase follows the
-        # forward-recurrence law of the gamma(2) gap, an equal mix of gamma(1) and gamma(2).
-        shape = 1.0 + (rng.random(n_prior) < 0.5)
-        self._schedule(prior, np.ceil(rng.gamma(shape, GAP_SCALE)).astype(np.int64) - 1)
+        self.stats = {"dropped": 0, "pulled_forward": 0, "served": 0, "overflow": 0,
+                      "slots_to_new": 0, "gap_sum": 0, "gap_count": 0, "prior_customers": n_prior}
+        prior = self.new(n_prior)
+        # Customers who bought before 2025 and are due soon: frequent buyers are the ones
+        # due, so their rates are size-biased, Gamma(r + 1, alpha); gaps are memoryless.
+        self.lam[prior] = self.rng.gamma(BGNBD_R + 1, 1 / BGNBD_ALPHA, n_prior)
+        wait = self.rng.exponential(1.0, n_prior) / self.lam[prior]
+        self._schedule(prior, np.minimum(np.floor(wait), 2 * N_DAYS).astype(np.int64))
 
-    def new(self, rng: np.random.Generator, m: int) -> np.ndarray:
+    def new(self, m: int) -> np.ndarray:
         """Create ``m`` new customers and return their indices."""
-        if self.n + m > len(self.rho):
-            cap = max(2 * len(self.rho), self.n + m)
-            self.rho = np.resize(self.rho, cap)
-            self.first = np.concatenate([self.first, np.full(cap - len(self.first), -1, np.int16)])
-            self.last = np.concatenate([self.last, np.full(cap - len(self.last), -1, np.int16)])
-            self.rep90 = np.concatenate([self.rep90, np.zeros(cap - len(self.rep90), bool)])
+        if self.n + m > len(self.lam):
+            grow = max(2 * len(self.lam), self.n + m) - len(self.lam)
+            self.lam = np.concatenate([self.lam, np.zeros(grow)])
+            self.p_drop = np.concatenate([self.p_drop, np.zeros(grow)])
+            self.dead = np.concatenate([self.dead, np.zeros(grow, bool)])
+            self.first = np.concatenate([self.first, np.full(grow, -1, np.int16)])
+            self.last = np.concatenate([self.last, np.full(grow, -1, np.int16)])
+            self.rep90 = np.concatenate([self.rep90, np.zeros(grow, bool)])
         ids = np.arange(self.n, self.n + m, dtype=np.int64)
-        self.rho[ids] = rng.beta(RHO_A, RHO_B, m)
+        self.lam[ids] = self.rng.gamma(BGNBD_R, 1 / BGNBD_ALPHA, m)
+        self.p_drop[ids] = self.rng.beta(BGNBD_A, BGNBD_B, m)
         self.n += m
         return ids
 
@@ -925,16 +1001,20 @@ class _Customers:
         for key, chunk in zip(keys, np.split(ids, starts[1:]), strict=True):
             self.buckets.setdefault(int(key), []).append(chunk)
 
-    def serve(self, day: int, n: int) -> np.ndarray:
-        """Up to ``n`` returning customers for today's slots, longest-waiting first."""
+    def serve(self, day: int, n: int, spare: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Returning customers for today: up to ``n`` for the returning-buyer slots,
+        longest-waiting first, and the due customers beyond those for up to ``spare``
+        other buyer slots (returning customers come through search and feeds too)."""
         ids = np.concatenate([self.backlog, *self.buckets.pop(day, [])])
         due = np.concatenate([self.backlog_due, np.full(len(ids) - len(self.backlog), day)])
         fresh = due >= day - MAX_WAIT_DAYS
         self.stats["dropped"] += int((~fresh).sum())
+        self.dead[ids[~fresh]] = True
         ids, due = ids[fresh], due[fresh]
         take = min(n, len(ids))
-        served = [ids[:take]]
-        self.backlog, self.backlog_due = ids[take:], due[take:]
+        extra = min(spare, len(ids) - take)
+        served, overflow = [ids[:take]], ids[take:take + extra]
+        self.backlog, self.backlog_due = ids[take + extra:], due[take + extra:]
         need = n - take
         for future in range(day + 1, min(day + PULL_FORWARD_DAYS, N_DAYS - 1) + 1):
             if need <= 0:
@@ -948,14 +1028,17 @@ class _Customers:
                 self.buckets[future] = [waiting[need:]]
             need -= min(need, len(waiting))
         out = np.concatenate(served)
-        self.stats["served"] += len(out)
+        self.stats["served"] += len(out) + extra
+        self.stats["overflow"] += extra
         self.stats["slots_to_new"] += n - len(out)
-        return out
+        return out, overflow
 
-    def pay(self, rng: np.random.Generator, ids: np.ndarray, day: int) -> np.ndarray:
+    def pay(self, ids: np.ndarray, day: int) -> np.ndarray:
         """Record a paid order of each customer on ``day``; schedule their next purchase.
 
-        Returns a mask of customers who had paid before (in the data).
+        After a repeat purchase the customer stops with probability ``p_drop``; the first
+        purchase in the data is the customer's start (no dropout), as in BG/NBD. Returns a
+        mask of customers who had paid before (in the data).
         """
         last = self.last[ids].astype(np.int64)
         returning = last >= 0
@@ -965,10 +1048,19 @@ class _Customers:
         self.first[ids[first < 0]] = day
         self.rep90[ids[(first >= 0) & (day - first <= REPEAT_WINDOW_DAYS)]] = True
         self.last[ids] = day
-        again = rng.random(len(ids)) < self.rho[ids]
-        gap = np.maximum(1, np.rint(rng.gamma(GAP_SHAPE, GAP_SCALE, int(again.sum()))))
-        self._schedule(ids[again], day + gap.astype(np.int64))
+        stop = returning & (self.rng.random(len(ids)) < self.p_drop[ids])
+        self.dead[ids[stop]] = True
+        again = ids[~stop]
+        gap = np.ceil(self.rng.exponential(1.0, len(again)) / self.lam[again])
+        self._schedule(again, day + np.clip(gap, 1, 2 * N_DAYS).astype(np.int64))
         return returning
+
+    def customer_truth(self) -> dict[str, np.ndarray]:
+        """Per paying customer: index, true rate, dropout probability and state at the end."""
+        n = self.n
+        paid = np.nonzero(self.first[:n] >= 0)[0]
+        return {"index": paid, "lam": self.lam[paid], "p_drop": self.p_drop[paid],
+                "alive": ~self.dead[paid], "prior": paid < self.stats["prior_customers"]}
 
     def repeat_truth(self) -> dict:
         """Repeat-purchase statistics as an analyst computes them from the paid orders."""
@@ -1128,16 +1220,19 @@ class _Simulator:
         n_products = len(self.products["id"])
         self.product_units = np.zeros((n_months, n_products), dtype=np.int64)
         self.product_cents = np.zeros((n_months, n_products), dtype=np.int64)
-        # Prior customers: about one mean gap worth of today's returning demand.
+        # Prior customers: enough size-biased (rate ~ Gamma(r + 1, alpha)) customers to fill
+        # today's returning slots.
         first_month = slice(0, 30)
         slots = (demand.lam_nc[first_month] * demand.conv_nc[first_month]).mean(0)
         demand_returning = float((slots * np.where(self.is_crm, 1.0, self.returning_share)).sum())
-        self.customers = _Customers(rng, int(round(demand_returning * GAP_SHAPE * GAP_SCALE)))
+        self.customers = _Customers(rng, int(round(demand_returning * BGNBD_ALPHA / (BGNBD_R + 1))))
         self.orders_out = _Writer(out_dir, "orders", fmt)
         self.refunds_out = _Writer(out_dir, "refunds", fmt)
         self.buffer: list[dict] = []
         self.refund_buffer: list[dict] = []
+        self.touch_orders: list[dict] = []  # paid orders of the last TOUCH_DAYS days
         self.line_counts = {"paid_lines": 0, "campaign_lines": 0}
+        self.after_sales: _AfterSales | None = None  # set by generate_sample
 
     # -- traffic
     def _traffic(self, day: int) -> dict[str, np.ndarray]:
@@ -1149,6 +1244,9 @@ class _Simulator:
         unpaid = rng.binomial(vis - paid, np.minimum(d.conv[day] * UNPAID_RATIO, 0.5))
         cart = paid + unpaid + rng.binomial(vis - paid - unpaid, d.cart[day])
         bounced = rng.binomial(vis - cart, self.bounce)
+        if d.bots[day].any():  # bot visits: one page each, no cart, no order
+            bots = rng.poisson(d.bots[day])
+            vis, bounced = vis + bots, bounced + bots
         # At least one visitor of a non-empty source saw a second page.
         bounced = np.where((vis > 0) & (bounced >= vis), vis - 1, bounced)
         stayed = vis - bounced
@@ -1164,12 +1262,15 @@ class _Simulator:
         source = np.repeat(np.arange(len(SOURCES)), paid)
         offset = np.arange(len(source)) - np.repeat(np.cumsum(paid) - paid, paid)
         slots = np.nonzero(offset < eligible[source])[0]
-        served = self.customers.serve(day, len(slots))
+        others = np.nonzero(offset >= eligible[source])[0]
+        served, extra = self.customers.serve(day, len(slots), len(others))
         chosen = slots[rng.permutation(len(slots))[: len(served)]]
+        spill = others[rng.permutation(len(others))[: len(extra)]]
         cust = np.full(len(source), -1, dtype=np.int64)
         cust[chosen] = served
+        cust[spill] = extra
         fresh = cust < 0
-        cust[fresh] = self.customers.new(rng, int(fresh.sum()))
+        cust[fresh] = self.customers.new(int(fresh.sum()))
         return cust
 
     # -- one day
@@ -1187,7 +1288,13 @@ class _Simulator:
         ).round().astype(np.int64)
         self.buffer.append(rows)
         self._track_sales(day, rows)
-        self._refunds(rows)
+        hits = self._refunds(rows)
+        if self.after_sales is not None:
+            self.after_sales.day(day, rows, *hits)
+        if day >= N_DAYS - TOUCH_DAYS:
+            first = np.r_[True, rows["order_id"][1:] != rows["order_id"][:-1]] & rows["paid"]
+            self.touch_orders.append({k: rows[k][first]
+                                      for k in ("order_id", "order_time", "source")})
 
     def _orders(self, day: int, counts: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
         """Source, customer and status (0 paid, 1 unpaid, 2 cancelled) of each order."""
@@ -1195,14 +1302,14 @@ class _Simulator:
         paid = counts["paid_buyers"]
         unpaid = counts["order_buyers"] - paid
         cust_paid = self._paid_customers(day, paid)
-        returning = self.customers.pay(rng, cust_paid, day)
+        returning = self.customers.pay(cust_paid, day)
         sources = np.arange(len(SOURCES))
         source = np.concatenate([np.repeat(sources, paid), np.repeat(sources, unpaid)])
         n_paid, n_unpaid = int(paid.sum()), int(unpaid.sum())
         self.traffic["returning_buyers"][day] = np.bincount(
             source[:n_paid][returning], minlength=len(SOURCES))
         # Unpaid orders come from visitors who never pay: new ids outside the repeat pool.
-        cust = np.concatenate([cust_paid, self.customers.new(rng, n_unpaid)])
+        cust = np.concatenate([cust_paid, self.customers.new(n_unpaid)])
         status = np.concatenate([np.zeros(n_paid, dtype=np.int64),
                                  1 + (rng.random(n_unpaid) < CANCELLED_SHARE)])
         return source, cust, status
@@ -1290,6 +1397,7 @@ class _Simulator:
             "order_id": rows["order_id"][idx][inside], "product": prod[inside],
             "refund_time": when[inside], "amount": amount[inside], "quantity": qty[inside],
             "reason": reason[inside], "shipped": shipped[inside]})
+        return idx, shipped, inside
 
     # -- output
     def flush(self) -> None:
@@ -1302,6 +1410,8 @@ class _Simulator:
                     for k in self.refund_buffer[0]}
             self.refunds_out.write(_refund_columns(rows, self.products["id"]))
         self.buffer, self.refund_buffer = [], []
+        if self.after_sales is not None:
+            self.after_sales.flush()
 
     def run(self) -> None:
         """Simulate the whole period, writing at every month end."""
@@ -1312,6 +1422,8 @@ class _Simulator:
             if month_end or sum(len(b["order_id"]) for b in self.buffer) >= FLUSH_LINES:
                 self.flush()
         self.rows = {"orders": self.orders_out.close(), "refunds": self.refunds_out.close()}
+        if self.after_sales is not None:
+            self.rows.update(self.after_sales.close())
 
 
 def _draw_reason(rng: np.random.Generator, weights: tuple[float, ...], m: int) -> np.ndarray:
@@ -1818,6 +1930,67 @@ def _peers(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
     return columns, truth
 
 
+def _touchpoints(seed: int, sim: _Simulator) -> tuple[dict, dict]:
+    """Touch paths of a random share of the paid orders of the last TOUCH_DAYS days.
+
+    The last touch is the order's own source (``orders.source`` follows the platform's
+    last-click convention) a few minutes before the order; 0-3 earlier touches come from
+    TOUCH_ASSIST_WEIGHTS, each at least a minute before the next. The paths use their own
+    random stream, so the other tables do not depend on them.
+    """
+    rng = np.random.default_rng([seed, 11])
+    names = [s.name for s in SOURCES]
+    keys = ("order_id", "order_time", "source")
+    orders = {k: np.concatenate([b[k] for b in sim.touch_orders] or [np.empty(0, np.int64)])
+              for k in keys}
+    keep = rng.random(len(orders["order_id"])) < TOUCH_ORDER_SHARE
+    oid, otime, osrc = (orders[k][keep] for k in keys)
+    m = len(oid)
+    extra = rng.choice(len(TOUCH_EXTRA_PROBS), size=m, p=TOUCH_EXTRA_PROBS)
+    counts = extra + 1
+    total = int(counts.sum())
+    starts = np.cumsum(counts) - counts
+    from_end = np.repeat(counts, counts) - 1 - (np.arange(total) - np.repeat(starts, counts))
+    last = from_end == 0
+    gap = 60 + np.floor(np.where(last, rng.exponential(LAST_TOUCH_SECONDS, total),
+                                 rng.exponential(TOUCH_GAP_SECONDS, total))).astype(np.int64)
+    after = np.r_[np.cumsum(gap[::-1])[::-1], 0]  # gaps from each touch to the array's end
+    offset = after[:-1] - np.repeat(after[starts + counts], counts)  # ... to its order
+    weights = np.array([TOUCH_ASSIST_WEIGHTS[n] for n in names])
+    assist = rng.choice(len(names), size=total, p=weights / weights.sum())
+    source = np.where(last, np.repeat(osrc, counts), assist)
+    columns = {
+        "order_id": pa.array(np.repeat(oid, counts)).cast(pa.string()),
+        "touch_time": _timestamps(np.repeat(otime, counts) - offset),
+        "source": _take(names, source),
+    }
+    probs = np.array(TOUCH_EXTRA_PROBS)
+    share = np.bincount(osrc, minlength=len(names)) / max(m, 1)
+    w = weights / weights.sum()
+    k = np.arange(len(probs))
+    expected = {
+        "last_click": share,
+        "first_click": probs[0] * share + (1 - probs[0]) * w,
+        "linear": sum(p * (share + j * w) / (j + 1) for j, p in zip(k, probs, strict=True)),
+        "position_based": (probs[0] * share + probs[1] * (share + w) / 2
+                           + probs[2:].sum() * (0.4 * share + 0.6 * w)),
+    }
+    truth = {
+        "days": TOUCH_DAYS, "from": _iso(N_DAYS - TOUCH_DAYS), "order_share": TOUCH_ORDER_SHARE,
+        "orders": m, "touches": total,
+        "earlier_touch_probabilities": list(TOUCH_EXTRA_PROBS),
+        "assist_source_weights": dict(TOUCH_ASSIST_WEIGHTS),
+        "mean_gap_hours": TOUCH_GAP_SECONDS / 3600,
+        "last_touch": "the order's own source (orders.source), minutes before the order",
+        "expected_credit_share": {
+            model: {n: float(v) for n, v in zip(names, values, strict=True)}
+            for model, values in expected.items()},
+        "definition": "expected share of order credit per source given the observed last-touch "
+                      "shares; position_based = 40/20/40 (two touches 50/50, one touch 100%)",
+    }
+    return columns, truth
+
+
 # --------------------------------------------------------------------------- truth
 def _excluded_days() -> tuple[np.ndarray, list[dict]]:
     """Days outside 'normal' trading: campaign windows, Spring Festival, anomalies."""
@@ -1927,29 +2100,59 @@ def _category_truth(sim: _Simulator) -> dict:
 
 
 def _repeat_truth(sim: _Simulator) -> dict:
-    """Parametric and observed repeat-purchase truth."""
-    mean_rho = RHO_A / (RHO_A + RHO_B)
-    x = REPEAT_WINDOW_DAYS / GAP_SCALE
-    within = 1 - math.exp(-x) * (1 + x)  # gamma(2) CDF
+    """Parametric and observed repeat-purchase truth (per customer: CUSTOMER_TRUTH_FILE)."""
     stats = sim.customers.stats
+    r, alpha, a, b = BGNBD_R, BGNBD_ALPHA, BGNBD_A, BGNBD_B
     return {
-        "model": "after each paid order the customer buys again with probability rho "
-                 "~ Beta(a, b) (fixed per customer) after a Gamma(shape, scale) gap; due "
-                 "customers take returning-buyer slots (mostly CRM sources), waiting up to "
-                 "max_wait_days; free slots pull forward customers due within "
+        "model": "BG/NBD (Fader, Hardie & Lee 2005): each customer buys at rate lam ~ "
+                 "Gamma(shape r, rate alpha) per day while active and, after each repeat "
+                 "purchase, stops for good with probability p ~ Beta(a, b); due customers "
+                 "take returning-buyer slots (mostly CRM sources), then other buyer slots "
+                 "(overflow); free returning slots pull forward customers due within "
                  "pull_forward_days, then go to new customers",
-        "rho_beta_a": RHO_A, "rho_beta_b": RHO_B,
-        "gap_gamma_shape": GAP_SHAPE, "gap_gamma_scale_days": GAP_SCALE,
-        "probability_repurchase": mean_rho,
-        "probability_repurchase_within_90_days": mean_rho * within,
-        "mean_gap_days": GAP_SHAPE * GAP_SCALE,
+        "bgnbd": {"r": r, "alpha_days": alpha, "a": a, "b": b},
+        "mean_purchase_rate_per_day": r / alpha,
+        "mean_dropout_probability": a / (a + b),
+        "probability_repurchase_within_90_days": 1 - (alpha / (alpha + REPEAT_WINDOW_DAYS)) ** r,
+        "customer_truth_file": f"{CUSTOMER_TRUTH_FILE}.csv (or .parquet): customer_id, "
+                               "purchase_rate_per_day (lam), dropout_probability (p), "
+                               "alive_at_end (not dropped out by the last day), "
+                               "before_data (bought before 2025: size-biased rate, Gamma(r + 1, "
+                               "alpha), so leave them out when checking a fit)",
         "max_wait_days": MAX_WAIT_DAYS, "pull_forward_days": PULL_FORWARD_DAYS,
         "queue": {k: stats[k] for k in ("prior_customers", "served", "pulled_forward",
-                                        "dropped", "slots_to_new")},
+                                        "overflow", "dropped", "slots_to_new")},
         "observed": sim.customers.repeat_truth(),
         "customer_id_always_present": True,
         "unpaid_orders_customers": "new ids that never pay",
     }
+
+
+def _write_customer_truth(out_dir: Path, fmt: str, sim: _Simulator) -> int:
+    """Write each paying customer's true rate, dropout probability and state at the end."""
+    t = sim.customers.customer_truth()
+    table = pa.table({
+        "customer_id": _customer_ids(t["index"]),
+        "purchase_rate_per_day": pa.array(np.round(t["lam"], 8)),
+        "dropout_probability": pa.array(np.round(t["p_drop"], 6)),
+        "alive_at_end": pa.array(t["alive"]),
+        "before_data": pa.array(t["prior"]),
+    })
+    path = out_dir / f"{CUSTOMER_TRUTH_FILE}.{fmt}"
+    if fmt == "parquet":
+        pq.write_table(table, path, compression="zstd", compression_level=3)
+    else:
+        text = pa.table({
+            "customer_id": table["customer_id"],
+            "purchase_rate_per_day": _fixed(table["purchase_rate_per_day"].combine_chunks(), 8),
+            "dropout_probability": _fixed(table["dropout_probability"].combine_chunks(), 6),
+            "alive_at_end": pc.if_else(table["alive_at_end"], "true", "false"),
+            "before_data": pc.if_else(table["before_data"], "true", "false"),
+        })
+        with open(path, "wb") as fh:
+            fh.write((",".join(text.column_names) + "\n").encode("utf-8"))
+            pacsv.write_csv(text, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return table.num_rows
 
 
 def _clean(obj):
@@ -1964,6 +2167,540 @@ def _clean(obj):
         x = float(obj)
         return round(x, 6) if math.isfinite(x) else None
     return obj
+
+
+# ------------------------------------------------------------------ after-sales
+# Shipments, reviews, customer-service chats and shop ratings (DSR), with planted product
+# defects and a late-shipping effect on refunds and reviews. All of it draws from its own
+# random stream ([seed, 13]): orders, traffic and every other table are byte-identical with
+# or without it. Refunds keep each category's rate (REFUND truth, per campaign flag): the
+# after-sales model only moves refunds within a category towards defective products and late
+# parcels (see _AfterSales._refund_lines).
+AFTER_SALES_DAYS = 120  # shipments and reviews cover orders paid in the last 120 days, chats too
+WAREHOUSES = ("杭州仓", "广州仓", "武汉仓")
+WAREHOUSE_WEIGHTS = (0.5, 0.3, 0.2)  # buyers' regions: independent of the products
+WAREHOUSE_SHIP_HOURS = (14.0, 18.0, 30.0)  # median hours from payment to shipment
+SHIP_SIGMA = 0.55  # log-normal spread of the hours to shipment
+CARRIERS = ("安达快递", "迅捷速运", "百通物流", "云路快运")  # fictional carriers
+CARRIER_WEIGHTS = (0.35, 0.15, 0.3, 0.2)
+CARRIER_TRANSIT_HOURS = (36.0, 24.0, 42.0, 66.0)  # median hours from shipment to delivery
+TRANSIT_SIGMA = 0.35
+PROMISED_HOURS = 48  # 48小时发货
+EVENT_PROMISED_HOURS = 72  # platform events promise 72 hours (大促 72小时发货)
+BACKLOG = {"platform_event": 2.2, "campaign": 1.3}  # ship-time multiplier on campaign days
+LATE_REFUND_MULTIPLIER = 1.8  # after-shipping refund probability of a late parcel's lines
+DEFECT_LINE_PROB = 0.4  # share of a defective product's lines that have the defect
+DEFECT_REFUND_MULTIPLIER = 6.0  # after-shipping refund probability of a defective line
+REFUND_PROB_CAP = 0.95
+# (category, complaint theme, rank by popularity among products launched before the cut-off,
+# refund reason): the products whose buyers get a defective item.
+DEFECTS = (("女装连衣裙", "尺码偏小", 0, "尺码不合适"), ("女装T恤", "色差", 1, "颜色与图片不符"),
+           ("厨房用品", "包装破损", 0, "包装破损"), ("家居收纳", "有异味", 0, "质量问题"))
+DEFECT_LAUNCHED_BEFORE = "2025-10-01"
+REVIEW_PROB = 0.35  # delivered lines reviewed, whatever the experience
+REVIEW_DELAY_DAYS = (0.3, 2.5)  # after delivery: a fixed offset plus an exponential mean
+BAD_REVIEW = {"base": 0.03, "late": 0.15, "defect": 0.55}  # P(1-2 stars) = sum of the terms
+NEUTRAL_PROB = 0.06  # of the other reviews, 3 stars
+EMPTY_TEXT_PROB = 0.03  # reviews without text
+# Each of the 4 stars below 5 is lost with probability base + sum(effect x indicator).
+DSR_LOSS = {"description": {"base": 0.03, "defect": 0.30},
+            "service": {"base": 0.03, "refunded": 0.10, "slow_response": 0.12},
+            "logistics": {"base": 0.03, "late": 0.15}}
+DSR_WINDOW = 180  # DSR = mean of the scores given in the last 180 days
+DSR_FIRST_DAY = 30
+DSR_PEER = {"description": 4.84, "service": 4.82, "logistics": 4.86}
+DSR_PEER_NOISE_SD = 0.004
+CHATS_PER_ORDER = 0.4  # pre-sale chats per paid order
+AGENTS = ("小悦", "小优", "小家", "夜班阿木")  # the last one answers 00:00-08:00
+AGENT_WEIGHTS = (0.4, 0.35, 0.25)  # day shift
+AGENT_SECONDS = (10.0, 14.0, 35.0, 45.0)  # median first-response seconds
+RESPONSE_SIGMA = 0.8
+RESPONSE_BUSY = {"platform_event": 2.5, "campaign": 1.5}
+CONVERSION_LOGIT = (0.3, -0.5, 10.0)  # logit P(convert) = a + b log2(seconds / ref)
+SLOW_RESPONSE_SECONDS = 60
+PHRASES = {
+    "good": ("质量很好", "很满意", "性价比很高", "物流很快", "包装很仔细", "客服态度很好",
+             "和描述一致", "会回购的", "做工不错", "推荐购买", "第二次买了", "好评"),
+    "neutral": ("一般般", "还行吧", "凑合用", "和预期差不多", "价格有点贵", "中规中矩",
+                "没有想象中好"),
+    "bad": ("不太满意", "有点失望", "不会再买了", "不推荐", "做工粗糙", "性价比不高",
+            "和描述不符"),
+    "late_mild": ("物流有点慢但东西不错", "发货稍微有点晚"),
+    "extras": ("👍", "😊", "❤️", "very good", "OK的", "quality不错", "size合适"),
+}
+CATEGORY_PHRASES = {
+    "女装连衣裙": ("版型很好看", "面料舒服", "上身效果很好", "尺码标准"),
+    "女装T恤": ("面料柔软", "颜色很正", "尺码合适", "洗了不掉色"),
+    "男装衬衫": ("很挺括", "不起皱", "老公很喜欢", "尺码标准"),
+    "家居收纳": ("容量很大", "很结实", "安装简单", "放东西很方便"),
+    "厨房用品": ("做饭方便", "很耐用", "不粘效果好", "做工扎实"),
+    "美妆护肤": ("吸收很快", "很保湿", "味道好闻", "不油腻"),
+    "母婴用品": ("宝宝很喜欢", "材质安全", "很柔软", "用着放心"),
+}
+THEME_PHRASES = {
+    "尺码偏小": ("尺码偏小", "尺码偏小建议拍大一码", "尺码偏小穿着很紧", "买的L码还是尺码偏小"),
+    "色差": ("色差很大", "有色差和图片不一样", "实物色差严重", "色差太明显了"),
+    "包装破损": ("包装破损", "收到时包装破损", "外箱压坏了包装破损", "包装破损里面也有划痕"),
+    "有异味": ("有异味", "打开有异味", "一股异味散不掉", "塑料味很大有异味"),
+    "物流慢": ("物流慢", "物流太慢了", "发货太慢物流慢", "等了好多天物流慢"),
+}
+EMPTY_REVIEW = "此用户没有填写评价。"  # the platform's text for a rating without words
+SERVICE_ID_BASE = 90_000_000  # ids of chatting visitors who did not buy: c90000001, ...
+
+
+def _normal_tail(x: float) -> float:
+    """P(Z > x) of a standard normal."""
+    return 0.5 * math.erfc(x / math.sqrt(2))
+
+
+def _defect_products(products: dict) -> dict[int, tuple[str, str]]:
+    """Product index -> (complaint theme, refund reason) of the planted defective products."""
+    cut = _day(DEFECT_LAUNCHED_BEFORE)
+    names = [c.name for c in CATEGORIES]
+    out = {}
+    for category, theme, rank, reason in DEFECTS:
+        ci = names.index(category)
+        idx = np.nonzero((products["category"] == ci) & (products["launch"] < cut))[0]
+        order = idx[np.argsort(-products["popularity"][idx], kind="stable")]
+        if len(order) > rank:
+            out[int(order[rank])] = (theme, reason)
+    return out
+
+
+class _AfterSales:
+    """Shipping, refunds by defect and lateness, reviews, chats and DSR, day by day."""
+
+    def __init__(self, seed: int, sim: _Simulator, out_dir: Path, fmt: str) -> None:
+        self.rng = np.random.default_rng([seed, 13])
+        self.out_dir, self.fmt = out_dir, fmt
+        self.sim = sim
+        products = sim.products
+        n_products = len(products["id"])
+        self.cat = sim.demand.cat
+        self.defects = _defect_products(products)
+        self.defect_prob = np.zeros(n_products)
+        self.theme = np.full(n_products, -1)
+        self.defect_reason = np.full(n_products, -1)
+        themes = list(THEME_PHRASES)
+        for i, (theme, reason) in self.defects.items():
+            self.defect_prob[i] = DEFECT_LINE_PROB
+            self.theme[i] = themes.index(theme)
+            self.defect_reason[i] = REFUND_REASONS.index(reason)
+        self.first_day = N_DAYS - AFTER_SALES_DAYS
+        self.end = (_epoch_day(N_DAYS - 1) + 1) * SECONDS_PER_DAY  # midnight after the last day
+        self.writers = {n: _Writer(out_dir, n, fmt) for n in ("shipments", "reviews", "service")}
+        self.buffers: dict[str, list[dict]] = {n: [] for n in self.writers}
+        n_groups = len(CATEGORIES) * 2
+        self.norm = np.zeros((2, n_groups))  # running sums of p and p x multiplier per group
+        self.dsr_sum = np.zeros((N_DAYS, 3))
+        self.dsr_n = np.zeros(N_DAYS)
+        self.expected = np.zeros((2, n_products))  # lines, expected refunds (paid >= 21 days)
+        self.counts = {"capped_lines": 0, "dropped_converted_chats": 0, "orders_window": 0,
+                       "late_orders_window": 0, "visitors": 0}
+
+    # -- one day
+    def day(self, day: int, rows: dict[str, np.ndarray], hit: np.ndarray, hit_shipped: np.ndarray,
+            hit_inside: np.ndarray) -> None:
+        """After-sales of the day's paid lines; rewrites the day's refunds in the buffer."""
+        paid = np.nonzero(rows["paid"])[0]
+        if not len(paid):
+            return
+        oid = rows["order_id"][paid]
+        first = np.r_[True, oid[1:] != oid[:-1]]
+        order = np.cumsum(first) - 1  # order index of each paid line
+        lines = {"row": paid, "order": order, "product": rows["product"][paid],
+                 "tagged": rows["campaign"][paid] >= 0}
+        tagged = rows["campaign"][paid]
+        camp = tagged[tagged >= 0]
+        mechanic = CAMPAIGNS[int(camp[0])].mechanic if len(camp) else None
+        ship = self._ship(day, rows["pay_time"][paid][first], mechanic)
+        chats = self._chats(day, rows, paid[first], ship["pay"], mechanic)
+        refunds = self._refund_lines(day, rows, lines, ship, hit, hit_shipped, hit_inside)
+        self._reviews(day, rows, lines, ship, refunds, chats["slow_order"])
+        if day >= self.first_day:
+            self._buffer_shipments(oid[first], ship, refunds["cancelled_order"])
+
+    def _ship(self, day: int, pay: np.ndarray, mechanic: str | None) -> dict[str, np.ndarray]:
+        """Warehouse, carrier, promise, shipment and delivery of each paid order."""
+        rng = self.rng
+        n = len(pay)
+        event = mechanic == "platform_event"
+        backlog = BACKLOG["platform_event"] if event else (BACKLOG["campaign"] if mechanic else 1.0)
+        wh = rng.choice(len(WAREHOUSES), size=n, p=WAREHOUSE_WEIGHTS)
+        carrier = rng.choice(len(CARRIERS), size=n, p=CARRIER_WEIGHTS)
+        hours = np.array(WAREHOUSE_SHIP_HOURS)[wh] * backlog * np.exp(rng.normal(0, SHIP_SIGMA, n))
+        transit = np.array(CARRIER_TRANSIT_HOURS)[carrier] * np.exp(rng.normal(0, TRANSIT_SIGMA, n))
+        promised = np.full(n, EVENT_PROMISED_HOURS if event else PROMISED_HOURS)
+        shipped = pay + np.rint(hours * 3600).astype(np.int64)
+        return {"pay": pay, "warehouse": wh, "carrier": carrier, "promised": promised,
+                "shipped": shipped, "delivered": shipped + np.rint(transit * 3600).astype(np.int64),
+                "late": hours > promised}
+
+    def _chats(self, day: int, rows: dict[str, np.ndarray], order_rows: np.ndarray,
+               pay: np.ndarray, mechanic: str | None) -> dict[str, np.ndarray]:
+        """Pre-sale chats of the day; converted ones lead to one of the day's paid orders."""
+        rng = self.rng
+        n_orders = len(order_rows)
+        n = int(rng.poisson(CHATS_PER_ORDER * n_orders))
+        hours = HOURS / HOURS.sum()
+        hour = np.minimum(np.searchsorted(np.cumsum(hours), rng.random(n), side="right"), 23)
+        second = hour * 3600 + rng.integers(0, 3600, n)
+        night = hour < 8
+        agent = np.where(night, len(AGENTS) - 1,
+                         rng.choice(len(AGENT_WEIGHTS), size=n, p=AGENT_WEIGHTS))
+        busy = RESPONSE_BUSY["platform_event"] if mechanic == "platform_event" else (
+            RESPONSE_BUSY["campaign"] if mechanic else 1.0)
+        response = np.ceil(np.array(AGENT_SECONDS)[agent] * busy
+                           * np.exp(rng.normal(0, RESPONSE_SIGMA, n))).astype(np.int64)
+        a, b, ref = CONVERSION_LOGIT
+        p = 1 / (1 + np.exp(-(a + b * np.log2(response / ref))))
+        converted = rng.random(n) < p
+        conv = np.nonzero(converted)[0]
+        if len(conv) > n_orders:  # a tiny shop's day: more converted chats than paid orders
+            drop = conv[n_orders:]
+            self.counts["dropped_converted_chats"] += len(drop)
+            keep = np.ones(n, bool)
+            keep[drop] = False
+            second, agent, response, converted = (x[keep] for x in (second, agent, response, converted))
+            conv = np.nonzero(converted)[0]
+            n = len(second)
+        chosen = np.sort(rng.choice(n_orders, size=len(conv), replace=False))
+        conv = conv[np.argsort(second[conv], kind="stable")]  # pair chats and orders in time order
+        order_time = rows["order_time"][order_rows[chosen]]
+        when = _epoch_day(day) * SECONDS_PER_DAY + second
+        when[conv] = order_time - response[conv] - rng.integers(60, 1200, len(conv))
+        customer = SERVICE_ID_BASE + self.counts["visitors"] + np.arange(n)
+        self.counts["visitors"] += n
+        customer[conv] = rows["customer"][order_rows[chosen]]
+        slow = np.zeros(n_orders, bool)
+        slow[chosen] = response[conv] > SLOW_RESPONSE_SECONDS
+        if day >= self.first_day and n:
+            self.buffers["service"].append({"chat_time": when, "customer": customer, "agent": agent,
+                                            "response": response, "converted": converted})
+        return {"slow_order": slow}
+
+    def _refund_lines(self, day: int, rows: dict[str, np.ndarray], lines: dict[str, np.ndarray],
+                      ship: dict[str, np.ndarray], hit: np.ndarray, hit_shipped: np.ndarray,
+                      hit_inside: np.ndarray) -> dict[str, np.ndarray]:
+        """Move the day's after-shipping refunds towards defective lines and late parcels.
+
+        The simulator drew refunds with the category probability p (x 1.5 on campaign lines);
+        a fraction s of them came after shipping. Among lines not refunded before shipping,
+        the after-shipping probability becomes q = c x p_ship x (6 if defective) x (1.8 if
+        late), p_ship = p s / (1 - p (1 - s)), where c (per category and campaign flag, from
+        all lines so far) keeps the category's expected refunds unchanged. Existing refunds
+        are kept with probability min(1, q / p_ship); other lines are refunded with
+        probability max(0, (q - p_ship) / (1 - p_ship)), so each line ends with probability q.
+        """
+        rng, sim = self.rng, self.sim
+        row, prod, tagged = lines["row"], lines["product"], lines["tagged"]
+        n = len(row)
+        position = np.full(len(rows["paid"]), -1)
+        position[row] = np.arange(n)
+        at = position[hit]
+        before = np.zeros(n, bool)
+        before[at[~hit_shipped]] = True  # refunded before shipping: not in the parcel
+        old = np.zeros(n, bool)
+        old[at[hit_shipped]] = True
+        defect = rng.random(n) < self.defect_prob[prod]
+        late = ship["late"][lines["order"]]
+        p = sim.refund_prob[prod] * np.where(tagged, CAMPAIGN_REFUND_MULTIPLIER, 1.0)
+        s = np.where(sim.apparel[prod], SHIPPED_PROB[True], SHIPPED_PROB[False])
+        p_ship = p * s / (1 - p * (1 - s))
+        mult = np.where(defect, DEFECT_REFUND_MULTIPLIER, 1.0) * np.where(
+            late, LATE_REFUND_MULTIPLIER, 1.0)
+        group = self.cat[prod] * 2 + tagged
+        np.add.at(self.norm[0], group[~before], p_ship[~before])
+        np.add.at(self.norm[1], group[~before], (p_ship * mult)[~before])
+        q = self.norm[0][group] / self.norm[1][group] * p_ship * mult
+        self.counts["capped_lines"] += int((q > REFUND_PROB_CAP).sum())
+        q = np.minimum(q, REFUND_PROB_CAP)
+        u = rng.random(n)
+        keep = old & (u < q / p_ship)
+        add = ~before & ~old & (u < (q - p_ship) / (1 - p_ship))
+        if day < N_DAYS - 21:
+            any_refund = p * (1 - s) + (1 - p * (1 - s)) * q
+            np.add.at(self.expected[0], prod, 1.0)
+            np.add.at(self.expected[1], prod, any_refund)
+        # the day's refunds: drop the removed ones, add the new ones
+        buffer = sim.refund_buffer[-1]
+        dropped = old & ~keep
+        kept_rows = ~np.isin(at[hit_inside], np.nonzero(dropped)[0])
+        new = np.nonzero(add)[0]
+        m = len(new)
+        apparel = sim.apparel[prod[new]]
+        generic = np.where(apparel, _draw_reason(rng, REASON_WEIGHTS_APPAREL, m),
+                           _draw_reason(rng, REASON_WEIGHTS_OTHER, m))
+        reason = np.where(defect[new], self.defect_reason[prod[new]],
+                          np.where(late[new], REFUND_REASONS.index("物流太慢"), generic))
+        partial = np.isin(reason, PARTIAL_REASONS) & (rng.random(m) < 0.35)
+        cents = rows["paid_cents"][row[new]]
+        amount = np.where(partial, np.floor(cents * rng.uniform(0.2, 0.5, m)).astype(np.int64), cents)
+        pay = rows["pay_time"][row[new]]
+        received = (ship["delivered"][lines["order"][new]] - pay) / SECONDS_PER_DAY
+        lo = np.minimum(np.maximum(REFUND_DAYS_SHIPPED[0], received + 0.5), REFUND_DAYS_SHIPPED[1])
+        after = np.rint(rng.uniform(lo, REFUND_DAYS_SHIPPED[1]) * SECONDS_PER_DAY).astype(np.int64)
+        when = pay + after
+        inside = when < self.end
+        added = {"order_id": rows["order_id"][row[new]], "product": prod[new], "refund_time": when,
+                 "amount": amount, "quantity": np.where(partial, 0, rows["units"][row[new]]),
+                 "reason": reason, "shipped": np.ones(m, bool)}
+        sim.refund_buffer[-1] = {k: np.concatenate([buffer[k][kept_rows], added[k][inside]])
+                                 for k in buffer}
+        refunded = (old & keep) | add
+        lines_per_order = np.bincount(lines["order"], minlength=len(ship["pay"]))
+        before_per_order = np.bincount(lines["order"], weights=before, minlength=len(ship["pay"]))
+        return {"before": before, "refunded": refunded, "defect": defect, "late": late,
+                "cancelled_order": before_per_order >= lines_per_order}
+
+    def _reviews(self, day: int, rows: dict[str, np.ndarray], lines: dict[str, np.ndarray],
+                 ship: dict[str, np.ndarray], refunds: dict[str, np.ndarray],
+                 slow_order: np.ndarray) -> None:
+        """Reviews and DSR scores of delivered lines (scores of every day feed the DSR table)."""
+        rng = self.rng
+        order = lines["order"]
+        n = len(order)
+        delivered = ship["delivered"][order]
+        delay = REVIEW_DELAY_DAYS[0] + rng.exponential(REVIEW_DELAY_DAYS[1], n)
+        when = delivered + np.rint(delay * SECONDS_PER_DAY).astype(np.int64)
+        reviewed = (rng.random(n) < REVIEW_PROB) & ~refunds["before"] & (when < self.end)
+        late, defect = refunds["late"].astype(float), refunds["defect"].astype(float)
+        u = rng.random((n, 4))
+        bad = u[:, 0] < BAD_REVIEW["base"] + BAD_REVIEW["late"] * late + BAD_REVIEW["defect"] * defect
+        neutral = ~bad & (u[:, 1] < NEUTRAL_PROB)
+        rating = np.where(bad, np.where(u[:, 2] < 0.55, 1, 2),
+                          np.where(neutral, 3, np.where(u[:, 3] < 0.82, 5, 4)))
+        indicators = {"defect": defect, "late": late, "refunded": refunds["refunded"].astype(float),
+                      "slow_response": slow_order[order].astype(float)}
+        scores = []
+        for loss in DSR_LOSS.values():
+            prob = loss["base"] + sum(v * indicators[k] for k, v in loss.items() if k != "base")
+            scores.append(5 - rng.binomial(4, prob))
+        scores = np.stack(scores, 1)
+        review_day = (when // SECONDS_PER_DAY) - _epoch_day(0)
+        keep = reviewed & (review_day < N_DAYS)
+        np.add.at(self.dsr_sum, review_day[keep], scores[keep])
+        np.add.at(self.dsr_n, review_day[keep], 1)
+        if day < self.first_day or not reviewed.any():
+            return
+        idx = np.nonzero(reviewed)[0]
+        prod = lines["product"][idx]
+        texts = [self._text(int(r), int(self.cat[pr]), int(self.theme[pr]) if d else -1, bool(lt))
+                 for r, pr, d, lt in zip(rating[idx], prod, defect[idx], late[idx], strict=True)]
+        self.buffers["reviews"].append({
+            "order_id": rows["order_id"][lines["row"][idx]], "product": prod,
+            "review_time": when[idx], "rating": rating[idx], "text": texts,
+            "scores": scores[idx]})
+
+    def _text(self, rating: int, category: int, theme: int, late: bool) -> str | None:
+        """Review text from phrase templates (a planted theme when the line was defective)."""
+        rng = self.rng
+        pick = lambda bank: bank[int(rng.integers(len(bank)))]  # noqa: E731
+        themes = list(THEME_PHRASES)
+        if rng.random() < EMPTY_TEXT_PROB:
+            return None
+        parts: list[str] = []
+        if rating <= 2:
+            if theme >= 0 and rng.random() < 0.85:
+                parts.append(pick(THEME_PHRASES[themes[theme]]))
+            if late and rng.random() < 0.8:
+                parts.append(pick(THEME_PHRASES["物流慢"]))
+            if not parts or rng.random() < 0.5:
+                parts.append(pick(PHRASES["bad"]))
+            if rng.random() < 0.06:  # buyers of any product complain about anything, now and then
+                parts.append(pick(THEME_PHRASES[themes[int(rng.integers(len(themes)))]]))
+            end = "！" if rng.random() < 0.4 else "。"
+        elif rating == 3:
+            parts.append(pick(PHRASES["neutral"]))
+            if (theme >= 0 or late) and rng.random() < 0.5:
+                parts.append(pick(THEME_PHRASES[themes[theme] if theme >= 0 else "物流慢"]))
+            end = "。"
+        else:
+            if rng.random() < 0.08:
+                return EMPTY_REVIEW
+            bank = PHRASES["good"] + CATEGORY_PHRASES[CATEGORIES[category].name]
+            k = 1 + int(rng.integers(3))
+            parts.extend(bank[i] for i in rng.choice(len(bank), size=k, replace=False))
+            if late and rng.random() < 0.15:
+                parts.append(pick(PHRASES["late_mild"]))
+            end = "！" if rng.random() < 0.3 else "。"
+        text = "，".join(parts) + end
+        if rng.random() < 0.06:
+            text += pick(PHRASES["extras"])
+        return text
+
+    def _buffer_shipments(self, oid: np.ndarray, ship: dict[str, np.ndarray],
+                          cancelled: np.ndarray) -> None:
+        keep = ~cancelled
+        self.counts["orders_window"] += int(keep.sum())
+        self.counts["late_orders_window"] += int((keep & ship["late"]).sum())
+        self.buffers["shipments"].append({"order_id": oid[keep], **{k: v[keep] for k, v in ship.items()}})
+
+    # -- output
+    def flush(self) -> None:
+        """Write the buffered shipments, reviews and chats."""
+        product_ids = list(self.sim.products["id"])
+        for name, parts in self.buffers.items():
+            if not parts:
+                continue
+            rows = {k: (np.concatenate([p[k] for p in parts]) if k != "text"
+                        else [t for p in parts for t in p[k]]) for k in parts[0]}
+            self.writers[name].write(getattr(self, f"_{name}_columns")(rows, product_ids))
+        self.buffers = {n: [] for n in self.writers}
+
+    def _shipments_columns(self, rows: dict, product_ids: list[str]) -> dict[str, pa.Array]:
+        shipped = rows["shipped"] < self.end
+        delivered = shipped & (rows["delivered"] < self.end)
+        return {
+            "order_id": pa.array(rows["order_id"]).cast(pa.string()),
+            "shipped_time": _timestamps(rows["shipped"], shipped),
+            "delivered_time": _timestamps(rows["delivered"], delivered),
+            "promised_hours": pa.array(rows["promised"], pa.int64()),
+            "warehouse": _take(WAREHOUSES, rows["warehouse"]),
+            "carrier": _take(CARRIERS, rows["carrier"]),
+        }
+
+    def _reviews_columns(self, rows: dict, product_ids: list[str]) -> dict[str, pa.Array]:
+        scores = rows["scores"]
+        return {
+            "order_id": pa.array(rows["order_id"]).cast(pa.string()),
+            "product_id": _take(product_ids, rows["product"]),
+            "review_time": _timestamps(rows["review_time"]),
+            "rating": pa.array(rows["rating"], pa.int64()),
+            "text": pa.array(rows["text"], pa.string()),
+            "dsr_description": pa.array(scores[:, 0], pa.int64()),
+            "dsr_service": pa.array(scores[:, 1], pa.int64()),
+            "dsr_logistics": pa.array(scores[:, 2], pa.int64()),
+        }
+
+    def _service_columns(self, rows: dict, product_ids: list[str]) -> dict[str, pa.Array]:
+        return {
+            "chat_time": _timestamps(rows["chat_time"]),
+            "customer_id": _customer_ids(rows["customer"]),
+            "agent": _take(AGENTS, rows["agent"]),
+            "first_response_seconds": pa.array(rows["response"].astype(float)),
+            "converted": pa.array(rows["converted"], pa.bool_()),
+        }
+
+    def close(self) -> dict[str, int]:
+        """Finish the files, write the DSR table and return the row counts."""
+        self.flush()
+        rows = {name: writer.close() for name, writer in self.writers.items()}
+        rows["dsr"] = _write_table(self.out_dir, "dsr", self.fmt, self._dsr_columns())
+        return rows
+
+    def _dsr_columns(self) -> dict[str, pa.Array]:
+        """Daily DSR: each score's mean over the reviews of the last DSR_WINDOW days."""
+        total = _rolling_sum_trailing(self.dsr_sum, DSR_WINDOW)
+        count = _rolling_sum_trailing(self.dsr_n[:, None], DSR_WINDOW)
+        days = np.arange(DSR_FIRST_DAY, N_DAYS)
+        ours = np.where(count[days] > 0, total[days] / np.maximum(count[days], 1), 5.0)
+        season = np.sin(2 * np.pi * days / 365.25)[:, None]
+        noise = self.rng.normal(0, DSR_PEER_NOISE_SD, (len(days), 3))
+        peer = np.array([DSR_PEER[k] for k in DSR_LOSS])[None, :] + 0.01 * season + noise
+        columns = {"date": _dates(days)}
+        for j, name in enumerate(DSR_LOSS):
+            columns[name] = pa.array(ours[:, j])
+            columns[f"peer_{name}"] = pa.array(np.minimum(peer[:, j], 5.0))
+        return {c.name: columns[c.name] for c in TABLES["dsr"].columns}
+
+    def truth(self) -> dict:
+        """What the after-sales simulation planted, for tests and notebooks."""
+        names = [c.name for c in CATEGORIES]
+        ids = self.sim.products["id"]
+        lines, expected = self.expected
+        seen = lines > 0
+        by_cat = {names[c]: float(expected[self.cat == c].sum() / max(lines[self.cat == c].sum(), 1))
+                  for c in range(len(CATEGORIES))}
+
+        def late_share(median: float, backlog: float, promised: float) -> float:
+            return _normal_tail(math.log(promised / (median * backlog)) / SHIP_SIGMA)
+
+        a, b, ref = CONVERSION_LOGIT
+        return {
+            "window": {"from": _iso(self.first_day), "to": _iso(N_DAYS - 1), "days": AFTER_SALES_DAYS,
+                       "covers": "shipments and reviews of the orders paid from `from`; chats "
+                                 "from `from`; dsr for every day from " + _iso(DSR_FIRST_DAY)},
+            "shipping": {
+                "promised_hours": {"normal": PROMISED_HOURS, "platform_event": EVENT_PROMISED_HOURS},
+                "backlog_multiplier": dict(BACKLOG), "ship_sigma": SHIP_SIGMA,
+                "transit_sigma": TRANSIT_SIGMA,
+                "warehouses": {w: {"weight": wt, "median_hours_to_ship": h,
+                                   "expected_late_share_normal_day": late_share(h, 1.0, PROMISED_HOURS),
+                                   "expected_late_share_platform_event": late_share(
+                                       h, BACKLOG["platform_event"], EVENT_PROMISED_HOURS)}
+                               for w, wt, h in zip(WAREHOUSES, WAREHOUSE_WEIGHTS,
+                                                   WAREHOUSE_SHIP_HOURS, strict=True)},
+                "carriers": {c: {"weight": wt, "median_transit_hours": h}
+                             for c, wt, h in zip(CARRIERS, CARRIER_WEIGHTS, CARRIER_TRANSIT_HOURS,
+                                                 strict=True)},
+                "late_share_of_window_orders": self.counts["late_orders_window"] / max(
+                    self.counts["orders_window"], 1),
+                "definition": "hours to ship = median(warehouse) x backlog x lognormal(sd); late = "
+                              "hours to ship > promised hours; warehouses and carriers are drawn "
+                              "independently of the products",
+            },
+            "defects": {str(ids[i]): {"category": CATEGORIES[self.cat[i]].name, "theme": theme,
+                                      "refund_reason": reason, "defect_line_probability": DEFECT_LINE_PROB,
+                                      "expected_refund_rate": float(expected[i] / max(lines[i], 1))}
+                        for i, (theme, reason) in sorted(self.defects.items())},
+            "refunds": {
+                "late_shipping_relative_risk": LATE_REFUND_MULTIPLIER,
+                "defect_line_relative_risk": DEFECT_REFUND_MULTIPLIER,
+                "capped_lines": self.counts["capped_lines"], "cap": REFUND_PROB_CAP,
+                "definition": "among lines not refunded before shipping, P(refund after shipping) "
+                              "= c x p_ship x 6 (defective line) x 1.8 (late parcel); c keeps each "
+                              "category's (and campaign flag's) refund rate at the REFUND truth, so "
+                              "the relative risks hold within a category and campaign flag",
+                "expected_refund_rate_by_product": {str(ids[i]): float(expected[i] / lines[i])
+                                                    for i in np.nonzero(seen)[0]},
+                "expected_refund_rate_by_category": by_cat,
+                "expected_rates_cover": "paid lines up to 21 days before the end",
+            },
+            "reviews": {
+                "review_probability": REVIEW_PROB,
+                "bad_review_probability": dict(BAD_REVIEW),
+                "late_effect_on_bad_review_rate": BAD_REVIEW["late"],
+                "neutral_probability": NEUTRAL_PROB, "empty_text_probability": EMPTY_TEXT_PROB,
+                "ratings": "bad: 1 or 2 stars; neutral: 3; good: 4 or 5",
+                "themes": {k: list(v) for k, v in THEME_PHRASES.items()},
+                "late_theme": "物流慢",
+                "definition": "lines delivered by the end are reviewed with review_probability, "
+                              "whatever happened; P(1-2 stars) = base + late x late + defect x "
+                              "defective line",
+            },
+            "service": {
+                "chats_per_paid_order": CHATS_PER_ORDER,
+                "agents": {ag: {"median_first_response_seconds": s} for ag, s in
+                           zip(AGENTS, AGENT_SECONDS, strict=True)},
+                "night_agent": AGENTS[-1], "busy_multiplier": dict(RESPONSE_BUSY),
+                "conversion_logit": {"intercept": a, "per_doubling_of_seconds": b,
+                                     "reference_seconds": ref},
+                "definition": "logit P(converted) = intercept + per_doubling x log2(first response "
+                              "seconds / reference); converted chats lead to one of the day's paid "
+                              "orders, chat a few minutes before the order",
+                "dropped_converted_chats": self.counts["dropped_converted_chats"],
+                "slow_response_seconds": SLOW_RESPONSE_SECONDS,
+            },
+            "dsr": {
+                "window_days": DSR_WINDOW, "first_day": _iso(DSR_FIRST_DAY),
+                "star_loss_probability": {k: dict(v) for k, v in DSR_LOSS.items()},
+                "effects_on_expected_score": {k: {e: -4 * v for e, v in loss.items() if e != "base"}
+                                              for k, loss in DSR_LOSS.items()},
+                "peer_average": dict(DSR_PEER),
+                "definition": "each reviewed line scores 5 - Binomial(4, base + sum(effects)); "
+                              "slow_response = the order came from a chat answered after "
+                              f"{SLOW_RESPONSE_SECONDS} s; refunded = the line was refunded",
+            },
+        }
+
+
+def _rolling_sum_trailing(x: np.ndarray, window: int) -> np.ndarray:
+    """Sum over the last ``window`` rows (fewer at the start), along axis 0."""
+    c = np.cumsum(x, axis=0)
+    out = c.copy()
+    out[window:] = c[window:] - c[:-window]
+    return out
 
 
 # ---------------------------------------------------------------------------- main
@@ -1998,10 +2735,13 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
     rng = np.random.default_rng(seed)
     products = _build_products(rng)
     price, price_events = _price_paths(rng, products)
+    price_tests = _price_tests(products, price, price_events)
     demand = _Demand(products, price, float(scale))
     sim = _Simulator(rng, float(scale), demand, out, fmt)
+    sim.after_sales = _AfterSales(seed, sim, out, fmt)
     sim.run()
     rows = dict(sim.rows)
+    _write_customer_truth(out, fmt, sim)
     rows["traffic"] = _write_table(out, "traffic", fmt, _traffic_columns(sim))
     rows["products"] = _write_table(out, "products", fmt, _product_columns(products, price))
     rows["campaigns"] = _write_table(out, "campaigns", fmt, _campaign_columns(float(scale)))
@@ -2013,6 +2753,8 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
     rows["keywords"] = _write_table(out, "keywords", fmt, keywords)
     peers, peer_truth = _peers(rng, sim)
     rows["peers"] = _write_table(out, "peers", fmt, peers)
+    touches, touch_truth = _touchpoints(seed, sim)
+    rows["touchpoints"] = _write_table(out, "touchpoints", fmt, touches)
     _, windows = _excluded_days()
     truth = _clean({
         "generator": "helpers.sample.generate_sample",
@@ -2056,8 +2798,9 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
              "visitors_multiplier_bottom": SF_VISIT_BOTTOM,
              "conversion_multiplier_bottom": SF_CONV_BOTTOM} for t in SPRING_FESTIVALS],
         "anomalies": [{"source": a.source, "metric": a.metric, "start": a.start, "end": a.end,
-                       "multiplier": a.multiplier, "description": a.description}
-                      for a in ANOMALIES],
+                       "multiplier": a.multiplier, "description": a.description,
+                       "kind": a.kind, **price_tests.get(k, {})}
+                      for k, a in enumerate(ANOMALIES)],
         "repeat_purchase": _repeat_truth(sim),
         "refunds": {
             "probability_by_category": {c.name: c.refund_prob for c in CATEGORIES},
@@ -2071,6 +2814,8 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
         "market": market_truth,
         "keywords": keyword_truth,
         "peers": peer_truth,
+        "touchpoints": touch_truth,
+        "after_sales": sim.after_sales.truth(),
         "lines": sim.line_counts,
         "rows": rows,
     })

@@ -120,3 +120,54 @@ def test_overview_partial_is_what_the_notebook_uses(live):
     render = functools.partial(overview.render_slice, shop, lang="zh")
     fig = render(**explorer.values())
     assert fig.axes and fig.axes[0].lines
+
+
+def test_traffic_explore_shows_the_chosen_sources_funnel(monkeypatch):
+    from helpers import traffic
+
+    monkeypatch.delenv(explore.STATIC_ENV, raising=False)
+    shop = data.connect("data/sample")
+    checked = params.check_params(shop, date_table="traffic")
+    controls = traffic.explore_controls(shop, checked.period, checked.data_first, checked.data_last, "en")
+    assert "category" not in controls and controls["metric"].value == "visitors"
+    shown = []
+    explorer = explore.explore(lambda **v: shown.append(traffic.render_explore(shop, lang="en", **v)), controls, "en")
+    controls["source"].value = "直通车"
+    assert not explorer.errors and len(shown) == 2
+    funnel_view, figure = shown[-1]
+    expected = traffic.build_funnel(shop, params.Period(*controls["dates"].value)).loc["直通车"]
+    assert funnel_view.data.index.tolist() == ["直通车"]
+    assert funnel_view.data.iloc[0]["Visitors"] == expected["visitors"]
+    assert "直通车" in figure.axes[0].get_title()
+
+
+def test_customers_explore_slices_segments_and_masks_ids(monkeypatch):
+    import warnings
+
+    from helpers import customers
+
+    monkeypatch.delenv(explore.STATIC_ENV, raising=False)
+    shop = data.connect("data/sample")
+    period = params.check_params(shop, default="all").period
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = customers.summarize_customers(shop, period)
+        rfm = customers.score_rfm(summary, customers.split_rfm(summary))
+        life = customers.score_lifetime(summary, 90)
+    salt = "test-salt"
+    controls = customers.explore_controls(summary, "en")
+    shown = []
+    render = functools.partial(customers.render_explore, rfm, life, summary, salt, lang="en")
+    explorer = explore.explore(lambda **v: shown.append(render(**v)) or shown[-1], controls, "en")
+    controls["segment"].value = "important_value"
+    source = summary["first_source"].value_counts().index[0]
+    controls["first_source"].value = source
+    assert not explorer.errors
+    head, top = shown[-1]
+    expected = ((rfm["segment"] == "important_value") & (summary.loc[rfm.index, "first_source"] == source)).sum()
+    assert head.data.iloc[0, 0] == expected  # the customers in the slice
+    assert len(top.data) == min(20, expected)
+    assert not set(top.data.index) & set(rfm.index), "customer ids are masked in the view"
+    from helpers import plots
+
+    assert (top.data[plots.label("monetary", "en")].diff().dropna() <= 0).all()  # ranked by spend

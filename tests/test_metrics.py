@@ -44,6 +44,8 @@ CASES = {
     "repurchase_rate_orders": ((45, 225), 0.2),
     "repurchase_within_days": ((12, 150), 0.08),
     "returning_rate": ((30, 120), 0.25),
+    "cohort_retention": ((18, 240), 0.075),
+    "cohort_sales_per_customer": ((36000.0, 240), 150.0),
     "change": ((120.0, 100.0), 0.2),
     "share": ((25.0, 100.0), 0.25),
 }
@@ -70,6 +72,8 @@ ZERO_CASES = {
     "repurchase_rate_orders": ((0, 0), "orders = 0"),
     "repurchase_within_days": ((0, 0), "cohort customers = 0"),
     "returning_rate": ((0, 0), "previous buyers = 0"),
+    "cohort_retention": ((0, 0), "cohort customers = 0"),
+    "cohort_sales_per_customer": ((0.0, 0), "cohort customers = 0"),
     "change": ((5.0, 0.0), "previous = 0"),
     "share": ((5.0, 0.0), "total = 0"),
 }

@@ -104,7 +104,7 @@ def test_same_seed_gives_identical_bytes(small, tmp_path):
     generate_sample(tmp_path, seed=SEED, scale=SMALL_SCALE)
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(p.name for p in tmp_path.iterdir())
-    assert len(names) == len(TABLES) + 1
+    assert len(names) == len(TABLES) + 2  # + ground_truth.json, ground_truth_customers.csv
     for name in names:
         assert (folder / name).read_bytes() == (tmp_path / name).read_bytes(), name
 
