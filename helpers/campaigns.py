@@ -2802,3 +2802,50 @@ def key_figures(impact: Impact, pull: pd.DataFrame, refunds: pd.DataFrame, profi
     ]
     return [(name, value, unit, zh_label if zh else en_label)
             for name, value, unit, zh_label, en_label in figures]
+
+
+# ---------------------------------------------------------------------------
+# Explore section
+# ---------------------------------------------------------------------------
+
+
+def explore_controls(shop: Shop, campaign_id: str, lang: str = "zh") -> dict:
+    """Selectors of the campaign Explore section: campaign, metric, source, category and 口径.
+
+    Starts from the notebook's campaign; the view spans the campaign's warm-up
+    to two weeks after its end, with two weeks before for comparison.
+    """
+    from helpers import explore, overview, plots
+
+    campaigns = read_campaigns(shop)
+    options = overview.slice_options(shop)
+    everything = "全部" if lang == "zh" else "All"
+    labels = {f"{row.campaign_id} · {row['name']}": row.campaign_id for _, row in campaigns.iterrows()}
+    methods = {metrics.describe_method(m, lang): m for m in ("pooled", "daily_mean")}
+    return {
+        "campaign": explore.choice(labels, campaign_id, plots.t("campaign", lang)),
+        "metric": explore.choice({plots.label(m, lang): m for m in overview.SLICE_METRICS}, "sales",
+                                 plots.t("metric", lang)),
+        "source": explore.choice(options["source"], None, plots.label("source", lang), all_label=everything),
+        "category": explore.choice(options["category"], None, plots.label("category", lang), all_label=everything),
+        "rate_method": explore.toggle(methods, "pooled"),
+    }
+
+
+def render_explore(shop: Shop, campaign: str, metric: str, source: str | None, category: str | None,
+                   rate_method: str = "pooled", lang: str = "zh", margin_days: int = 14):
+    """The Explore view: the metric per day around the chosen campaign, its days shaded."""
+    from helpers import overview
+
+    c = get_campaign(read_campaigns(shop), campaign)
+    first, last = shop.date_range("orders")
+    start = max(first.normalize(), (c.warmup_start or c.start) - pd.Timedelta(days=margin_days))
+    end = min(last.normalize(), c.end + pd.Timedelta(days=margin_days))
+    if end < start:
+        return pd.DataFrame({"": ["活动不在数据范围内" if lang == "zh" else "the campaign lies outside the data"]})
+    fig = overview.render_slice(shop, metric, source, category, (start, end), rate_method, lang)
+    ax = fig.axes[0]
+    if c.warmup_start is not None and c.warmup_start < c.start:
+        ax.axvspan(c.warmup_start, c.start, color="#9ecae1", alpha=0.25, lw=0)
+    ax.axvspan(c.start, c.end + pd.Timedelta(days=1), color="#f2c14e", alpha=0.25, lw=0)
+    return fig

@@ -171,3 +171,34 @@ def test_customers_explore_slices_segments_and_masks_ids(monkeypatch):
     from helpers import plots
 
     assert (top.data[plots.label("monetary", "en")].diff().dropna() <= 0).all()  # ranked by spend
+
+
+def test_campaign_explore_spans_the_chosen_campaign(monkeypatch):
+    from helpers import campaigns
+
+    monkeypatch.delenv(explore.STATIC_ENV, raising=False)
+    shop = data.connect("data/sample")
+    controls = campaigns.explore_controls(shop, "618-2026", "en")
+    shown = []
+    explorer = explore.explore(lambda **v: shown.append(campaigns.render_explore(shop, lang="en", **v)) or shown[-1],
+                               controls, "en")
+    controls["campaign"].value = "1111-2025"
+    assert not explorer.errors
+    fig = shown[-1]
+    c = campaigns.get_campaign(campaigns.read_campaigns(shop), "1111-2025")
+    from matplotlib.dates import num2date
+
+    x = fig.axes[0].lines[0].get_xdata()
+    first, last = (pd.Timestamp(num2date(v)).tz_localize(None).normalize() for v in (min(x), max(x)))
+    assert first == c.warmup_start - pd.Timedelta(days=14) and last == c.end + pd.Timedelta(days=14)
+    frame, total = overview.daily_slice(shop, params.Period(first, last), "sales")
+    assert report_total(fig) == pytest.approx(total, rel=1e-3)
+
+
+def report_total(fig) -> float:
+    """The period total written at the end of an Explore chart's title (¥12.34万 or ¥1,234)."""
+    text = fig.axes[0].get_title().rsplit("·", 1)[-1].strip().split(" ")[0].lstrip("¥").replace(",", "")
+    for suffix, factor in (("万", 1e4), ("亿", 1e8), ("k", 1e3), ("M", 1e6)):
+        if text.endswith(suffix):
+            return float(text[:-1]) * factor
+    return float(text)
