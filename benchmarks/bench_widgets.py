@@ -100,6 +100,56 @@ def main(argv=None) -> None:
           f"max {max(ours) * 1000:6.0f} ms")
     print(f"  plain pandas in memory  : median {med_base * 1000:6.0f} ms")
     print(f"  ratio (pandas / ours)   : {med_base / med_ours:.2f}x")
+    other_explorers(shop, checked, args.rounds)
+
+
+def _time_updates(explorer, controls, changes, rounds) -> list[float]:
+    seconds = []
+    for _ in range(rounds):
+        for name, value in changes:
+            controls[name].value = explore.ALL if value is None else value
+            if explorer.errors:
+                raise SystemExit(f"update failed: {explorer.errors[-1]}")
+            seconds.append(explorer.seconds)
+    return seconds
+
+
+def other_explorers(shop, checked, rounds: int) -> None:
+    """Update times of the other notebooks' Explore sections (same helpers as their reports)."""
+    from helpers import campaigns, customers, traffic
+
+    def drawn(render):
+        return lambda **values: [_drawn(v) if isinstance(v, plt.Figure) else v for v in _as_list(render(**values))]
+
+    rows = []
+    controls = traffic.explore_controls(shop, checked.period, checked.data_first, checked.data_last, "zh")
+    ex = explore.explore(drawn(functools.partial(traffic.render_explore, shop, lang="zh")), controls, "zh")
+    rows.append(("traffic (funnel + daily)", _time_updates(ex, controls, [
+        ("source", "直通车"), ("metric", "conversion_rate"), ("source", "手淘搜索"), ("rate_method", "daily_mean"),
+        ("source", None)], rounds)))
+    controls = campaigns.explore_controls(shop, "618-2026", "zh")
+    ex = explore.explore(drawn(functools.partial(campaigns.render_explore, shop, lang="zh")), controls, "zh")
+    rows.append(("campaign (days around it)", _time_updates(ex, controls, [
+        ("campaign", "1111-2025"), ("category", "女装T恤"), ("metric", "paid_orders"), ("campaign", "618-2025"),
+        ("category", None)], rounds)))
+    period = params.check_params(shop, default="all").period
+    summary = customers.summarize_customers(shop, period)
+    rfm = customers.score_rfm(summary, customers.split_rfm(summary))
+    life = customers.score_lifetime(summary, 90)
+    controls = customers.explore_controls(summary, "zh")
+    render = functools.partial(customers.render_explore, rfm, life, summary, "bench", lang="zh")
+    ex = explore.explore(render, controls, "zh")
+    rows.append(("customers (segment slice)", _time_updates(ex, controls, [
+        ("segment", "important_value"), ("sort_by", "expected_value"), ("first_source", "手淘搜索"),
+        ("segment", None), ("first_source", None)], rounds)))
+    for name, seconds in rows:
+        p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))]
+        print(f"  {name:26}: median {statistics.median(seconds) * 1000:6.0f} ms, p95 {p95 * 1000:6.0f} ms, "
+              f"max {max(seconds) * 1000:6.0f} ms ({len(seconds)} updates)")
+
+
+def _as_list(value):
+    return value if isinstance(value, list | tuple) else [value]
 
 
 if __name__ == "__main__":
