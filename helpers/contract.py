@@ -390,8 +390,8 @@ _register(
             _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID")),
             _c("review_time", "datetime", "when the review was written",
                aliases=("评价时间", "评论时间", "初评时间")),
-            _c("rating", "int", "stars, 1-5 (4-5 好评, 3 中评, 1-2 差评); an export with only "
-               "好评/中评/差评 maps them to 5/3/1", min_value=1, max_value=5,
+            _c("rating", "int", "stars, 1-5 (4-5 好评, 3 中评, 1-2 差评); an export that only says "
+               "好评/中评/差评 needs them replaced by 5/3/1 first", min_value=1, max_value=5,
                aliases=("评分", "星级", "商品评分", "评价星级")),
             _c("text", "str", "review text as written (user text: escaped in every report)",
                nullable=True, aliases=("评价内容", "评论内容", "初评内容")),

@@ -475,6 +475,13 @@ def label(key: str, lang: str | None = None, unit: bool = False) -> str:
     return t(key, lang)
 
 
+def label_from(table: Mapping[str, tuple[str, str]], key: str, lang: str = "zh") -> str:
+    """A word from an area module's own (中文, English) table, else the shared :func:`label`."""
+    if key in table:
+        return table[key][0 if lang == "zh" else 1]
+    return label(key, lang)
+
+
 def _maybe_label(key: Any, lang: str) -> str:
     """Translate a column name when we know it, else show it as it is."""
     if isinstance(key, str) and (key in _metrics.METRICS or key in UI_TEXT):

@@ -2209,7 +2209,8 @@ DSR_LOSS = {"description": {"base": 0.03, "defect": 0.30},
 DSR_WINDOW = 180  # DSR = mean of the scores given in the last 180 days
 DSR_FIRST_DAY = 30
 DSR_PEER = {"description": 4.84, "service": 4.82, "logistics": 4.86}
-DSR_PEER_NOISE_SD = 0.004
+DSR_PEER_NOISE_SD = 0.004  # sd of the peer tier's day-to-day wobble, a moving average of noise
+DSR_PEER_SMOOTH_DAYS = 15
 CHATS_PER_ORDER = 0.4  # pre-sale chats per paid order
 AGENTS = ("小悦", "小优", "小家", "夜班阿木")  # the last one answers 00:00-08:00
 AGENT_WEIGHTS = (0.4, 0.35, 0.25)  # day shift
@@ -2596,7 +2597,10 @@ class _AfterSales:
         days = np.arange(DSR_FIRST_DAY, N_DAYS)
         ours = np.where(count[days] > 0, total[days] / np.maximum(count[days], 1), 5.0)
         season = np.sin(2 * np.pi * days / 365.25)[:, None]
-        noise = self.rng.normal(0, DSR_PEER_NOISE_SD, (len(days), 3))
+        raw = self.rng.normal(0, DSR_PEER_NOISE_SD * math.sqrt(DSR_PEER_SMOOTH_DAYS),
+                              (len(days) + DSR_PEER_SMOOTH_DAYS - 1, 3))
+        kernel = np.ones(DSR_PEER_SMOOTH_DAYS) / DSR_PEER_SMOOTH_DAYS
+        noise = np.stack([np.convolve(raw[:, j], kernel, mode="valid") for j in range(3)], 1)
         peer = np.array([DSR_PEER[k] for k in DSR_LOSS])[None, :] + 0.01 * season + noise
         columns = {"date": _dates(days)}
         for j, name in enumerate(DSR_LOSS):

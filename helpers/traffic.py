@@ -158,11 +158,9 @@ TEXT: dict[str, tuple[str, str]] = {
 
 def text(key: str, lang: str = "zh") -> str:
     """Label of a column or word of this module (falls back to :func:`helpers.plots.label`)."""
-    if key in TEXT:
-        return TEXT[key][0 if lang == "zh" else 1]
-    from helpers.plots import label
+    from helpers.plots import label_from
 
-    return label(key, lang)
+    return label_from(TEXT, key, lang)
 
 
 def _note(message: str, stacklevel: int = 3) -> None:

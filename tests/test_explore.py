@@ -202,3 +202,31 @@ def report_total(fig) -> float:
         if text.endswith(suffix):
             return float(text[:-1]) * factor
     return float(text)
+
+
+def test_service_explore_shows_a_products_complaints(monkeypatch):
+    import warnings
+
+    from helpers import service
+
+    monkeypatch.delenv(explore.STATIC_ENV, raising=False)
+    shop = data.connect("data/sample")
+    period = params.check_params(shop, default="all").period
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reviews = service.load_reviews(shop, period)
+    controls = service.explore_controls(reviews, "en")
+    shown = []
+    render = functools.partial(service.render_explore, reviews, period, lang="en")
+    explorer = explore.explore(lambda **v: shown.append(render(**v)) or shown[-1], controls, "en")
+    import json
+
+    truth = json.loads((data.project_root() / "data" / "sample" / "ground_truth.json").read_text(encoding="utf-8"))
+    offered = {v for _, v in controls["product"].options}
+    planted = {pid: d["theme"] for pid, d in truth["after_sales"]["defects"].items() if pid in offered}
+    assert planted, "the planted defective products are among the most reviewed"
+    for pid, theme in planted.items():
+        controls["product"].value = pid
+        assert not explorer.errors
+        phrases = shown[-1][0].data
+        assert any(theme[:2] in str(v) for v in phrases.to_numpy().ravel()), (theme, phrases)
