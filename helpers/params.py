@@ -159,7 +159,10 @@ def check_params(
     notes = []
     if start is None and end is None:
         period = default_period(first, last, default)
-        notes.append(f"period defaults to {period.label()} ({default.replace('_', ' ')} in the data)")
+        rule_zh = {"last_complete_week": "数据中最近一个完整周", "last_complete_month": "数据中最近一个完整月",
+                   "all": "数据的全部日期"}[default]
+        notes.append(f"分析期默认为 {period.label()}（{rule_zh}）" if lang == "zh" else
+                     f"period defaults to {period.label()} ({default.replace('_', ' ')} in the data)")
     else:
         start = start if start is not None else first
         end = end if end is not None else last
@@ -172,15 +175,20 @@ def check_params(
                 f"{first.date()} ~ {last.date()}; choose dates inside that range or leave them empty"
             )
         if period.start < first or period.end > last:
-            notes.append(f"the period {period.label()} extends beyond the data "
+            notes.append(f"分析期 {period.label()} 超出数据范围（{first.date()} ~ {last.date()}），超出的日子按无销售计"
+                         if lang == "zh" else
+                         f"the period {period.label()} extends beyond the data "
                          f"({first.date()} ~ {last.date()}); days outside it count as no sales")
-    resolved_campaign = resolve_campaign(shop, campaign_id) if campaign_id is not None else None
+    resolved_campaign = resolve_campaign(shop, campaign_id, last) if campaign_id is not None else None
     return Params(period=period, lang=lang, data_first=first, data_last=last,
                   campaign_id=resolved_campaign, notes=tuple(notes))
 
 
-def resolve_campaign(shop: Shop, campaign_id: str | None) -> str | None:
-    """The campaign id to analyse: as given (checked), or the latest one that has started."""
+def resolve_campaign(shop: Shop, campaign_id: str | None, data_last: pd.Timestamp | None = None) -> str | None:
+    """The campaign id to analyse: as given (checked), or the latest one that started by ``data_last``.
+
+    A campaign planned after the data ends is never the default: there is nothing to review yet.
+    """
     if not shop.has("campaigns"):
         if campaign_id:
             raise ValueError(f"campaign_id={campaign_id!r} given but the data has no campaigns table")
@@ -191,6 +199,8 @@ def resolve_campaign(shop: Shop, campaign_id: str | None) -> str | None:
             known = ", ".join(sorted(campaigns["campaign_id"])[:20])
             raise ValueError(f"campaign_id={campaign_id!r} is not in the campaigns table; known: {known}")
         return campaign_id
+    if data_last is not None:
+        campaigns = campaigns[pd.to_datetime(campaigns["start"]) <= data_last]
     if campaigns.empty:
         return None
     return str(campaigns.sort_values("start")["campaign_id"].iloc[-1])

@@ -19,10 +19,11 @@ def shop(tmp_path):
 
 
 def test_empty_period_defaults_to_the_latest_complete_week(shop):
-    checked = params.check_params(shop)
+    checked = params.check_params(shop, lang="en")
     assert checked.period == Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15"))
     assert checked.period.start.weekday() == 0 and checked.period.days == 7
     assert "defaults to 2026-11-09 ~ 2026-11-15" in checked.notes[0]
+    assert "分析期默认为 2026-11-09 ~ 2026-11-15" in params.check_params(shop).notes[0]
 
 
 def test_other_default_rules(shop):
@@ -54,7 +55,7 @@ def test_bad_parameters_are_named(shop, kwargs, message):
 
 
 def test_explicit_period_partly_outside_the_data_is_noted(shop):
-    checked = params.check_params(shop, start_date="2026-11-10", end_date="2026-11-30")
+    checked = params.check_params(shop, start_date="2026-11-10", end_date="2026-11-30", lang="en")
     assert checked.period.days == 21 and "extends beyond the data" in checked.notes[0]
 
 
@@ -62,3 +63,9 @@ def test_campaign_defaults_and_checks(tmp_path, shop):
     with pytest.raises(ValueError, match="no campaigns table"):
         params.check_params(shop, campaign_id="618-2026")
     assert params.check_params(shop, campaign_id="").campaign_id is None
+    (tmp_path / "campaigns.csv").write_text(
+        "campaign_id,name,mechanic,threshold,reduction,discount_rate,warmup_start,start,end,budget\n"
+        "old,旧,bogo,,,,,2026-10-01,2026-10-03,0\nfuture,新,bogo,,,,,2026-12-01,2026-12-03,0\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(HEADER + "\no1,2026-11-01 10:00,2026-11-01 10:01,c,p1,1,10,10,s,paid\n",
+                                         encoding="utf-8")
+    assert params.check_params(data.connect(tmp_path), campaign_id="").campaign_id == "old"
