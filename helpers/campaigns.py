@@ -71,6 +71,7 @@ import pandas as pd
 
 from helpers import metrics
 from helpers.params import Period
+from helpers.params import is_zh as _zh
 
 if TYPE_CHECKING:
     from helpers.data import Shop
@@ -226,12 +227,6 @@ def text(key: str, lang: str = "zh") -> str:
     from helpers.plots import label_from
 
     return label_from(TEXT, key, lang)
-
-
-def _zh(lang: str) -> bool:
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang={lang!r}; use zh or en")
-    return lang == "zh"
 
 
 def _note(message: str, stacklevel: int = 3) -> None:

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from helpers.data import Shop
 
 LANGS = ("zh", "en")
+def is_zh(lang: str) -> bool:
+    """True for "zh", False for "en"; any other language is a ValueError naming the parameter."""
+    if lang not in LANGS:
+        raise ValueError(f"lang={lang!r}; use zh or en")
+    return lang == "zh"
+
+
 PERIOD_DEFAULTS = ("last_complete_week", "last_complete_month", "all")
 
 

@@ -48,6 +48,7 @@ import pandas as pd
 
 from helpers import metrics
 from helpers.params import Period
+from helpers.params import is_zh as _zh
 
 if TYPE_CHECKING:
     from helpers.data import Shop
@@ -165,12 +166,6 @@ def text(key: str, lang: str = "zh") -> str:
 
 def _note(message: str, stacklevel: int = 3) -> None:
     warnings.warn(metrics.MetricNote(message), stacklevel=stacklevel)
-
-
-def _zh(lang: str) -> bool:
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang={lang!r}; use zh or en")
-    return lang == "zh"
 
 
 def _formatters(lang: str):
