@@ -479,6 +479,82 @@ _register(
 )
 
 
+_register(
+    Table(
+        name="product_tests",
+        description="Product tests (测款/AB测试) by day and variant: main image, title or price variants "
+        "of one product shown to split traffic.",
+        grain="test x day x variant",
+        key=("test_id", "date", "variant"),
+        date_column="date",
+        columns=(
+            _c("test_id", "str", "test name or id", aliases=("测试ID", "测款ID", "实验ID", "测试名称")),
+            _c("date", "date", "statistics day", aliases=("统计日期", "日期")),
+            _c("product_id", "str", "product tested, as in products", aliases=("商品ID", "宝贝ID")),
+            _c("element", "str", "what the variants change", choices=("main_image", "title", "price"),
+               value_aliases={"主图": "main_image", "标题": "title", "价格": "price"},
+               aliases=("测试元素", "测试类型", "变量")),
+            _c("variant", "str", "variant label (A, B, ...)", aliases=("版本", "变体", "方案")),
+            _c("price", "float", "price shown to the variant's visitors (price tests); empty otherwise",
+               required=False, nullable=True, min_value=0, unit="元", aliases=("测试价格", "价格")),
+            _c("impressions", "int", "times the variant was shown (曝光量)", min_value=0, additive=True,
+               unit="次", aliases=("曝光量", "展现量")),
+            _c("clicks", "int", "clicks on the variant (点击量)", min_value=0, additive=True, unit="次",
+               aliases=("点击量", "点击数")),
+            _c("add_to_cart", "int", "add-to-cart events after a click (加购数)", min_value=0, additive=True,
+               unit="次", aliases=("加购数", "加购件数", "加购人数")),
+            _c("orders", "int", "paid orders after a click (成交笔数)", min_value=0, additive=True, unit="笔",
+               aliases=("成交笔数", "支付笔数", "订单数")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="candidates",
+        description="Candidate products for launch (选品池), with the market signals seen before launch; "
+        "rows with a product_id are past launches (used to back-test the scorecard).",
+        grain="candidate product",
+        key=("candidate_id",),
+        date_column="assessed_date",
+        columns=(
+            _c("candidate_id", "str", "candidate id", aliases=("候选ID", "选品ID", "编号")),
+            _c("assessed_date", "date", "day the signals were collected", aliases=("评估日期", "采集日期")),
+            _c("title", "str", "candidate title or name", aliases=("标题", "商品名称", "候选商品")),
+            _c("category", "str", "leaf category", aliases=("类目", "商品类目")),
+            _c("price", "float", "planned (or launch) list price", min_value=0, unit="元",
+               aliases=("售价", "计划售价", "价格")),
+            _c("expected_cost", "float", "expected landed cost per unit", min_value=0, unit="元",
+               aliases=("预估成本", "成本", "进货价")),
+            _c("search_demand", "float", "market demand signal: search popularity of the item's main "
+               "keyword (搜索人气)", min_value=0, aliases=("搜索人气", "市场需求", "需求指数")),
+            _c("competitors", "int", "competing listings online for that keyword (在线商品数)", min_value=0,
+               aliases=("在线商品数", "竞品数", "竞争商品数")),
+            _c("rating", "float", "average rating of comparable listings (1-5); empty without reviews",
+               nullable=True, min_value=0, max_value=5, aliases=("评分", "同款评分")),
+            _c("reviews", "int", "review count of comparable listings", min_value=0,
+               aliases=("评价数", "同款评价数")),
+            _c("product_id", "str", "our product id once launched; empty for a candidate not launched",
+               required=False, nullable=True, aliases=("商品ID", "宝贝ID")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="inventory",
+        description="Stock on hand by product (库存, 进销存 snapshot).",
+        grain="day x product",
+        key=("date", "product_id"),
+        date_column="date",
+        columns=(
+            _c("date", "date", "day of the count (end of day)", aliases=("日期", "盘点日期", "统计日期")),
+            _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID", "商家编码")),
+            _c("stock", "int", "units on hand (可售库存)", min_value=0, unit="件",
+               aliases=("库存", "可售库存", "库存数量")),
+        ),
+    )
+)
+
+
 def alias_table() -> dict[str, dict[str, str]]:
     """Header -> contract name, per table (the contract name maps to itself)."""
     out: dict[str, dict[str, str]] = {}

@@ -55,15 +55,19 @@ __all__ = [
     "cohort_sales_per_customer",
     "conversion_rate",
     "cost_per_order",
+    "demand_per_listing",
     "cpc",
+    "concentration_ratio",
     "cpm",
     "ctr",
     "describe_method",
     "gross_margin",
     "gross_profit",
+    "hhi",
     "label",
     "max_affordable_cpc",
     "metric",
+    "opportunity_score",
     "order_conversion_rate",
     "order_to_pay_rate",
     "rate_over_days",
@@ -100,6 +104,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "profit": ("利润", "Profit"),
     "after_sales": ("售后", "After-sales"),
     "customers": ("客户与复购", "Customers and repurchase"),
+    "market": ("市场与竞争", "Market and competition"),
     "general": ("通用", "General"),
 }
 
@@ -108,10 +113,12 @@ UNITS: dict[str, dict[str, str]] = {
     "%": {"zh": "%", "en": "%"},
     "yuan": {"zh": "元", "en": "yuan"},
     "ratio": {"zh": "倍", "en": "×"},
+    "points": {"zh": "点", "en": "points"},
+    "days": {"zh": "天", "en": "days"},
 }
 
 # unit -> the format kind used by helpers.plots (fmt_pct / fmt_yuan / fmt_ratio)
-_UNIT_KIND = {"%": "pct", "yuan": "yuan", "ratio": "ratio"}
+_UNIT_KIND = {"%": "pct", "yuan": "yuan", "ratio": "ratio", "points": "count", "days": "count"}
 
 
 @dataclass(frozen=True)
@@ -137,7 +144,7 @@ class MetricInfo:
 
     @property
     def kind(self) -> str:
-        """Format kind for helpers.plots: ``pct``, ``yuan`` or ``ratio``."""
+        """Format kind for helpers.plots: ``pct``, ``yuan``, ``ratio`` or ``count`` (points)."""
         return _UNIT_KIND[self.unit]
 
 
@@ -815,6 +822,133 @@ def gross_profit(revenue, cost):
 
 # --------------------------------------------------------------------------- after-sales
 
+@metric(
+    key="contribution_margin",
+    zh="贡献利润率",
+    en="Contribution margin",
+    unit="%",
+    formula="(销售额 - 退款 - 商品成本 - 推广费) / (销售额 - 退款) ((sales - refunds - cost of goods - ad "
+    "spend) / (sales - refunds))",
+    area="profit",
+    notes="Per product in the product-selection notebook: cost of goods counts the units that stayed "
+    "with buyers; ad spend is allocated to products by their share of each paid channel's sales "
+    "(`ads` has no product dimension). Can be negative. Zero net sales give NaN.",
+)
+@_doc(_RETURNS_FRACTION)
+def contribution_margin(contribution, net_sales):
+    """Contribution margin 贡献利润率: what is left of each yuan kept after goods and ads.
+
+    Formula: (销售额 - 退款 - 商品成本 - 推广费) / (销售额 - 退款) ((sales - refunds - cost of goods - ad
+    spend) / (sales - refunds)), yuan / yuan; the numerator is the contribution (贡献利润).
+
+    Parameters
+    ----------
+    contribution : scalar, array or Series
+        贡献利润 in yuan.
+    net_sales : scalar, array or Series
+        销售额 - 退款 in yuan.
+    """
+    (c, s), shape = _prepare(contribution, net_sales)
+    value, notes = _divide(c, s, "净销售额 net sales")
+    _warn(METRICS["contribution_margin"].zh, notes)
+    return shape(value, "contribution_margin")
+
+
+@metric(
+    key="sell_through",
+    zh="售罄率",
+    en="Sell-through",
+    unit="%",
+    formula="期内销量 / (期内销量 + 期末库存) (units sold / (units sold + stock on hand))",
+    area="profit",
+    notes="Units sold in the period and stock on hand at the latest `inventory` count. 0 stock and 0 "
+    "sales give NaN.",
+)
+@_doc(_RETURNS_FRACTION)
+def sell_through(units_sold, stock):
+    """Sell-through 售罄率.
+
+    Formula: 期内销量 / (期内销量 + 期末库存) (units sold / (units sold + stock on hand)), units / units.
+
+    Parameters
+    ----------
+    units_sold : scalar, array or Series
+        Units sold in the period.
+    stock : scalar, array or Series
+        Units on hand at the end.
+    """
+    (u, s), shape = _prepare(units_sold, stock)
+    value, notes = _divide(u, u + s, "销量+库存 units sold + stock")
+    _warn(METRICS["sell_through"].zh, notes)
+    return shape(value, "sell_through")
+
+
+@metric(
+    key="days_of_cover",
+    zh="库存可售天数",
+    en="Days of cover",
+    unit="days",
+    formula="库存 / 日均销量 (stock on hand / units sold per day)",
+    area="profit",
+    notes="Daily sales over the 30 days up to the stock count. A product with stock and no sales in "
+    "those days has no finite cover: NaN, and the notebook lists it as not selling.",
+)
+def days_of_cover(stock, daily_units):
+    """Days of stock cover 库存可售天数.
+
+    Formula: 库存 / 日均销量 (stock on hand / units sold per day), in days.
+
+    Parameters
+    ----------
+    stock : scalar, array or Series
+        Units on hand.
+    daily_units : scalar, array or Series
+        Units sold per day.
+
+    Returns
+    -------
+    float, ndarray or Series
+        Days, same shape as the inputs. NaN where daily sales are 0 or missing; a
+        :class:`MetricNote` says how many.
+    """
+    (s, d), shape = _prepare(stock, daily_units)
+    value, notes = _divide(s, d, "日均销量 units per day")
+    _warn(METRICS["days_of_cover"].zh, notes)
+    return shape(value, "days_of_cover")
+
+
+@metric(
+    key="basket_lift",
+    zh="关联提升度",
+    en="Basket lift",
+    unit="ratio",
+    formula="同时购买订单数 / 独立购买时的期望订单数 (orders with both / orders expected if bought "
+    "independently)",
+    area="general",
+    notes="Expected = Σ over months of orders with A × orders with B / orders of the month, so two "
+    "products that only sold in the same months do not look associated. Above 1: bought together "
+    "more than chance.",
+)
+@_doc(_RETURNS_RATIO)
+def basket_lift(pair_orders, expected_orders):
+    """Basket lift 关联提升度.
+
+    Formula: 同时购买订单数 / 独立购买时的期望订单数 (orders with both / orders expected if bought
+    independently), orders / orders.
+
+    Parameters
+    ----------
+    pair_orders : scalar, array or Series
+        Paid orders containing both products.
+    expected_orders : scalar, array or Series
+        Orders expected to contain both if they were bought independently.
+    """
+    (p, e), shape = _prepare(pair_orders, expected_orders)
+    value, notes = _divide(p, e, "期望订单数 expected orders")
+    _warn(METRICS["basket_lift"].zh, notes)
+    return shape(value, "basket_lift")
+
+
 _REFUND_PERIOD = (
     "Platform dashboards count refunds completed in the period against payments in the same "
     "period (refunds of earlier orders included), so a wave of late refunds can push the rate "
@@ -1075,6 +1209,147 @@ def cohort_sales_per_customer(cumulative_sales, cohort_customers):
     )
 
 
+# --------------------------------------------------------------------------- market
+
+
+@metric(
+    key="hhi",
+    zh="赫芬达尔指数 HHI",
+    en="HHI",
+    unit="points",
+    formula="10000 × Σ 卖家销售额² / (Σ 卖家销售额)² (10000 × sum of sellers' sales squared / total sales squared)",
+    area="market",
+    notes="Sum of the squared percentage shares of every seller (shop unless stated) of a category "
+    "in a period: 10000 = one seller, 10000 / n = n equal sellers. Below 1500 unconcentrated, "
+    "1500-2500 moderately, above 2500 highly concentrated (US merger guidelines). Sales include "
+    "listings known only by their trade index at their calibrated estimate.",
+)
+def hhi(sum_of_squared_sales, total_sales):
+    """Herfindahl-Hirschman index 赫芬达尔指数, from two reductions over sellers.
+
+    Formula: 10000 × Σ 卖家销售额² / (Σ 卖家销售额)² (10000 × sum of sellers' sales squared /
+    total sales squared), with each seller's sales (元) in the period, so the index is the sum
+    of squared percentage shares.
+
+    Parameters
+    ----------
+    sum_of_squared_sales : scalar, array or Series
+        Σ s_i² over the sellers (元²).
+    total_sales : scalar, array or Series
+        Σ s_i, the market's sales (元).
+
+    Returns
+    -------
+    float, ndarray or Series
+        Points from 0 to 10000, same shape as the inputs. NaN where the market's sales are
+        0 or missing (a month without sales has no concentration); a :class:`MetricNote`
+        says how many.
+    """
+    (q, t), shape = _prepare(sum_of_squared_sales, total_sales)
+    value, notes = _divide(q, t * t, "市场销售额 market sales", scale=10000.0, name="hhi")
+    _warn(METRICS["hhi"].zh, notes)
+    return shape(value, "hhi")
+
+
+@metric(
+    key="concentration_ratio",
+    zh="集中度 CR-n",
+    en="Concentration ratio CR-n",
+    unit="%",
+    formula="前 n 名卖家销售额 / 市场销售额 (sales of the top n sellers / market sales)",
+    area="market",
+    notes="CR3, CR5 and CR10 rank sellers (shops unless stated) by sales in the same period; "
+    "with fewer than n sellers the ratio is 100%. Sales include index-only listings at their "
+    "calibrated estimate.",
+)
+@_doc(_RETURNS_FRACTION)
+def concentration_ratio(top_sales, total_sales):
+    """Concentration ratio CR-n 集中度: the top n sellers' share of the market.
+
+    Formula: 前 n 名卖家销售额 / 市场销售额 (sales of the top n sellers / market sales), in 元 / 元.
+
+    Parameters
+    ----------
+    top_sales : scalar, array or Series
+        Sales of the n largest sellers in the period (元).
+    total_sales : scalar, array or Series
+        Sales of the whole market in the same period (元).
+    """
+    return _rate("concentration_ratio", top_sales, total_sales, "市场销售额 market sales")
+
+
+@metric(
+    key="demand_per_listing",
+    zh="单品需求",
+    en="Demand per listing",
+    unit="yuan",
+    formula="区间销售额 / 区间在售商品月数 (band sales / listing-months in the band)",
+    area="market",
+    notes="Average monthly sales of one listing in a segment (price band, category): how much "
+    "demand each seller's listing gets. A high value with few listings marks an under-supplied "
+    "segment. A listing-month is one listing on sale in one month (a listing whose price moves "
+    "into another band counts there that month).",
+)
+@_doc(_RETURNS_YUAN)
+def demand_per_listing(sales, listing_months):
+    """Demand per listing 单品需求: sales per listing per month in a segment.
+
+    Formula: 区间销售额 / 区间在售商品月数 (band sales / listing-months in the band), 元 per
+    listing-month.
+
+    Parameters
+    ----------
+    sales : scalar, array or Series
+        Sales of the segment over the period (元).
+    listing_months : scalar, array or Series
+        Listings on sale in the segment, summed over the months of the period.
+    """
+    return _rate("demand_per_listing", sales, listing_months, "在售商品月数 listing-months")
+
+
+@metric(
+    key="opportunity_score",
+    zh="机会分",
+    en="Opportunity score",
+    unit="points",
+    formula="100 × (w_需求·需求分 + w_增长·增长分 + w_竞争·(1 - 竞争分)) / (w_需求 + w_增长 + w_竞争) "
+    "(100 × weighted mean of demand, growth and 1 - competition scores)",
+    area="market",
+    notes="Scores are percentile ranks (0-1) among the segments compared: demand = sales of the "
+    "last 12 full months, growth = sales of the last 6 full months against the same months a "
+    "year earlier, competition = HHI of the segment's shops. 0-100; the weights are parameters "
+    "of the report.",
+)
+def opportunity_score(demand_score, growth_score, competition_score, w_demand=1.0, w_growth=1.0,
+                      w_competition=1.0):
+    """Opportunity score 机会分 of a segment from its component scores.
+
+    Formula: 100 × (w_需求·需求分 + w_增长·增长分 + w_竞争·(1 - 竞争分)) / (w_需求 + w_增长 + w_竞争)
+    (100 × weighted mean of demand, growth and 1 - competition scores), where the scores are
+    the segment's percentile ranks (0-1) in demand, growth and competition (HHI) among the
+    segments compared; less competition scores higher.
+
+    Parameters
+    ----------
+    demand_score, growth_score, competition_score : scalar, array or Series
+        Percentile ranks in [0, 1].
+    w_demand, w_growth, w_competition : scalar, array or Series
+        Non-negative weights.
+
+    Returns
+    -------
+    float, ndarray or Series
+        Points from 0 to 100, same shape as the inputs. NaN where the weights sum to 0 or a
+        component is missing; a :class:`MetricNote` says how many.
+    """
+    (d, g, c, wd, wg, wc), shape = _prepare(demand_score, growth_score, competition_score, w_demand,
+                                             w_growth, w_competition)
+    value, notes = _divide(wd * d + wg * g + wc * (1 - c), wd + wg + wc, "权重之和 sum of weights",
+                           scale=100.0, name="opportunity_score")
+    _warn(METRICS["opportunity_score"].zh, notes)
+    return shape(value, "opportunity_score")
+
+
 # --------------------------------------------------------------------------- general
 
 
@@ -1239,7 +1514,17 @@ def rate_over_days(
 # --------------------------------------------------------------------------- intervals
 
 
-def _z(confidence: float) -> float:
+def note(message: str, stacklevel: int = 3) -> None:
+    """Raise a :class:`MetricNote` for the caller of the helper that calls this.
+
+    ``stacklevel=3`` points past this function and the area helper to the line of the
+    notebook or test that called the helper, so the note says where it came from.
+    """
+    warnings.warn(MetricNote(message), stacklevel=stacklevel)
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile of a confidence level (0.95 -> 1.96)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence!r}")
     return NormalDist().inv_cdf(0.5 + confidence / 2)
@@ -1247,7 +1532,7 @@ def _z(confidence: float) -> float:
 
 def _wilson(successes: Any, trials: Any, confidence: float):
     (s, n), shape = _prepare(successes, trials)
-    z = _z(confidence)
+    z = z_value(confidence)
     notes = _denominator_notes(n, "trials", "trial count")
     invalid = (n > 0) & ((s < 0) | (s > n))
     if invalid.any():
@@ -1381,10 +1666,35 @@ def _order_table(orders: Any):
     )
 
 
+@dataclass(frozen=True)
+class PreparedOrders:
+    """Paid orders reduced once for several repurchase reductions (see :func:`prepare_orders`).
+
+    ``table`` has one row per paid order of a known customer (customer_id, order_id,
+    pay_time), materialised in the engine; ``stats`` and ``notes`` describe what was left out.
+    """
+
+    table: Any
+    stats: dict
+    notes: tuple[str, ...]
+
+
+def prepare_orders(orders: Any) -> PreparedOrders:
+    """Reduce order lines to paid orders once, for several ``*_from_orders`` calls.
+
+    Every repurchase reduction accepts the result in place of ``orders``; on a large shop
+    this saves re-grouping millions of lines for each metric and month.
+    """
+    o, stats, notes = _prepare_orders(orders)
+    return PreparedOrders(o.cache(), stats, tuple(notes))
+
+
 def _prepare_orders(orders: Any):
     """(order-level table, stats dict, notes). One row per paid order of a known customer."""
     from ibis import _
 
+    if isinstance(orders, PreparedOrders):
+        return orders.table, dict(orders.stats), list(orders.notes)
     t = _order_table(orders)
     known = t.customer_id.notnull() & (t.customer_id != "")
     stats = (
@@ -1500,7 +1810,7 @@ def repurchase_rate_customers_from_orders(orders: Any, start: Any = None, end: A
 
     Parameters
     ----------
-    orders : ibis Table or pandas DataFrame
+    orders : ibis Table, pandas DataFrame or PreparedOrders
         Paid order lines with columns customer_id, order_id, pay_time (several lines per
         order allowed; an order is a distinct order_id). Lines with an empty customer_id or
         no pay_time are excluded and counted in the note.
@@ -1533,7 +1843,7 @@ def repurchase_rate_orders_from_orders(orders: Any, start: Any = None, end: Any 
 
     Parameters
     ----------
-    orders : ibis Table or pandas DataFrame
+    orders : ibis Table, pandas DataFrame or PreparedOrders
         Paid order lines (customer_id, order_id, pay_time); see
         :func:`repurchase_rate_customers_from_orders`.
     start, end : date-like, optional
@@ -1577,7 +1887,7 @@ def repurchase_within_days_from_orders(
 
     Parameters
     ----------
-    orders : ibis Table or pandas DataFrame
+    orders : ibis Table, pandas DataFrame or PreparedOrders
         Paid order lines (customer_id, order_id, pay_time).
     days : int
         N.
@@ -1689,7 +1999,7 @@ def returning_rate_from_orders(orders: Any, current: tuple[Any, Any], previous=N
 
     Parameters
     ----------
-    orders : ibis Table or pandas DataFrame
+    orders : ibis Table, pandas DataFrame or PreparedOrders
         Paid order lines (customer_id, order_id, pay_time).
     current : (start, end)
         This period, calendar days, both inclusive.

@@ -395,6 +395,8 @@ CATEGORY_SHOP_POOL = {"女装连衣裙": "apparel", "女装T恤": "apparel", "�
 N_FAKE_LISTINGS = 3
 N_COMPETITOR_CHANGES = 4
 COMPETITOR_PRICE_CUT = 0.78
+MARKET_BANDS = 4  # price bands of the market truth
+GROWTH_MONTHS = 6  # window of the true trailing year-on-year market growth
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "女装连衣裙": ("连衣裙", "连衣裙女夏", "碎花连衣裙", "法式连衣裙", "收腰连衣裙", "气质长裙",
@@ -439,6 +441,8 @@ DECIMALS = {
     ("keywords", "search_popularity"): 0,
     ("keywords", "click_rate"): 4,
     ("keywords", "conversion_rate"): 4,
+    ("candidates", "search_demand"): 0,
+    ("candidates", "rating"): 2,
     ("peers", "peer_avg"): 4,
     ("peers", "peer_excellent"): 4,
     ("service", "first_response_seconds"): 0,
@@ -1812,7 +1816,78 @@ def _market_truth(rows: dict, changes: list, fakes: list) -> dict:
         "shops": 1 + len({s for s, o in zip(rows["shop"], own, strict=True) if not o}),
         "index_only_share_of_competitor_listings": INDEX_ONLY_SHARE,
         "note": "2026-11 covers 1-15 November only; our listings appear in months they sold",
+        "months": [_iso(d) for d in _month_starts()],
+        "size_definition": "sales = units * price of every listing-month, index-only listings at "
+                           "their hidden units, fake orders included (as the platform counts "
+                           "them); HHI and CR5 over shops' sales; growth = sales of the last "
+                           f"{GROWTH_MONTHS} full months / the same months a year earlier - 1",
+        "band_definition": f"{MARKET_BANDS} bands, edges = price_range low * (high / low) ** (k / "
+                           f"{MARKET_BANDS}) rounded to 10 yuan, left-closed [edge_k, edge_k+1); "
+                           "demand per listing = band sales / listing-months in the band",
+        "by_category": _market_category_truth(rows),
+        "index_only_units": _index_only_truth(rows),
     }
+
+
+def _band_edges(cat: CategorySpec) -> list[float]:
+    """Inner edges of the truth's price bands: a geometric split of the category's range."""
+    lo, hi = cat.price_range
+    return [float(np.rint(lo * (hi / lo) ** (k / MARKET_BANDS) / 10) * 10)
+            for k in range(1, MARKET_BANDS)]
+
+
+def _market_category_truth(rows: dict) -> dict:
+    """True monthly size, share, concentration, growth and price bands of every category."""
+    month = np.array(rows["month"], dtype=np.int64)
+    category = np.array(rows["category"], dtype=object)
+    shop = np.array(rows["shop"], dtype=object)
+    price = np.array(rows["price"], dtype=float)
+    units = np.array(rows["true_units"], dtype=float)
+    sales, own = units * price, np.array(rows["is_own"])
+    n_months = len(_month_starts())
+    recent = np.nonzero(_month_coverage() > 0.99)[0][-GROWTH_MONTHS:]
+    out = {}
+    for cat in CATEGORIES:
+        in_cat = category == cat.name
+        size = np.bincount(month[in_cat], sales[in_cat], n_months)
+        own_sales = np.bincount(month[in_cat & own], sales[in_cat & own], n_months)
+        hhi, cr5 = [], []
+        for m in range(n_months):
+            sel = in_cat & (month == m)
+            by_shop = np.bincount(np.unique(shop[sel], return_inverse=True)[1], sales[sel])
+            pct = 100 * by_shop / by_shop.sum()
+            hhi.append(round(float((pct**2).sum()), 1))
+            cr5.append(round(float(np.sort(pct)[::-1][:5].sum() / 100), 4))
+        edges = _band_edges(cat)
+        band = np.searchsorted(edges, price[in_cat], side="right")
+        band_sales = np.bincount(band, sales[in_cat], MARKET_BANDS)
+        per_listing = band_sales / np.bincount(band, minlength=MARKET_BANDS)
+        out[cat.name] = {
+            "sales_by_month": [round(float(x), 2) for x in size],
+            "units_by_month": np.bincount(month[in_cat], units[in_cat], n_months).astype(int).tolist(),
+            "own_share_by_month": [round(float(x), 4) for x in own_sales / size],
+            "hhi_by_month": hhi,
+            "cr5_by_month": cr5,
+            "growth": round(float(size[recent].sum() / size[recent - 12].sum() - 1), 4),
+            "growth_months": [_iso(_month_starts()[m]) for m in recent],
+            "band_edges": edges,
+            "band_sales_share": [round(float(x), 4) for x in band_sales / band_sales.sum()],
+            "band_demand_per_listing": [round(float(x), 2) for x in per_listing],
+            "top_band": int(np.argmax(band_sales)),
+            "under_supplied_band": int(np.nanargmax(per_listing)),
+        }
+    return out
+
+
+def _index_only_truth(rows: dict) -> dict:
+    """Hidden true units (fake orders included) of every index-only listing, month by month."""
+    out: dict[str, dict] = {}
+    for m, lid, shown, true in zip(rows["month"], rows["listing_id"], rows["units"],
+                                   rows["true_units"], strict=True):
+        if shown is None:
+            entry = out.setdefault(lid, {"first_month": _iso(_month_starts()[m]), "units": []})
+            entry["units"].append(int(true))
+    return out
 
 
 def _week_event_share() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -2167,6 +2242,202 @@ def _clean(obj):
         x = float(obj)
         return round(x, 6) if math.isfinite(x) else None
     return obj
+
+
+# ------------------------------------------------------------- product selection
+# Product tests (测款), candidate products (选品) and the keywords no title carries. All of
+# it draws from its own random streams ([seed, 17] tests, [seed, 19] candidates), so every
+# other table is byte-identical with or without it.
+# (test_id, element, start, days, category whose most popular mature product is tested, mean
+#  impressions per variant per day, variants: (name, price multiplier, click rate, add-to-cart
+#  per click, order per add-to-cart)). Image and title tests are judged on the click rate,
+#  price tests on orders per click (the listing's price does not change who clicks).
+PRODUCT_TESTS = (
+    ("T-2026-03-主图", "main_image", "2026-03-02", 14, "女装T恤", 2000,
+     (("A", 1.0, 0.030, 0.10, 0.30), ("B", 1.0, 0.039, 0.10, 0.30), ("C", 1.0, 0.031, 0.10, 0.30))),
+    ("T-2026-05-标题", "title", "2026-05-11", 14, "家居收纳", 2000,
+     (("A", 1.0, 0.025, 0.09, 0.32), ("B", 1.0, 0.025, 0.09, 0.32))),
+    ("T-2026-08-价格", "price", "2026-08-03", 14, "女装连衣裙", 6000,
+     (("A", 1.0, 0.028, 0.08, 0.26), ("B", 0.85, 0.028, 0.08, 0.40))),
+)
+PRIMARY_METRIC = {"main_image": "click_rate", "title": "click_rate", "price": "order_rate"}
+# Candidates: a latent appeal L = log(popularity) ~ N(0, 0.9), the same law as the shop's
+# products; the signals a scorecard sees are noisy measurements of L, and success is the
+# expected first-90-day sales, popularity x category weight x price (the shop's demand model).
+N_NEW_CANDIDATES = 40
+CANDIDATE_SUCCESS_SHARE = 0.3  # the top 30% of new candidates by expected sales succeed
+ASSESS_DAYS_BEFORE_LAUNCH = 30  # a launched candidate's signals were collected a month before
+CANDIDATES_WITHOUT_REVIEWS = 4  # brand-new items with no reviews yet (rating empty)
+SIGNAL = {"demand_slope": 0.8, "demand_sd": 0.45, "rating_base": 4.55, "rating_slope": 0.12,
+          "rating_sd": 0.12, "reviews_base": 60.0, "reviews_slope": 0.7, "cost_sd": 0.06,
+          "competitors_sd": 0.35}
+# Keywords buyers search that no title carries: (keyword, the root no title slot contains).
+TITLE_GAPS = (("小个子连衣裙", "小个子"), ("新中式连衣裙", "新中式"), ("气质长裙", "长裙"),
+              ("多巴胺穿搭t恤", "穿搭"), ("静音收纳推车", "推车"), ("空气炸锅纸", "空气炸锅"),
+              ("早c晚a", "早c晚a"), ("洗面奶", "洗面奶"), ("婴儿洗衣液", "洗衣液"))
+
+
+def _tested_product(products: dict, category: str, day: int) -> int:
+    """The most popular product of a category launched at least the ramp before ``day``."""
+    cat = [c.name for c in CATEGORIES].index(category)
+    ok = (products["category"] == cat) & (products["launch"] <= day - NEW_PRODUCT_RAMP_DAYS)
+    return int(np.argmax(np.where(ok, products["popularity"], -1.0)))
+
+
+def _product_tests(seed: int, products: dict) -> tuple[dict, dict]:
+    """Daily funnel counts per test variant (测款) and each variant's true rates."""
+    rng = np.random.default_rng([seed, 17])
+    cols: dict[str, list] = {k: [] for k in ("test_id", "date", "product_id", "element", "variant",
+                                             "price", "impressions", "clicks", "add_to_cart", "orders")}
+    truth = {}
+    for test_id, element, start, days, category, per_day, variants in PRODUCT_TESTS:
+        j = _tested_product(products, category, _day(start))
+        list_price = products["price0"][j] / 100  # the tested products never change price before
+        for d in range(_day(start), _day(start) + days):
+            for name, mult, ctr, cart, order in variants:
+                imp = int(rng.poisson(per_day))
+                clicks = int(rng.binomial(imp, ctr))
+                carts = int(rng.binomial(clicks, cart))
+                orders = int(rng.binomial(carts, order))
+                price = float(_round_price(list_price * mult)) / 100 if element == "price" else np.nan
+                for key, value in (("test_id", test_id), ("date", d), ("product_id", products["id"][j]),
+                                   ("element", element), ("variant", name), ("price", price),
+                                   ("impressions", imp), ("clicks", clicks), ("add_to_cart", carts),
+                                   ("orders", orders)):
+                    cols[key].append(value)
+        rates = {name: {"click_rate": ctr, "cart_rate": cart, "order_rate": cart * order,
+                        "orders_per_impression": ctr * cart * order}
+                 for name, _, ctr, cart, order in variants}
+        metric = PRIMARY_METRIC[element]
+        primary = {n: r[metric] for n, r in rates.items()}
+        no_difference = len(set(primary.values())) == 1
+        truth[test_id] = {"product_id": str(products["id"][j]), "element": element, "start": start,
+                          "days": days, "variants": rates, "primary_metric": metric,
+                          "no_real_difference": no_difference,
+                          "best_variant": None if no_difference else max(primary, key=primary.get)}
+    columns = {
+        "test_id": pa.array(cols["test_id"], pa.string()),
+        "date": _dates(np.array(cols["date"])),
+        "product_id": pa.array([str(p) for p in cols["product_id"]], pa.string()),
+        "element": pa.array(cols["element"], pa.string()),
+        "variant": pa.array(cols["variant"], pa.string()),
+        "price": pa.array(np.array(cols["price"]), mask=np.isnan(np.array(cols["price"]))),
+        **{k: pa.array(cols[k], pa.int64()) for k in ("impressions", "clicks", "add_to_cart", "orders")},
+    }
+    return columns, {"tests": truth, "model": "clicks ~ Binomial(impressions, click_rate), add_to_cart ~ "
+                     "Binomial(clicks, cart_rate), orders ~ Binomial(add_to_cart, order per cart); "
+                     "order_rate = orders per click; image and title tests are judged on click_rate, "
+                     "price tests on order_rate (primary_metric)"}
+
+
+def _candidate_signals(rng: np.random.Generator, log_pop: np.ndarray, cat: np.ndarray) -> dict:
+    """What a buyer of the category sees before launch, as noisy measurements of the appeal."""
+    n = len(log_pop)
+    weight = np.array([c.weight for c in CATEGORIES])[cat]
+    demand = weight * np.exp(SIGNAL["demand_slope"] * log_pop + rng.normal(0, SIGNAL["demand_sd"], n))
+    comp_base = np.array([3000.0 * (1 + ci % 3) for ci in range(len(CATEGORIES))])[cat]
+    competitors = np.rint(comp_base * np.exp(rng.normal(0, SIGNAL["competitors_sd"], n)))
+    rating = np.clip(SIGNAL["rating_base"] + SIGNAL["rating_slope"] * log_pop
+                     + rng.normal(0, SIGNAL["rating_sd"], n), 3.5, 5.0)
+    reviews = rng.poisson(SIGNAL["reviews_base"] * np.exp(SIGNAL["reviews_slope"] * log_pop))
+    return {"demand": np.round(demand * 10_000), "competitors": competitors.astype(np.int64),
+            "rating": np.round(rating, 2), "reviews": reviews.astype(np.int64)}
+
+
+def _candidates(seed: int, products: dict) -> tuple[dict, dict]:
+    """Candidate products (选品): the shop's past launches with the signals seen before
+    launch, and new candidates whose success the generator knows."""
+    rng = np.random.default_rng([seed, 19])
+    launched = np.nonzero(products["launch"] >= 0)[0]
+    n_new = N_NEW_CANDIDATES
+    new_cat = rng.integers(len(CATEGORIES), size=n_new)
+    new_log_pop = np.log(rng.lognormal(0.0, 0.9, n_new))
+    new_price = np.array([_round_price(np.exp(rng.uniform(*np.log(CATEGORIES[c].price_range))))
+                          for c in new_cat]) / 100
+    new_cost = new_price * np.array([CATEGORIES[c].cost_ratio for c in new_cat]) * rng.uniform(0.9, 1.1, n_new)
+    titles = [_titles(rng, CATEGORIES[c], np.array([N_DAYS]))[0] for c in new_cat]
+    cat = np.concatenate([products["category"][launched], new_cat])
+    log_pop = np.concatenate([np.log(products["popularity"][launched]), new_log_pop])
+    price = np.concatenate([products["price0"][launched] / 100, new_price])
+    cost = np.concatenate([products["cost"][launched] / 100, new_cost])
+    signals = _candidate_signals(rng, log_pop, cat)
+    # The shop estimates the cost before launch: its estimate is off by a few percent.
+    expected_cost = np.round(cost * np.exp(rng.normal(0, SIGNAL["cost_sd"], len(cost))), 2)
+    no_reviews = len(launched) + rng.choice(n_new, CANDIDATES_WITHOUT_REVIEWS, replace=False)
+    signals["reviews"][no_reviews] = 0
+    rating = pa.array(signals["rating"], mask=signals["reviews"] == 0)
+    n_all = len(cat)
+    ids = [f"C{k + 1:03d}" for k in range(n_all)]
+    columns = {
+        "candidate_id": pa.array(ids, pa.string()),
+        "assessed_date": _dates(np.concatenate([products["launch"][launched] - ASSESS_DAYS_BEFORE_LAUNCH,
+                                                np.full(n_new, N_DAYS - 1)])),
+        "title": pa.array([products["title"][j] for j in launched] + titles, pa.string()),
+        "category": _take([c.name for c in CATEGORIES], cat),
+        "price": pa.array(np.round(price, 2)),
+        "expected_cost": pa.array(expected_cost),
+        "search_demand": pa.array(signals["demand"]),
+        "competitors": pa.array(signals["competitors"], pa.int64()),
+        "rating": rating,
+        "reviews": pa.array(signals["reviews"], pa.int64()),
+        "product_id": pa.array([str(products["id"][j]) for j in launched] + [None] * n_new, pa.string()),
+    }
+    weight = np.array([c.weight for c in CATEGORIES])[new_cat]
+    expected = np.exp(new_log_pop) * weight * new_price
+    cut = np.quantile(expected, 1 - CANDIDATE_SUCCESS_SHARE)
+    truth = {
+        "model": "latent appeal L = log(popularity) ~ N(0, 0.9) (as the shop's products); "
+                 "search_demand = 10000 x category weight x exp(0.8 L + N(0, 0.45)); rating = "
+                 "4.55 + 0.12 L + N(0, 0.12) clipped to 3.5-5 (empty without reviews); reviews ~ "
+                 "Poisson(60 exp(0.7 L)); competitors independent of L; expected_cost = cost x "
+                 "exp(N(0, 0.06)). Launched candidates (product_id set) are the shop's launches "
+                 "in the period, their L is the product's popularity that drove their orders. A new "
+                 "candidate succeeds when its expected first-90-day sales, popularity x category "
+                 "weight x price, is in the top 30% of new candidates",
+        "signal": SIGNAL,
+        "launched": len(launched),
+        "new": {ids[len(launched) + k]: {"popularity": float(np.exp(new_log_pop[k])),
+                                          "expected_sales_index": float(expected[k]),
+                                          "succeeds": bool(expected[k] >= cut)}
+                for k in range(n_new)},
+        "without_reviews": [ids[k] for k in sorted(no_reviews)],
+    }
+    return columns, truth
+
+
+OVERSTOCKED = 5  # products planted with far more stock than they sell (滞销)
+COVER_DAYS = {"normal": (3.4, 0.35), "overstocked": (180, 400)}  # lognormal (mu, sd); uniform days
+
+
+def _inventory(seed: int, sim: _Simulator) -> tuple[dict, dict]:
+    """Stock on hand on the last day: about a month of each product's recent sales, with a
+    few products planted far above that."""
+    rng = np.random.default_rng([seed, 23])
+    ids = sim.products["id"]
+    n = len(ids)
+    rate = sim.product_units[-2] / 31.0  # daily units of the last complete month (2026-10)
+    cover = rng.lognormal(*COVER_DAYS["normal"], n)
+    selling = np.nonzero(rate > 0)[0]
+    over = np.sort(rng.choice(selling, OVERSTOCKED, replace=False))
+    cover[over] = rng.uniform(*COVER_DAYS["overstocked"], OVERSTOCKED)
+    stock = np.where(rate > 0, np.ceil(rate * cover), rng.integers(20, 200, n)).astype(np.int64)
+    columns = {"date": _dates(np.full(n, N_DAYS - 1)), "product_id": pa.array(list(ids), pa.string()),
+               "stock": pa.array(stock, pa.int64())}
+    truth = {"model": "stock = ceil(daily units of 2026-10 x cover days); cover ~ lognormal(3.4, 0.35) "
+                      "(about 30 days), planted products 180-400 days; products without sales in "
+                      "2026-10 hold 20-199 units (dead stock)",
+             "overstocked": [str(ids[j]) for j in over],
+             "dead_stock": [str(ids[j]) for j in range(n) if rate[j] == 0]}
+    return columns, truth
+
+
+def _title_gaps(products: dict) -> list[str]:
+    """The planted keywords no title carries; checks that no title contains their root."""
+    titles = [t.replace(" ", "").lower() for t in products["title"]]
+    for keyword, root in TITLE_GAPS:
+        if any(root in t for t in titles):
+            raise ValueError(f"planted title gap {keyword!r}: a title contains {root!r}")
+    return [k for k, _ in TITLE_GAPS]
 
 
 # ------------------------------------------------------------------ after-sales
@@ -2759,6 +3030,13 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
     rows["peers"] = _write_table(out, "peers", fmt, peers)
     touches, touch_truth = _touchpoints(seed, sim)
     rows["touchpoints"] = _write_table(out, "touchpoints", fmt, touches)
+    tests, tests_truth = _product_tests(seed, products)
+    rows["product_tests"] = _write_table(out, "product_tests", fmt, tests)
+    candidates, candidates_truth = _candidates(seed, products)
+    rows["candidates"] = _write_table(out, "candidates", fmt, candidates)
+    keyword_truth["missing_from_titles"] = _title_gaps(products)
+    inventory, inventory_truth = _inventory(seed, sim)
+    rows["inventory"] = _write_table(out, "inventory", fmt, inventory)
     _, windows = _excluded_days()
     truth = _clean({
         "generator": "helpers.sample.generate_sample",
@@ -2817,6 +3095,9 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
         "ads": ads_truth,
         "market": market_truth,
         "keywords": keyword_truth,
+        "product_tests": tests_truth,
+        "candidates": candidates_truth,
+        "inventory": inventory_truth,
         "peers": peer_truth,
         "touchpoints": touch_truth,
         "after_sales": sim.after_sales.truth(),

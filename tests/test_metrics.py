@@ -48,6 +48,14 @@ CASES = {
     "cohort_sales_per_customer": ((36000.0, 240), 150.0),
     "change": ((120.0, 100.0), 0.2),
     "share": ((25.0, 100.0), 0.25),
+    "hhi": ((5000.0, 100.0), 5000.0),
+    "concentration_ratio": ((60.0, 80.0), 0.75),
+    "demand_per_listing": ((9000.0, 30), 300.0),
+    "opportunity_score": ((0.8, 0.5, 0.2, 2.0, 1.0, 1.0), 72.5),
+    "contribution_margin": ((30.0, 120.0), 0.25),
+    "sell_through": ((60, 40), 0.6),
+    "days_of_cover": ((90, 3.0), 30.0),
+    "basket_lift": ((12, 4.0), 3.0),
 }
 
 # key -> (args with a zero denominator, text the note must contain)
@@ -76,6 +84,14 @@ ZERO_CASES = {
     "cohort_sales_per_customer": ((0.0, 0), "cohort customers = 0"),
     "change": ((5.0, 0.0), "previous = 0"),
     "share": ((5.0, 0.0), "total = 0"),
+    "hhi": ((0.0, 0.0), "market sales = 0"),
+    "concentration_ratio": ((0.0, 0.0), "market sales = 0"),
+    "demand_per_listing": ((10.0, 0), "listing-months = 0"),
+    "opportunity_score": ((0.5, 0.5, 0.5, 0.0, 0.0, 0.0), "sum of weights = 0"),
+    "contribution_margin": ((5.0, 0.0), "net sales = 0"),
+    "sell_through": ((0, 0), "units sold + stock = 0"),
+    "days_of_cover": ((10, 0.0), "units per day = 0"),
+    "basket_lift": ((3, 0.0), "expected orders = 0"),
 }
 
 
@@ -407,6 +423,27 @@ def test_repurchase_from_ibis_table():
     with pytest.warns(MetricNote):
         r = m.repurchase_rate_customers_from_orders(table)
     assert (r.numerator, r.denominator) == (3, 5)
+
+
+def test_prepared_orders_give_the_same_results_and_notes():
+    import ibis
+
+    con = ibis.duckdb.connect()
+    table = con.create_table("orders", _orders()[["customer_id", "order_id", "pay_time"]])
+    with pytest.warns(MetricNote) as record:
+        prepared = m.prepare_orders(table)
+        reductions = [
+            (m.repurchase_rate_customers_from_orders, ()),
+            (m.repurchase_rate_orders_from_orders, ()),
+            (m.repurchase_within_days_from_orders, (7,)),
+            (m.returning_rate_from_orders, (("2026-01-10", "2026-01-31"),)),
+        ]
+        for func, args in reductions:
+            direct, reused = func(table, *args), func(prepared, *args)
+            assert (reused.numerator, reused.denominator) == (direct.numerator, direct.denominator)
+            assert reused.notes == direct.notes
+    # the empty-customer note comes with every reduction, prepared or not
+    assert sum("empty customer_id" in str(w.message) for w in record) == 8
 
 
 def test_repurchase_within_days_censoring():
