@@ -229,8 +229,7 @@ def text(key: str, lang: str = "zh") -> str:
     return label_from(TEXT, key, lang)
 
 
-def _note(message: str, stacklevel: int = 3) -> None:
-    warnings.warn(metrics.MetricNote(message), stacklevel=stacklevel)
+_note = metrics.note
 
 
 def _pick(lang: str, zh: str, en: str) -> str:

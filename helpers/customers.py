@@ -51,6 +51,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
+from helpers.data import fill_zero
+from helpers.report import format_value
 
 if TYPE_CHECKING:
     from helpers.data import Shop
@@ -134,7 +136,8 @@ def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str
     Ibis table with customer_id, purchase_id (the order id, or ``customer|date``),
     pay_time (first payment), pay_date, value (yuan, paid minus refunded), gross (paid),
     refunded, source (of the first order) and top_product (the product with the largest
-    paid amount). An order belongs to the day of its first payment.
+    paid amount; of tied ones, the smallest id). An order belongs to the day of its first
+    payment.
     """
     import ibis
 
@@ -166,25 +169,30 @@ def _build_purchases(shop: Shop, same_day_orders: str):
         refund = lines.refund.fill_null(0.0)
     else:
         refund = ibis.literal(0.0)
-    lines = lines.mutate(line_refund=ibis.least(refund, lines.paid_amount))
+    # Ties (two lines of one price, two orders at one second) are broken by the smallest id:
+    # argmax/argmin return any of the tied rows, and DuckDB and Spark return different ones.
+    lines = lines.mutate(line_refund=ibis.least(refund, lines.paid_amount),
+                         top_amount=lines.paid_amount.max().over(ibis.window(group_by="order_id")))
     orders = lines.group_by("order_id").aggregate(
         customer_id=_.customer_id.min(),
         pay_time=_.pay_time.min(),
         gross=_.paid_amount.sum(),
         refunded=_.line_refund.sum(),
         source=_.source.min(),
-        top_product=_.product_id.argmax(_.paid_amount),
+        top_product=_.product_id.min(where=_.paid_amount == _.top_amount),
     )
     orders = orders.mutate(pay_date=orders.pay_time.date(), value=orders.gross - orders.refunded)
     if same_day_orders == "per_order":
         return orders.rename(purchase_id="order_id")
+    day = ibis.window(group_by=["customer_id", "pay_date"])
+    orders = orders.mutate(first_time=orders.pay_time.min().over(day), top_gross=orders.gross.max().over(day))
     days = orders.group_by(["customer_id", "pay_date"]).aggregate(
         pay_time=_.pay_time.min(),
         gross=_.gross.sum(),
         refunded=_.refunded.sum(),
         value=_.value.sum(),
-        source=_.source.argmin(_.pay_time),
-        top_product=_.top_product.argmax(_.gross),
+        source=_.source.min(where=_.pay_time == _.first_time),
+        top_product=_.top_product.min(where=_.gross == _.top_gross),
     )
     return days.mutate(purchase_id=days.customer_id.concat("|", days.pay_date.cast("string")))
 
@@ -200,10 +208,10 @@ def count_excluded_lines(shop: Shop, period: Period) -> list[str]:
     cust = o.customer_id.strip()
     row = o.aggregate(lines=o.count(), empty=(cust.isnull() | (cust == "")).sum(),
                       amount=ibis.ifelse(cust.isnull() | (cust == ""), o.paid_amount, 0.0).sum()).execute().iloc[0]
-    empty = int(row["empty"] or 0)
+    empty = int(fill_zero(row["empty"]))
     if not empty:
         return []
-    return [f"{empty} of {int(row['lines'])} paid order lines ({float(row['amount'] or 0):,.2f} yuan) have an "
+    return [f"{empty} of {int(row['lines'])} paid order lines ({fill_zero(row['amount']):,.2f} yuan) have an "
             "empty customer_id and are left out of every customer figure"]
 
 
@@ -862,7 +870,7 @@ def compare_repurchase(shop: Shop, period: Period, same_day_orders: str = "once"
     _lang(lang)
     if days < 0:
         raise ValueError(f"parameter repurchase_days={days} must be >= 0")
-    orders = _metric_orders(shop, period.end, same_day_orders)
+    orders = metrics.prepare_orders(_metric_orders(shop, period.end, same_day_orders))
     results = {
         "repurchase_rate_customers": metrics.repurchase_rate_customers_from_orders(orders, period.start, period.end),
         "repurchase_rate_orders": metrics.repurchase_rate_orders_from_orders(orders, period.start, period.end),
@@ -896,7 +904,7 @@ def returning_by_month(shop: Shop, period: Period, same_day_orders: str = "once"
     Frame with month (first day), previous_customers, returning_customers and
     returning_rate (:func:`helpers.metrics.returning_rate_from_orders`).
     """
-    orders = _metric_orders(shop, period.end, same_day_orders)
+    orders = metrics.prepare_orders(_metric_orders(shop, period.end, same_day_orders))
     rows = []
     for p0, p1, c0, c1 in month_pairs(period)[-months:]:
         res = metrics.returning_rate_from_orders(orders, (c0, c1), (p0, p1))
@@ -1515,10 +1523,6 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
 # --------------------------------------------------------------------------- sentences
 
 
-def _fmt(value: float, kind: str, lang: str) -> str:
-    from helpers import report
-
-    return report.format_value(value, kind, lang)
 
 
 def _days(value: float, lang: str) -> str:
@@ -1538,13 +1542,13 @@ def describe_splits(splits: RFMSplits, lang: str = "zh") -> str:
     if lang == "zh":
         return (f"分层规则：最近一次购买距期末 ≤ {splits.recency_days:,.0f} 天为“近”{how('recency_days')}，"
                 f"购买次数 > {splits.frequency:,.0f} 次为“高频”{how('frequency')}，"
-                f"消费金额 > {_fmt(splits.monetary, 'yuan', lang)} 为“高额”{how('monetary')}；"
+                f"消费金额 > {format_value(splits.monetary, 'yuan', lang)} 为“高额”{how('monetary')}；"
                 "高额为“重要”，否则“一般”；近且高频为“价值”，近而不高频为“发展”，不近但高频为“保持”，"
                 "既不近也不高频为“挽留”。")
     return (f"Split points: a customer is recent when the last purchase is at most "
             f"{splits.recency_days:,.0f} days before the period's end{how('recency_days')}, frequent "
             f"with more than {splits.frequency:,.0f} purchases{how('frequency')}, high-value with more than "
-            f"{_fmt(splits.monetary, 'yuan', lang)}{how('monetary')}. High value makes a customer "
+            f"{format_value(splits.monetary, 'yuan', lang)}{how('monetary')}. High value makes a customer "
             "“important”, otherwise “general”; recent and frequent is “value”, recent only “to develop”, "
             "frequent only “to keep”, neither “to win back”.")
 
@@ -1561,11 +1565,11 @@ def describe_rfm(segments: pd.DataFrame, lang: str = "zh") -> str:
     biggest = segments["share_of_sales"].idxmax()
     if lang == "zh":
         parts = [f"本期共 {total:,} 位购买客户。{segment_label('important_value', lang)} {int(top['customers']):,} 人"
-                 f"（{_fmt(top['share'], 'pct', lang)}）贡献了 {_fmt(top['share_of_sales'], 'pct', lang)} 的销售额，"
+                 f"（{format_value(top['share'], 'pct', lang)}）贡献了 {format_value(top['share_of_sales'], 'pct', lang)} 的销售额，"
                  "是店铺的基本盘，维护重点是体验和权益而不是折扣。"]
         if retain["customers"] > 0:
             parts.append(f"{segment_label('important_retain', lang)} {int(retain['customers']):,} 人消费高但已久未回来，"
-                         f"他们占销售额的 {_fmt(retain['share_of_sales'], 'pct', lang)}，"
+                         f"他们占销售额的 {format_value(retain['share_of_sales'], 'pct', lang)}，"
                          "是召回名单的主要来源；")
         if keep["customers"] > 0:
             parts.append(f"{segment_label('important_keep', lang)} {int(keep['customers']):,} 人买得多却开始沉默，"
@@ -1573,12 +1577,12 @@ def describe_rfm(segments: pd.DataFrame, lang: str = "zh") -> str:
         parts.append(f"销售额占比最大的分层是{segment_label(biggest, lang)}。")
         return "".join(parts)
     parts = [f"{total:,} customers bought in the period. The {segment_label('important_value', lang).lower()} "
-             f"segment, {int(top['customers']):,} customers ({_fmt(top['share'], 'pct', lang)}), brought "
-             f"{_fmt(top['share_of_sales'], 'pct', lang)} of sales: the shop's core, to be kept with service and "
+             f"segment, {int(top['customers']):,} customers ({format_value(top['share'], 'pct', lang)}), brought "
+             f"{format_value(top['share_of_sales'], 'pct', lang)} of sales: the shop's core, to be kept with service and "
              "perks rather than discounts."]
     if retain["customers"] > 0:
         parts.append(f"{int(retain['customers']):,} high spenders have not come back for a long time "
-                     f"(“important to win back”, {_fmt(retain['share_of_sales'], 'pct', lang)} of sales): the "
+                     f"(“important to win back”, {format_value(retain['share_of_sales'], 'pct', lang)} of sales): the "
                      "main source of the recall list.")
     if keep["customers"] > 0:
         parts.append(f"{int(keep['customers']):,} frequent high spenders are going quiet (“important to keep”): "
@@ -1627,10 +1631,10 @@ def describe_repurchase(table: pd.DataFrame, gaps: dict[str, float], same_day_or
     once = same_day_orders == "once"
     if lang == "zh":
         parts = [f"本期 {int(n['denominator']):,} 位客户中 {int(n['numerator']):,} 位购买了两次及以上，复购率（人数）"
-                 f"{_fmt(cust, 'pct', lang)}；按订单算，老客订单占 {_fmt(orders, 'pct', lang)}（总会高于人数口径）。"
-                 f"期内首购的新客 {days} 天内再次购买的占 {_fmt(within, 'pct', lang)}。"]
+                 f"{format_value(cust, 'pct', lang)}；按订单算，老客订单占 {format_value(orders, 'pct', lang)}（总会高于人数口径）。"
+                 f"期内首购的新客 {days} 天内再次购买的占 {format_value(within, 'pct', lang)}。"]
         if np.isfinite(ret):
-            parts.append(f"上月买过的客户本月又买的回购率为 {_fmt(ret, 'pct', lang)}。")
+            parts.append(f"上月买过的客户本月又买的回购率为 {format_value(ret, 'pct', lang)}。")
         parts.append("生意参谋的“复购率”是人数口径（复购买家数 ÷ 支付买家数），对应第一行；"
                      + ("本报告同一天的多笔订单算一次购买（按天去重），若平台数字略高，多半是它按订单计，可把 "
                         "same_day_orders 设为 per_order 对照。" if once else
@@ -1641,11 +1645,11 @@ def describe_repurchase(table: pd.DataFrame, gaps: dict[str, float], same_day_or
                          f"{gaps['p25']:,.0f}–{gaps['p75']:,.0f} 天之间：复购提醒应在这个窗口内发出。")
         return "".join(parts)
     parts = [f"{int(n['numerator']):,} of {int(n['denominator']):,} customers of the period bought at least twice: a "
-             f"repurchase rate (customers) of {_fmt(cust, 'pct', lang)}. By orders, repeat customers placed "
-             f"{_fmt(orders, 'pct', lang)} of orders (always above the customer basis). Of the customers first buying "
-             f"in the period, {_fmt(within, 'pct', lang)} bought again within {days} days."]
+             f"repurchase rate (customers) of {format_value(cust, 'pct', lang)}. By orders, repeat customers placed "
+             f"{format_value(orders, 'pct', lang)} of orders (always above the customer basis). Of the customers first buying "
+             f"in the period, {format_value(within, 'pct', lang)} bought again within {days} days."]
     if np.isfinite(ret):
-        parts.append(f"Of last month's customers, {_fmt(ret, 'pct', lang)} bought again this month (returning rate).")
+        parts.append(f"Of last month's customers, {format_value(ret, 'pct', lang)} bought again this month (returning rate).")
     parts.append("The platform's 复购率 (生意参谋) is the customer basis (repeat buyers / paying buyers), the first "
                  "row; " + ("here orders paid on one day count as one purchase, so if the platform shows a slightly "
                             "higher number it counts every order: set same_day_orders to per_order to compare."
@@ -1670,14 +1674,14 @@ def describe_repurchase_by(table: pd.DataFrame, what: str, lang: str = "zh") -> 
     b, w = rows.loc[best], rows.loc[worst]
     separated = b["low"] > w["high"]
     if lang == "zh":
-        text = (f"按{what}看，「{report.escape(best)}」带来的新客复购率最高（{_fmt(b['rate'], 'pct', lang)}，"
-                f"{int(b['customers']):,} 人），「{report.escape(worst)}」最低（{_fmt(w['rate'], 'pct', lang)}，"
+        text = (f"按{what}看，「{report.escape(best)}」带来的新客复购率最高（{format_value(b['rate'], 'pct', lang)}，"
+                f"{int(b['customers']):,} 人），「{report.escape(worst)}」最低（{format_value(w['rate'], 'pct', lang)}，"
                 f"{int(w['customers']):,} 人）。")
         return text + ("两者的95%区间不重叠，差别可信：拉新预算可向前者倾斜。" if separated else
                        "两者的95%区间重叠，差别可能只是随机波动。")
     text = (f"By {what}, “{report.escape(best)}” brought the new customers most likely to buy again "
-            f"({_fmt(b['rate'], 'pct', lang)} of {int(b['customers']):,}), “{report.escape(worst)}” the least "
-            f"({_fmt(w['rate'], 'pct', lang)} of {int(w['customers']):,}).")
+            f"({format_value(b['rate'], 'pct', lang)} of {int(b['customers']):,}), “{report.escape(worst)}” the least "
+            f"({format_value(w['rate'], 'pct', lang)} of {int(w['customers']):,}).")
     return text + (" Their 95% intervals do not overlap, so the difference is real: acquisition budget can lean "
                    "towards the first." if separated else
                    " Their 95% intervals overlap: the difference may be chance.")
@@ -1693,13 +1697,13 @@ def describe_cohorts(stats: dict[str, float], lang: str = "zh") -> str:
                 else "Only one month of data: retention cannot be seen yet.")
     last = known[-1]
     if lang == "zh":
-        ret = "，".join(f"第{a}个月 {_fmt(stats[f'retention_{a}'], 'pct', lang)}" for a in known)
+        ret = "，".join(f"第{a}个月 {format_value(stats[f'retention_{a}'], 'pct', lang)}" for a in known)
         return (f"{int(stats['cohorts'])} 个首购月同期群的加权留存：{ret}。新客首购后 {last} 个月内人均累计消费 "
-                f"{_fmt(stats[f'sales_per_customer_{last}'], 'yuan', lang)}——这是获取一个新客最多值得花多少钱的上限参考"
+                f"{format_value(stats[f'sales_per_customer_{last}'], 'yuan', lang)}——这是获取一个新客最多值得花多少钱的上限参考"
                 "（再扣掉毛利率）。颜色变浅的行是留存较差的月份，可对照当月的拉新渠道和活动。")
-    ret = ", ".join(f"month {a}: {_fmt(stats[f'retention_{a}'], 'pct', lang)}" for a in known)
+    ret = ", ".join(f"month {a}: {format_value(stats[f'retention_{a}'], 'pct', lang)}" for a in known)
     return (f"Customer-weighted retention of {int(stats['cohorts'])} monthly cohorts: {ret}. A new customer spends "
-            f"{_fmt(stats[f'sales_per_customer_{last}'], 'yuan', lang)} in their first {last} months on average: "
+            f"{format_value(stats[f'sales_per_customer_{last}'], 'yuan', lang)} in their first {last} months on average: "
             "an upper bound for what acquiring one is worth (before margin). Lighter rows are months whose new "
             "customers came back less; compare them with that month's channels and campaigns.")
 
@@ -1722,21 +1726,21 @@ def describe_lifetime(life: Lifetime, lang: str = "zh") -> str:
     h = life.horizon_days
     if lang == "zh":
         text = (f"模型估计：活跃客户平均每年购买 {rate_year:.2f} 次（个体差异很大），每次复购后约 "
-                f"{_fmt(dropout, 'pct', lang)} 的客户不再回来。未来 {h} 天，现有 {len(s):,} 位客户预计共购买 "
-                f"{total:,.0f} 次，价值约 {_fmt(value, 'yuan', lang)}（未折现）；有过复购的客户中 "
-                f"{_fmt(active, 'pct', lang)} 仍大概率活跃（P≥50%）。")
+                f"{format_value(dropout, 'pct', lang)} 的客户不再回来。未来 {h} 天，现有 {len(s):,} 位客户预计共购买 "
+                f"{total:,.0f} 次，价值约 {format_value(value, 'yuan', lang)}（未折现）；有过复购的客户中 "
+                f"{format_value(active, 'pct', lang)} 仍大概率活跃（P≥50%）。")
         if np.isfinite(new["value"]):
             text += (f"一位新客在首购后 {h} 天内预计再买 {new['purchases']:.2f} 次，约 "
-                     f"{_fmt(new['value'], 'yuan', lang)}。")
+                     f"{format_value(new['value'], 'yuan', lang)}。")
         return text
     text = (f"The model: an active customer buys {rate_year:.2f} times a year on average (with large differences "
-            f"between customers), and after each repeat purchase about {_fmt(dropout, 'pct', lang)} do not come "
+            f"between customers), and after each repeat purchase about {format_value(dropout, 'pct', lang)} do not come "
             f"back. In the next {h} days the {len(s):,} existing customers are expected to make {total:,.0f} "
-            f"purchases worth about {_fmt(value, 'yuan', lang)} (undiscounted); of the customers who bought again, "
-            f"{_fmt(active, 'pct', lang)} are likely still active (P >= 50%).")
+            f"purchases worth about {format_value(value, 'yuan', lang)} (undiscounted); of the customers who bought again, "
+            f"{format_value(active, 'pct', lang)} are likely still active (P >= 50%).")
     if np.isfinite(new["value"]):
         text += (f" A new customer is expected to buy {new['purchases']:.2f} more times in the {h} days after "
-                 f"the first purchase, worth about {_fmt(new['value'], 'yuan', lang)}.")
+                 f"the first purchase, worth about {format_value(new['value'], 'yuan', lang)}.")
     return text
 
 
@@ -1748,10 +1752,10 @@ def describe_holdout(check: Holdout, lang: str = "zh") -> str:
     spend = ""
     if "value_per_purchase" in agg.index:
         sp = agg.loc["value_per_purchase"]
-        spend = (f"预测单次消费 {_fmt(sp['predicted'], 'yuan', lang)}，实际 {_fmt(sp['actual'], 'yuan', lang)}。"
+        spend = (f"预测单次消费 {format_value(sp['predicted'], 'yuan', lang)}，实际 {format_value(sp['actual'], 'yuan', lang)}。"
                  if lang == "zh" else
-                 f" Predicted spend per purchase {_fmt(sp['predicted'], 'yuan', lang)}, actual "
-                 f"{_fmt(sp['actual'], 'yuan', lang)}.")
+                 f" Predicted spend per purchase {format_value(sp['predicted'], 'yuan', lang)}, actual "
+                 f"{format_value(sp['actual'], 'yuan', lang)}.")
     from helpers import report
 
     if lang == "zh":
@@ -1790,12 +1794,12 @@ def describe_recall(recall: pd.DataFrame, paths: list[Path], lang: str = "zh") -
     overdue = int((recall["reason"] == "overdue").sum())
     falling = int((recall["reason"] == "falling").sum())
     if lang == "zh":
-        return (f"召回名单共 {n:,} 位高价值客户（本期消费合计 {_fmt(sales, 'yuan', lang)}）：{overdue:,} 位超过购买周期未回购，"
+        return (f"召回名单共 {n:,} 位高价值客户（本期消费合计 {format_value(sales, 'yuan', lang)}）：{overdue:,} 位超过购买周期未回购，"
                 f"{falling:,} 位活跃概率在下降。建议动作：" + "，".join(acts) + "。"
                 f"\n\n客户ID属于个人信息：本报告中的客户ID已脱敏（加盐哈希），只有导出文件含真实ID，供导入CRM使用：{files}"
                 "（CSV 为 UTF-8 带 BOM，Excel 可直接打开中文；ID 以文本保存，前导零不丢失，双击打开 CSV 时 Excel 可能去掉前导零，"
                 "请用 XLSX 或导入向导）。请按公司个人信息规定保管和删除这些文件。")
-    return (f"The recall list has {n:,} valuable customers ({_fmt(sales, 'yuan', lang)} of sales in the period): "
+    return (f"The recall list has {n:,} valuable customers ({format_value(sales, 'yuan', lang)} of sales in the period): "
             f"{overdue:,} are overdue against their rhythm, {falling:,} have a falling probability of being active. "
             "Suggested actions: " + ", ".join(acts) + "."
             f"\n\nCustomer ids are personal data: this report shows them masked (a salted hash); only the export "

@@ -14,7 +14,9 @@ are read by DuckDB directly (out of core) and must already use contract names.
 
 A warehouse is reached through the URL in the environment variable
 ``WORKBOOK_DB_URL`` (any Ibis backend URL, e.g. ``postgres://...``,
-``trino://...``); credentials never pass through notebook parameters.
+``trino://...``); credentials never pass through notebook parameters. Any other
+open Ibis connection, a Spark session for one, becomes a shop through
+:func:`connect_backend` (docs/backends.md).
 
 Every table, whatever its source, goes through the same in-engine validation
 (:func:`validate_table`): required columns, empty cells, value bounds, allowed
@@ -398,7 +400,7 @@ def _describe_rows(frame: pd.DataFrame, table: Table, column: str | None = None)
     return out
 
 
-def validate_table(expr: ir.Table, table_name: str, origin: str) -> tuple[ir.Table, list[str]]:
+def validate_table(expr: ir.Table, table_name: str, origin: str, passed: dict | None = None) -> tuple[ir.Table, list[str]]:
     """Check a table against its contract inside the engine.
 
     Parameters
@@ -407,6 +409,9 @@ def validate_table(expr: ir.Table, table_name: str, origin: str) -> tuple[ir.Tab
         present, gives file line numbers for messages).
     table_name : contract table name.
     origin : file, folder or warehouse table the data came from, for messages.
+    passed : the record of an earlier validation of the very same files (see
+        :func:`validation_record`): the checks are not run again, only the casts and the
+        removal of exact duplicates they found.
 
     Returns
     -------
@@ -436,7 +441,7 @@ def validate_table(expr: ir.Table, table_name: str, origin: str) -> tuple[ir.Tab
         want = _ibis_type(col.kind)
         if str(expr[col.name].type()).rstrip("!") != want:
             cast[col.name] = expr[col.name].try_cast(want)
-    if cast:
+    if cast and passed is None:
         for name, casted in cast.items():
             failed = expr.filter(expr[name].notnull() & casted.isnull())
             n_failed = failed.count().execute()
@@ -445,9 +450,14 @@ def validate_table(expr: ir.Table, table_name: str, origin: str) -> tuple[ir.Tab
                                 file=origin, column=name,
                                 examples=_describe_rows(failed.limit(MAX_EXAMPLES).execute(), table, name),
                                 fix=_FIXES[table.column(name).kind])
+    if cast:
         expr = expr.mutate(**cast)
     keep = [*table.names, *(["_line"] if "_line" in expr.columns else [])]
     expr = expr.select(keep)
+    if passed is not None:
+        if passed["duplicates_removed"]:
+            expr = _drop_exact_duplicates(expr, table)
+        return expr, list(passed["notes"])  # the notes of the full check, this one's included
 
     checks = []
     for col in table.columns:
@@ -512,10 +522,18 @@ def _check_duplicate_keys(expr: ir.Table, table: Table, origin: str) -> tuple[ir
     removed = total - distinct_rows.count().execute()
     note = (f"{origin}: removed {removed} exact duplicate rows ({n_keys} keys), which exports "
             "produce when overlapping date ranges are stacked.")
+    return _drop_exact_duplicates(expr, table), [note]
+
+
+DUPLICATES_NOTE = "exact duplicate rows"
+
+
+def _drop_exact_duplicates(expr: ir.Table, table: Table) -> ir.Table:
+    """One row per distinct content, keeping the first file line of each."""
     if "_line" in expr.columns:
         first_lines = expr.group_by(table.names).aggregate(_line=expr._line.min())
-        return first_lines.select(expr.columns), [note]
-    return distinct_rows, [note]
+        return first_lines.select(expr.columns)
+    return expr.select(table.names).distinct()
 
 
 def _memtable(frame):
@@ -579,6 +597,7 @@ class Shop:
     files: dict[str, list[Path]] = field(default_factory=dict)
     warehouse_tables: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    engine_names: dict[str, str] = field(default_factory=dict)  # contract name -> the engine's spelling
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -614,21 +633,26 @@ class Shop:
 
     def _load(self, name: str) -> tuple[ir.Table, list[str]]:
         if name in self.warehouse_tables:
-            expr = self.con.table(name)
+            expr = self.con.table(self.engine_names.get(name, name))
             expr = expr.rename({c: alias_table()[name][c.lower()] for c in expr.columns
                                 if c.lower() in alias_table()[name] and alias_table()[name][c.lower()] != c})
             validated, notes = validate_table(expr, name, f"{self.origin} table {name}")
             return validated, notes
         files = self.files[name]
         origin = str(files[0] if len(files) == 1 else files[0].parent)
+        passed = validation_record(files, name)
         if files[0].suffix.lower() == ".parquet":
             paths = [str(p) for p in files]
             expr = self.con.read_parquet(paths, table_name=f"raw_{name}")
-            validated, notes = validate_table(expr, name, origin)
+            validated, notes = validate_table(expr, name, origin, passed)
+            if passed is None:
+                save_validation_record(files, name, notes)
             return validated.cache() if notes else validated, notes
         arrow, notes = parse_exports(files, name)
         expr = self.con.create_table(f"raw_{name}", arrow, temp=True, overwrite=True)
-        validated, check_notes = validate_table(expr, name, origin)
+        validated, check_notes = validate_table(expr, name, origin, passed)
+        if passed is None:
+            save_validation_record(files, name, check_notes)
         return validated.drop("_line"), notes + check_notes
 
     def date_range(self, name: str, column: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -665,6 +689,42 @@ def _cache_key(files: list[Path], table_name: str) -> str:
         stat = path.stat()
         digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:32]
+
+
+def validation_record(files: list[Path], table_name: str) -> dict | None:
+    """What an earlier validation of these very files found, or None.
+
+    Checking a table (duplicate keys above all) costs seconds on millions of rows and every
+    notebook of a batch loads the same files; a file that changed (size or modification
+    time), a new contract or a new loader gets a new key and is checked again. Only tables
+    that passed are recorded: a table that failed is checked, and fails, every time.
+    """
+    import json
+
+    folder = cache_dir()
+    if not folder:
+        return None
+    try:
+        return json.loads((folder / f"{_cache_key(files, table_name)}.valid.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def save_validation_record(files: list[Path], table_name: str, notes: list[str]) -> None:
+    """Record that these files passed validation, with the check notes to repeat."""
+    import json
+
+    folder = cache_dir()
+    if not folder:
+        return
+    record = {"notes": notes, "duplicates_removed": any(DUPLICATES_NOTE in n for n in notes)}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{_cache_key(files, table_name)}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, folder / f"{_cache_key(files, table_name)}.valid.json")
+    except OSError:
+        pass  # a read-only home only costs speed
 
 
 def parse_exports(files: list[Path], table_name: str):
@@ -749,16 +809,64 @@ def connect(data_dir: str | Path | None = None) -> Shop:
             raise DataError("no contract tables in this folder", file=folder,
                             fix="name files after tables: " + ", ".join(f"{t}.csv" for t in TABLES)
                             + " (or .xlsx, .xls, .parquet); see docs/data.md.")
-        return Shop(con=ibis.duckdb.connect(), origin=str(folder), files=files)
+        return Shop(con=ibis.duckdb.connect(**duckdb_settings()), origin=str(folder), files=files)
     url = os.environ.get(DB_URL_ENV, "").strip()
     if not url:
         raise DataError("no data folder given and WORKBOOK_DB_URL is not set",
                         fix="set data_dir to a folder of exports, or export WORKBOOK_DB_URL="
                         "<ibis backend URL> for a warehouse.")
-    con = ibis.connect(url)
+    return connect_backend(ibis.connect(url), mask_url(url))
+
+
+def connect_backend(con: Any, origin: str | None = None) -> Shop:
+    """A shop on an open Ibis connection whose tables are named after the contract tables.
+
+    The way in for an engine that is not reached through a URL, a Spark session above
+    all (``connect_backend(ibis.pyspark.connect(spark))``; see docs/backends.md). Tables
+    are found by name, case-insensitively (``orders``, ``traffic``, ...), renamed from
+    the contract's aliases and validated in the engine by :func:`validate_table` on
+    first use, exactly as for ``WORKBOOK_DB_URL``.
+
+    Parameters
+    ----------
+    con : an Ibis backend (``ibis.duckdb.connect(...)``, ``ibis.pyspark.connect(spark)``,
+        ``ibis.postgres.connect(...)``, ...), with the contract tables in its current database.
+    origin : how messages and reports name the data; default ``"<backend name> connection"``.
+
+    Returns
+    -------
+    Shop, with tables loaded lazily.
+    """
     present = {t.lower(): t for t in con.list_tables()}
-    tables = tuple(present[t] for t in TABLES if t in present)
-    return Shop(con=con, origin=mask_url(url), warehouse_tables=tables)
+    tables = tuple(t for t in TABLES if t in present)
+    return Shop(con=con, origin=origin or f"{con.name} connection", warehouse_tables=tables,
+                engine_names={t: present[t] for t in tables})
+
+
+def fill_zero(value: Any) -> float:
+    """An executed count or sum as a float, 0 where the engine returned NULL (no rows).
+
+    A SUM over no rows is NULL in SQL, and backends hand NULL to pandas differently:
+    DuckDB as None, Spark as NaN (which ``value or 0`` lets through). A count of
+    nothing is 0.
+    """
+    import pandas as pd
+
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+DUCKDB_ENV = {"WORKBOOK_DUCKDB_MEMORY_LIMIT": "memory_limit", "WORKBOOK_DUCKDB_THREADS": "threads",
+              "WORKBOOK_DUCKDB_TEMP_DIR": "temp_directory"}
+
+
+def duckdb_settings() -> dict[str, str]:
+    """DuckDB settings from the environment, for shops larger than memory or shared machines.
+
+    ``WORKBOOK_DUCKDB_MEMORY_LIMIT`` (e.g. ``8GB``; DuckDB's default is 80% of RAM) caps the
+    engine's memory, beyond which it spills to ``WORKBOOK_DUCKDB_TEMP_DIR``;
+    ``WORKBOOK_DUCKDB_THREADS`` caps its threads (default: every core). See docs/performance.md.
+    """
+    return {setting: os.environ[env].strip() for env, setting in DUCKDB_ENV.items() if os.environ.get(env, "").strip()}
 
 
 def mask_url(url: str) -> str:

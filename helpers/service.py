@@ -65,16 +65,16 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-import warnings
 from collections import Counter
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from helpers import metrics
+from helpers.data import fill_zero
 from helpers.params import is_zh as _zh
+from helpers.report import format_value
 
 if TYPE_CHECKING:
     from helpers.data import Shop
@@ -250,18 +250,12 @@ def text(key: str, lang: str = "zh") -> str:
     return label_from(TEXT, key, lang)
 
 
-def _note(message: str, stacklevel: int = 3) -> None:
-    warnings.warn(metrics.MetricNote(message), stacklevel=stacklevel)
+_note = metrics.note
 
 
-def _z(confidence: float) -> float:
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
+_z = metrics.z_value
 
 
-def _fmt(value: float, kind: str, lang: str) -> str:
-    from helpers.report import format_value
-
-    return format_value(value, kind, lang)
 
 
 def _num(value: Any) -> float:
@@ -270,6 +264,15 @@ def _num(value: Any) -> float:
     except (TypeError, ValueError):
         return float("nan")
     return value
+
+
+def _seconds_between(later, earlier):
+    """Seconds from ``earlier`` to ``later`` as float64 (an Ibis expression).
+
+    Cast before dividing: Spark reads a literal such as ``86400.0`` as a decimal, and whole
+    seconds divided by a decimal keep only 7 decimal places.
+    """
+    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64")
 
 
 def _ts(value: Any):
@@ -352,7 +355,7 @@ def paid_lines(shop: Shop, period: Period):
         refund_amount=ibis.least(lines.refund_amount.fill_null(0.0), lines.paid_amount),
         returned=lines.returned.fill_null(0),
         campaign_line=lines.campaign != "",
-        refund_days=(lines.refund_time.epoch_seconds() - lines.pay_time.epoch_seconds()) / 86400.0,
+        refund_days=_seconds_between(lines.refund_time, lines.pay_time) / 86400,
     )
     if shop.has("products"):
         p = shop.table("products").select("product_id", "category", "title", "unit_cost")
@@ -375,7 +378,7 @@ def refund_maturity_days(shop: Shop) -> int:
     o = shop.table("orders").select("order_id", "product_id", "pay_time")
     r = shop.table("refunds").select("order_id", "product_id", "refund_time")
     j = r.inner_join(o, ["order_id", "product_id"])
-    days = (j.refund_time.epoch_seconds() - j.pay_time.epoch_seconds()) / 86400.0
+    days = _seconds_between(j.refund_time, j.pay_time) / 86400
     row = j.aggregate(n=j.count(), q=days.quantile(MATURITY_QUANTILE)).execute().iloc[0]
     if int(row["n"]) < 30 or pd.isna(row["q"]):
         return DEFAULT_MATURITY_DAYS
@@ -406,14 +409,14 @@ def count_unmatched_refunds(shop: Shop, period: Period, lang: str = "zh") -> lis
     ).execute().iloc[0]
     notes = []
     zh = _zh(lang)
-    unmatched = int(row["unmatched"] or 0)
+    unmatched = int(fill_zero(row["unmatched"]))
     if unmatched:
-        amount = _fmt(_num(row["unmatched_amount"]), "yuan", lang)
+        amount = format_value(_num(row["unmatched_amount"]), "yuan", lang)
         notes.append(f"{unmatched} 笔本期完成的退款（{amount}）在订单表中找不到对应的已支付子订单（订单可能早于订单导出范围，或编号不一致），"
                      "未计入任何退款率。" if zh else
                      f"{unmatched} refunds completed in the period ({amount}) match no paid order line (the "
                      "order may predate the orders export, or the ids differ); they are left out of every rate.")
-    over = int(row["over"] or 0)
+    over = int(fill_zero(row["over"]))
     if over:
         notes.append(f"{over} 笔退款金额大于对应子订单的实付金额，按实付金额计入退款率。" if zh else
                      f"{over} refunds exceed their line's paid amount; they count at the paid amount.")
@@ -453,18 +456,18 @@ def summarize_refunds(lines, end: Any, maturity_days: int, confidence: float = 0
         p90_days=lines.refund_days.quantile(0.9),
         immature=ibis.ifelse(lines.pay_time >= cutoff, 1, 0).sum(),
     ).execute().iloc[0]
-    n, k = int(row["lines"]), int(row["refunded"] or 0)
+    n, k = int(row["lines"]), int(fill_zero(row["refunded"]))
     paid, refund = _num(row["paid_amount"]) if n else 0.0, _num(row["refund_amount"]) if n else 0.0
     low, high = metrics.wilson_interval(k, n, confidence)
-    known = int(row["known"] or 0)
+    known = int(fill_zero(row["known"]))
     return pd.Series({
         "lines": n, "refunded": k, "paid_amount": paid, "refund_amount": refund,
         "refund_rate_by_value": metrics.refund_rate_by_value(refund, paid),
         "refund_rate_by_count": metrics.refund_rate_by_count(k, n), "low": low, "high": high,
-        "before_shipping": int(row["before"] or 0) / known if known else float("nan"),
+        "before_shipping": int(fill_zero(row["before"])) / known if known else float("nan"),
         "before_shipping_amount": _num(row["before_amount"]) / refund if known and refund else float("nan"),
         "median_days": _num(row["median_days"]), "p90_days": _num(row["p90_days"]),
-        "immature_lines": int(row["immature"] or 0), "maturity_days": maturity_days,
+        "immature_lines": int(fill_zero(row["immature"])), "maturity_days": maturity_days,
     })
 
 
@@ -556,7 +559,7 @@ def refund_margin(lines) -> pd.DataFrame:
     ).execute().iloc[0]
     sales, refund = _num(row["sales"]), _num(row["refund"])
     cost, back_cost = _num(row["cost"]), _num(row["cost_back"])
-    if int(row["missing_cost"] or 0):
+    if int(fill_zero(row["missing_cost"])):
         _note(f"{int(row['missing_cost'])} paid lines have no unit cost (product missing from `products`); "
               "margin figures leave them out")
     before = {"sales": sales, "cost": cost, "gross_profit": metrics.gross_profit(sales, cost)}
@@ -979,12 +982,12 @@ def order_shipments(shop: Shop, period: Period, promised_hours: int = 48, end: A
     end = pd.Timestamp(end if end is not None else data_end(shop)) + pd.Timedelta(days=1)
     stop = ibis.literal(_ts(end), type="timestamp")
     promised = j.promised_hours.fill_null(promised_hours).cast("float64")
-    hours = (j.shipped_time.epoch_seconds() - j.pay_time.epoch_seconds()) / 3600.0
-    waited = (stop.epoch_seconds() - j.pay_time.epoch_seconds()) / 3600.0
+    hours = _seconds_between(j.shipped_time, j.pay_time) / 3600
+    waited = _seconds_between(stop, j.pay_time) / 3600
     j = j.mutate(
         has_shipment=j.has_shipment.fill_null(False), promised=promised, ship_hours=hours,
-        deliver_hours=(j.delivered_time.epoch_seconds() - j.pay_time.epoch_seconds()) / 3600.0,
-        transit_hours=(j.delivered_time.epoch_seconds() - j.shipped_time.epoch_seconds()) / 3600.0,
+        deliver_hours=_seconds_between(j.delivered_time, j.pay_time) / 3600,
+        transit_hours=_seconds_between(j.delivered_time, j.shipped_time) / 3600,
         waited=waited,
         warehouse=j.warehouse.fill_null("?"), carrier=j.carrier.fill_null("?"),
     )
@@ -1031,11 +1034,12 @@ def summarize_fulfilment(orders, by: str | None = None, confidence: float = 0.95
             row = missing.aggregate(
                 inside=ibis.ifelse(missing.pay_time >= _ts(first), 1, 0).sum(),
                 before=ibis.ifelse(missing.pay_time < _ts(first), 1, 0).sum()).execute().iloc[0]
-            out["without_shipment"] = int(row["inside"] or 0)
-            out["before_export"] = int(row["before"] or 0)
+            out["without_shipment"] = int(fill_zero(row["inside"]))
+            out["before_export"] = int(fill_zero(row["before"]))
     else:
         out = rec.group_by(by).aggregate(**aggs).execute().set_index(by)
-    out = out.astype({"orders": "int64", "shipped_orders": "int64", "due": "int64", "on_time": "int64"})
+    counts = ["orders", "shipped_orders", "due", "on_time"]
+    out[counts] = out[counts].map(fill_zero).astype("int64")  # sums over no orders are NULL
     out["on_time_rate"] = metrics.rate_with_interval(out["on_time"], out["due"], confidence)["rate"]
     out["low"], out["high"] = metrics.wilson_interval(out["on_time"], out["due"], confidence)
     order = ["orders", "shipped_orders", "due", "on_time_rate", "low", "high", "median_ship_hours",
@@ -1185,12 +1189,12 @@ def summarize_service(shop: Shop, period: Period, confidence: float = 0.95) -> p
         p90_response=s.first_response_seconds.quantile(0.9),
         within_30s=ibis.ifelse(s.first_response_seconds <= 30, 1, 0).sum(),
     ).execute().iloc[0]
-    n, k = int(row["chats"]), int(row["converted"] or 0)
+    n, k = int(row["chats"]), int(fill_zero(row["converted"]))
     rate = metrics.rate_with_interval(k, n, confidence)
     return pd.Series({"chats": n, "converted": k, "inquiry_conversion_rate": rate["rate"], "low": rate["low"],
                       "high": rate["high"], "mean_response": _num(row["mean_response"]),
                       "median_response": _num(row["median_response"]), "p90_response": _num(row["p90_response"]),
-                      "within_30s": int(row["within_30s"] or 0) / n if n else float("nan")})
+                      "within_30s": int(fill_zero(row["within_30s"])) / n if n else float("nan")})
 
 
 def response_band(seconds: Any) -> pd.Series:
@@ -1506,9 +1510,9 @@ def describe_refunds(summary: pd.Series, reasons: pd.DataFrame, margin: pd.DataF
     zh = _zh(lang)
     if not summary["lines"]:
         return "本期没有支付的子订单。" if zh else "No order line was paid in the period."
-    v, c = _fmt(summary["refund_rate_by_value"], "pct", lang), _fmt(summary["refund_rate_by_count"], "pct", lang)
-    lo, hi = _fmt(summary["low"], "pct", lang), _fmt(summary["high"], "pct", lang)
-    amount = _fmt(summary["refund_amount"], "yuan", lang)
+    v, c = format_value(summary["refund_rate_by_value"], "pct", lang), format_value(summary["refund_rate_by_count"], "pct", lang)
+    lo, hi = format_value(summary["low"], "pct", lang), format_value(summary["high"], "pct", lang)
+    amount = format_value(summary["refund_amount"], "yuan", lang)
     parts = []
     if zh:
         parts.append(f"本期支付的 {int(summary['lines']):,} 个子订单中有 {int(summary['refunded']):,} 个退款，"
@@ -1517,22 +1521,22 @@ def describe_refunds(summary: pd.Series, reasons: pd.DataFrame, margin: pd.DataF
         parts.append(f"Of the {int(summary['lines']):,} lines paid in the period, {int(summary['refunded']):,} were "
                      f"refunded: {v} by value, {c} by count ({lo} to {hi}), {amount} in all.")
     if pd.notna(summary["before_shipping"]):
-        b = _fmt(summary["before_shipping"], "pct", lang)
+        b = format_value(summary["before_shipping"], "pct", lang)
         parts.append(f"其中 {b} 在发货前退款（多为取消和等发货太久），其余在收货后。" if zh else
                      f"{b} were refunded before shipping (cancellations and buyers tired of waiting), the rest after "
                      "delivery.")
     if len(reasons):
         top = reasons.index[0]
-        share = _fmt(reasons["share_of_refunds"].iloc[0], "pct", lang)
+        share = format_value(reasons["share_of_refunds"].iloc[0], "pct", lang)
         parts.append(f"金额最大的原因是{_reason_name(top, lang)}（占退款金额 {share}），对策：{_action(top, lang)}。"
                      if zh else f"The costliest reason is {_reason_name(top, lang)} ({share} of the refunded "
                      f"amount): {_action(top, lang)}.")
     lost = margin.loc["lost", "gross_profit"] if "lost" in margin.index else float("nan")
     if pd.notna(lost):
-        m0 = _fmt(margin.loc["before_refunds", "gross_margin"], "pct", lang)
-        m1 = _fmt(margin.loc["after_refunds", "gross_margin"], "pct", lang)
-        parts.append(f"退款让毛利减少 {_fmt(lost, 'yuan', lang)}，毛利率从 {m0} 变为 {m1}（未计退货运费）。" if zh else
-                     f"Refunds cost {_fmt(lost, 'yuan', lang)} of gross profit; margin goes from {m0} to {m1} "
+        m0 = format_value(margin.loc["before_refunds", "gross_margin"], "pct", lang)
+        m1 = format_value(margin.loc["after_refunds", "gross_margin"], "pct", lang)
+        parts.append(f"退款让毛利减少 {format_value(lost, 'yuan', lang)}，毛利率从 {m0} 变为 {m1}（未计退货运费）。" if zh else
+                     f"Refunds cost {format_value(lost, 'yuan', lang)} of gross profit; margin goes from {m0} to {m1} "
                      "(return postage not included).")
     if summary["immature_lines"]:
         d = int(summary["maturity_days"])
@@ -1565,9 +1569,9 @@ def describe_flagged(flags: pd.DataFrame, confidence: float = 0.95, lang: str = 
              "flag them):"]
     items = []
     for _, row in flagged.head(top).iterrows():
-        rate, exp_ = _fmt(row["rate"], "pct", lang), _fmt(row["expected"], "pct", lang)
+        rate, exp_ = format_value(row["rate"], "pct", lang), format_value(row["expected"], "pct", lang)
         reason = _reason_name(row["top_reason"], lang)
-        share = _fmt(row["top_reason_share"], "pct", lang)
+        share = format_value(row["top_reason_share"], "pct", lang)
         if zh:
             items.append(f"「{escape(row['title'])}」退款率 {rate}（类目预期 {exp_}，多出约 {row['excess_refunds']:,.0f} 笔），"
                          f"主要原因{reason}（{share}）：{_action(row['top_reason'], lang)}")
@@ -1585,8 +1589,8 @@ def describe_reviews(summary: pd.Series, by_product: pd.DataFrame, lang: str = "
     zh = _zh(lang)
     if not summary["reviews"]:
         return "本期没有评价。" if zh else "No review was written in the period."
-    good, bad = _fmt(summary["good_rate"], "pct", lang), _fmt(summary["bad_rate"], "pct", lang)
-    lo, hi = _fmt(summary["bad_low"], "pct", lang), _fmt(summary["bad_high"], "pct", lang)
+    good, bad = format_value(summary["good_rate"], "pct", lang), format_value(summary["bad_rate"], "pct", lang)
+    lo, hi = format_value(summary["bad_low"], "pct", lang), format_value(summary["bad_high"], "pct", lang)
     parts = [f"本期 {int(summary['reviews']):,} 条评价，平均 {summary['mean_rating']:.2f} 星，好评率 {good}，差评率 {bad}"
              f"（{lo} ~ {hi}）；{int(summary['empty_text']):,} 条没有文字。" if zh else
              f"{int(summary['reviews']):,} reviews in the period, {summary['mean_rating']:.2f} stars on average: "
@@ -1595,8 +1599,8 @@ def describe_reviews(summary: pd.Series, by_product: pd.DataFrame, lang: str = "
     shop_bad = summary["bad_rate"]
     worst = enough[enough["low"] > shop_bad] if len(enough) else enough
     if len(worst):
-        names = "、".join(f"「{escape(t)}」（{_fmt(r, 'pct', lang)}）" for t, r in zip(worst["title"].head(3), worst["bad_rate"].head(3), strict=True)) \
-            if zh else ", ".join(f"“{escape(t)}” ({_fmt(r, 'pct', lang)})" for t, r in
+        names = "、".join(f"「{escape(t)}」（{format_value(r, 'pct', lang)}）" for t, r in zip(worst["title"].head(3), worst["bad_rate"].head(3), strict=True)) \
+            if zh else ", ".join(f"“{escape(t)}” ({format_value(r, 'pct', lang)})" for t, r in
                                  zip(worst["title"].head(3), worst["bad_rate"].head(3), strict=True))
         parts.append(f"差评率显著高于全店的商品：{names}，先处理这些商品的差评原因（见下方关键词），并在问大家/详情页回应。" if zh else
                      f"Products with a bad-review rate clearly above the shop's: {names}. Fix what their bad reviews "
@@ -1616,18 +1620,18 @@ def describe_phrases(shop_phrases: pd.DataFrame, product_phrases: pd.DataFrame, 
         return "差评太少，找不出有代表性的抱怨。" if zh else "Too few bad reviews to find what they complain about."
     top = shop_phrases.head(3)
     words = ("、" if zh else ", ").join(f"「{escape(p)}」" if zh else f"“{escape(p)}”" for p in top["phrase"])
-    parts = [f"全店差评中最突出的说法是 {words}（差评里出现比例 {_fmt(top['bad_share'].iloc[0], 'pct', lang)}，"
-             f"好评里 {_fmt(top['good_share'].iloc[0], 'pct', lang)}）。" if zh else
+    parts = [f"全店差评中最突出的说法是 {words}（差评里出现比例 {format_value(top['bad_share'].iloc[0], 'pct', lang)}，"
+             f"好评里 {format_value(top['good_share'].iloc[0], 'pct', lang)}）。" if zh else
              f"The phrases that most set bad reviews apart are {words} (the first in "
-             f"{_fmt(top['bad_share'].iloc[0], 'pct', lang)} of bad reviews, {_fmt(top['good_share'].iloc[0], 'pct', lang)} "
+             f"{format_value(top['bad_share'].iloc[0], 'pct', lang)} of bad reviews, {format_value(top['good_share'].iloc[0], 'pct', lang)} "
              "of good ones)."]
     if len(product_phrases):
         firsts = product_phrases[product_phrases["rank"] == 1].sort_values("bad_reviews", ascending=False).head(4)
         items = []
         for _, row in firsts.iterrows():
             title = escape(titles.get(row["group"], row["group"]))
-            items.append(f"「{title}」→「{escape(row['phrase'])}」（{_fmt(row['bad_share'], 'pct', lang)} 的差评）" if zh
-                         else f"“{title}” → “{escape(row['phrase'])}” ({_fmt(row['bad_share'], 'pct', lang)} of its bad "
+            items.append(f"「{title}」→「{escape(row['phrase'])}」（{format_value(row['bad_share'], 'pct', lang)} 的差评）" if zh
+                         else f"“{title}” → “{escape(row['phrase'])}” ({format_value(row['bad_share'], 'pct', lang)} of its bad "
                          "reviews)")
         parts.append(("按商品：" + "；".join(items) + "。尺码类问题改尺码表，色差改图，破损改包装，物流类问题看第 3 节。") if zh else
                      ("By product: " + "; ".join(items) + ". Size complaints call for a size chart, colour ones for "
@@ -1644,12 +1648,12 @@ def describe_fulfilment(overall: pd.DataFrame, by_warehouse: pd.DataFrame | None
     row = overall.iloc[0]
     if not row["orders"]:
         return "本期支付的订单没有发货记录。" if zh else "No order paid in the period has a shipment record."
-    rate = _fmt(row["on_time_rate"], "pct", lang)
-    parts = [f"本期有发货记录的订单 {int(row['orders']):,} 笔，及时发货率 {rate}（{_fmt(row['low'], 'pct', lang)} ~ "
-             f"{_fmt(row['high'], 'pct', lang)}），付款到发货中位 {row['median_ship_hours']:.0f} 小时、90分位 "
+    rate = format_value(row["on_time_rate"], "pct", lang)
+    parts = [f"本期有发货记录的订单 {int(row['orders']):,} 笔，及时发货率 {rate}（{format_value(row['low'], 'pct', lang)} ~ "
+             f"{format_value(row['high'], 'pct', lang)}），付款到发货中位 {row['median_ship_hours']:.0f} 小时、90分位 "
              f"{row['p90_ship_hours']:.0f} 小时，付款到签收中位 {row['median_deliver_hours']:.0f} 小时。" if zh else
              f"{int(row['orders']):,} orders of the period have a shipment record; {rate} shipped on time "
-             f"({_fmt(row['low'], 'pct', lang)} to {_fmt(row['high'], 'pct', lang)}), a median of "
+             f"({format_value(row['low'], 'pct', lang)} to {format_value(row['high'], 'pct', lang)}), a median of "
              f"{row['median_ship_hours']:.0f} hours from payment to shipment (90th percentile "
              f"{row['p90_ship_hours']:.0f}) and {row['median_deliver_hours']:.0f} hours to delivery."]
     if row.get("without_shipment", 0):
@@ -1663,11 +1667,11 @@ def describe_fulfilment(overall: pd.DataFrame, by_warehouse: pd.DataFrame | None
     if by_warehouse is not None and len(by_warehouse) > 1:
         worst = by_warehouse.iloc[0]
         best = by_warehouse.iloc[-1]
-        parts.append(f"最慢的仓是「{escape(by_warehouse.index[0])}」（及时率 {_fmt(worst['on_time_rate'], 'pct', lang)}，"
-                     f"最好的「{escape(by_warehouse.index[-1])}」{_fmt(best['on_time_rate'], 'pct', lang)}）：先查它的拣货人手和截单时间，"
+        parts.append(f"最慢的仓是「{escape(by_warehouse.index[0])}」（及时率 {format_value(worst['on_time_rate'], 'pct', lang)}，"
+                     f"最好的「{escape(by_warehouse.index[-1])}」{format_value(best['on_time_rate'], 'pct', lang)}）：先查它的拣货人手和截单时间，"
                      "大促前给它加人或把订单分到其他仓。" if zh else
-                     f"The slowest warehouse is “{escape(by_warehouse.index[0])}” ({_fmt(worst['on_time_rate'], 'pct', lang)} "
-                     f"on time, against {_fmt(best['on_time_rate'], 'pct', lang)} at “{escape(by_warehouse.index[-1])}”): "
+                     f"The slowest warehouse is “{escape(by_warehouse.index[0])}” ({format_value(worst['on_time_rate'], 'pct', lang)} "
+                     f"on time, against {format_value(best['on_time_rate'], 'pct', lang)} at “{escape(by_warehouse.index[-1])}”): "
                      "check its picking staff and cut-off time, and add people or route orders elsewhere before big "
                      "promotions.")
     if by_carrier is not None and len(by_carrier) > 1:
@@ -1692,21 +1696,21 @@ def describe_late_effects(effects: pd.DataFrame, lang: str = "zh") -> str:
     if "refund_after_shipping" in effects.index:
         e = effects.loc["refund_after_shipping"]
         if pd.notna(e["rr"]):
-            parts.append(f"延迟发货的子订单发货后退款率 {_fmt(e['late_rate'], 'pct', lang)}，按时的 {_fmt(e['on_time_rate'], 'pct', lang)}；"
+            parts.append(f"延迟发货的子订单发货后退款率 {format_value(e['late_rate'], 'pct', lang)}，按时的 {format_value(e['on_time_rate'], 'pct', lang)}；"
                          f"按类目和活动分层后，延迟使退款风险变为 {e['rr']:.2f} 倍（{e['rr_low']:.2f} ~ {e['rr_high']:.2f}）。"
-                         if zh else f"Lines shipped late were refunded after shipping {_fmt(e['late_rate'], 'pct', lang)} of the "
-                         f"time, on-time ones {_fmt(e['on_time_rate'], 'pct', lang)}; within category and campaign, "
+                         if zh else f"Lines shipped late were refunded after shipping {format_value(e['late_rate'], 'pct', lang)} of the "
+                         f"time, on-time ones {format_value(e['on_time_rate'], 'pct', lang)}; within category and campaign, "
                          f"lateness multiplies the refund risk by {e['rr']:.2f} ({e['rr_low']:.2f} to {e['rr_high']:.2f}).")
     if "bad_review" in effects.index:
         e = effects.loc["bad_review"]
         if pd.notna(e["rd"]):
-            parts.append(f"差评率：延迟 {_fmt(e['late_rate'], 'pct', lang)}，按时 {_fmt(e['on_time_rate'], 'pct', lang)}，"
-                         f"分层后每个延迟订单多 {_fmt(e['rd'], 'pct', lang)} 的差评概率（{_fmt(e['rd_low'], 'pct', lang)} ~ "
-                         f"{_fmt(e['rd_high'], 'pct', lang)}）。" if zh else
-                         f"Bad reviews: {_fmt(e['late_rate'], 'pct', lang)} after a late parcel, "
-                         f"{_fmt(e['on_time_rate'], 'pct', lang)} after an on-time one; within strata a late parcel adds "
-                         f"{_fmt(e['rd'], 'pct', lang)} to the chance of a bad review ({_fmt(e['rd_low'], 'pct', lang)} to "
-                         f"{_fmt(e['rd_high'], 'pct', lang)}).")
+            parts.append(f"差评率：延迟 {format_value(e['late_rate'], 'pct', lang)}，按时 {format_value(e['on_time_rate'], 'pct', lang)}，"
+                         f"分层后每个延迟订单多 {format_value(e['rd'], 'pct', lang)} 的差评概率（{format_value(e['rd_low'], 'pct', lang)} ~ "
+                         f"{format_value(e['rd_high'], 'pct', lang)}）。" if zh else
+                         f"Bad reviews: {format_value(e['late_rate'], 'pct', lang)} after a late parcel, "
+                         f"{format_value(e['on_time_rate'], 'pct', lang)} after an on-time one; within strata a late parcel adds "
+                         f"{format_value(e['rd'], 'pct', lang)} to the chance of a bad review ({format_value(e['rd_low'], 'pct', lang)} to "
+                         f"{format_value(e['rd_high'], 'pct', lang)}).")
     significant = any(pd.notna(effects.loc[i, col]) and effects.loc[i, col] > thr
                       for i, col, thr in (("refund_after_shipping", "rr_low", 1.0), ("bad_review", "rd_low", 0.0))
                       if i in effects.index)
@@ -1725,15 +1729,15 @@ def describe_service(summary: pd.Series, effect: pd.Series, by_agent: pd.DataFra
     zh = _zh(lang)
     if not summary["chats"]:
         return "本期没有询单。" if zh else "No chat in the period."
-    rate = _fmt(summary["inquiry_conversion_rate"], "pct", lang)
-    parts = [f"本期询单 {int(summary['chats']):,} 次，询单转化率 {rate}（{_fmt(summary['low'], 'pct', lang)} ~ "
-             f"{_fmt(summary['high'], 'pct', lang)}）；首次响应平均 {summary['mean_response']:.0f} 秒、中位 "
-             f"{summary['median_response']:.0f} 秒，{_fmt(summary['within_30s'], 'pct', lang)} 在 30 秒内回复。" if zh else
-             f"{int(summary['chats']):,} chats in the period converted at {rate} ({_fmt(summary['low'], 'pct', lang)} to "
-             f"{_fmt(summary['high'], 'pct', lang)}); first responses took {summary['mean_response']:.0f} s on average "
-             f"(median {summary['median_response']:.0f} s) and {_fmt(summary['within_30s'], 'pct', lang)} came within 30 s."]
+    rate = format_value(summary["inquiry_conversion_rate"], "pct", lang)
+    parts = [f"本期询单 {int(summary['chats']):,} 次，询单转化率 {rate}（{format_value(summary['low'], 'pct', lang)} ~ "
+             f"{format_value(summary['high'], 'pct', lang)}）；首次响应平均 {summary['mean_response']:.0f} 秒、中位 "
+             f"{summary['median_response']:.0f} 秒，{format_value(summary['within_30s'], 'pct', lang)} 在 30 秒内回复。" if zh else
+             f"{int(summary['chats']):,} chats in the period converted at {rate} ({format_value(summary['low'], 'pct', lang)} to "
+             f"{format_value(summary['high'], 'pct', lang)}); first responses took {summary['mean_response']:.0f} s on average "
+             f"(median {summary['median_response']:.0f} s) and {format_value(summary['within_30s'], 'pct', lang)} came within 30 s."]
     if pd.notna(effect.get("slope")):
-        p10, p60 = _fmt(effect["p_10s"], "pct", lang), _fmt(effect["p_60s"], "pct", lang)
+        p10, p60 = format_value(effect["p_10s"], "pct", lang), format_value(effect["p_60s"], "pct", lang)
         sig = effect["slope_high"] < 0
         parts.append(f"等待时间每翻一倍，转化的几率变为 {effect['odds_per_doubling']:.2f} 倍（{math.exp(effect['slope_low']):.2f} ~ "
                      f"{math.exp(effect['slope_high']):.2f}）：10 秒内回复转化约 {p10}，60 秒约 {p60}。" if zh else
@@ -1748,9 +1752,9 @@ def describe_service(summary: pd.Series, effect: pd.Series, by_agent: pd.DataFra
         slow = by_agent.sort_values("median_response", ascending=False).iloc[0]
         name = by_agent.sort_values("median_response", ascending=False).index[0]
         parts.append(f"响应最慢的是「{escape(name)}」（中位 {slow['median_response']:.0f} 秒，转化 "
-                     f"{_fmt(slow['inquiry_conversion_rate'], 'pct', lang)}）。" if zh else
+                     f"{format_value(slow['inquiry_conversion_rate'], 'pct', lang)}）。" if zh else
                      f"The slowest agent is “{escape(name)}” (median {slow['median_response']:.0f} s, conversion "
-                     f"{_fmt(slow['inquiry_conversion_rate'], 'pct', lang)}).")
+                     f"{format_value(slow['inquiry_conversion_rate'], 'pct', lang)}).")
     return (" " if not zh else "").join(parts)
 
 
@@ -1781,10 +1785,10 @@ def describe_dsr(summary: pd.DataFrame, drivers: pd.DataFrame, lang: str = "zh")
         worst = drags.iloc[0]
         out += (f"拉低评分最多的是{text(worst['driver'], 'zh')}对{text(worst['score'], 'zh')}的影响：每个这样的订单约 "
                 f"{worst['coefficient']:+.2f} 分（{worst['low']:+.2f} ~ {worst['high']:+.2f}），按当前占比 "
-                f"{_fmt(worst['share'], 'pct', lang)} 使店铺评分低约 {abs(worst['impact']):.3f} 分，先解决它。" if zh else
+                f"{format_value(worst['share'], 'pct', lang)} 使店铺评分低约 {abs(worst['impact']):.3f} 分，先解决它。" if zh else
                 f" The biggest drag is {text(worst['driver'], 'en').lower()} on {text(worst['score'], 'en').lower()}: "
                 f"about {worst['coefficient']:+.2f} points per such line ({worst['low']:+.2f} to {worst['high']:+.2f}); "
-                f"at its current share of {_fmt(worst['share'], 'pct', lang)} it costs the shop's score about "
+                f"at its current share of {format_value(worst['share'], 'pct', lang)} it costs the shop's score about "
                 f"{abs(worst['impact']):.3f}: fix that first.")
         others = drags.iloc[1:4]
         if len(others):
@@ -1817,13 +1821,13 @@ def refund_summary_table(summary: pd.Series, lang: str = "zh"):
     """The headline refund figures as a table of formatted values."""
     from helpers import plots
 
-    rows = [("lines", _fmt(summary["lines"], "count", lang)), ("refunded", _fmt(summary["refunded"], "count", lang)),
-            ("paid_amount", _fmt(summary["paid_amount"], "yuan", lang)),
-            ("refund_amount", _fmt(summary["refund_amount"], "yuan", lang)),
-            ("refund_rate_by_value", _fmt(summary["refund_rate_by_value"], "pct", lang)),
-            ("refund_rate_by_count", f"{_fmt(summary['refund_rate_by_count'], 'pct', lang)} "
-                                     f"({_fmt(summary['low'], 'pct', lang)} ~ {_fmt(summary['high'], 'pct', lang)})"),
-            ("before_shipping", _fmt(summary["before_shipping"], "pct", lang)),
+    rows = [("lines", format_value(summary["lines"], "count", lang)), ("refunded", format_value(summary["refunded"], "count", lang)),
+            ("paid_amount", format_value(summary["paid_amount"], "yuan", lang)),
+            ("refund_amount", format_value(summary["refund_amount"], "yuan", lang)),
+            ("refund_rate_by_value", format_value(summary["refund_rate_by_value"], "pct", lang)),
+            ("refund_rate_by_count", f"{format_value(summary['refund_rate_by_count'], 'pct', lang)} "
+                                     f"({format_value(summary['low'], 'pct', lang)} ~ {format_value(summary['high'], 'pct', lang)})"),
+            ("before_shipping", format_value(summary["before_shipping"], "pct", lang)),
             ("median_days", "—" if pd.isna(summary["median_days"]) else f"{summary['median_days']:.1f}"),
             ("p90_days", "—" if pd.isna(summary["p90_days"]) else f"{summary['p90_days']:.1f}")]
     frame = pd.DataFrame({plots.t("current", lang): [v for _, v in rows]}, index=[text(k, lang) for k, _ in rows])

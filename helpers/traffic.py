@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
+from helpers.data import fill_zero
 from helpers.params import Period
 from helpers.params import is_zh as _zh
 
@@ -164,8 +165,7 @@ def text(key: str, lang: str = "zh") -> str:
     return label_from(TEXT, key, lang)
 
 
-def _note(message: str, stacklevel: int = 3) -> None:
-    warnings.warn(metrics.MetricNote(message), stacklevel=stacklevel)
+_note = metrics.note
 
 
 def _formatters(lang: str):
@@ -721,13 +721,13 @@ def estimate_margin(shop: Shop, period: Period) -> float:
         .execute()
         .iloc[0]
     )
-    sales, costed = float(row["sales"] or 0), float(row["costed"] or 0)
+    sales, costed = fill_zero(row["sales"]), fill_zero(row["costed"])
     if costed < sales - 0.005:
         _note(
             f"毛利率: {sales - costed:,.2f} yuan of sales are for products without a unit cost "
             "and are left out of the margin"
         )
-    return float(metrics.gross_margin(costed, float(row["cost"] or 0)))
+    return float(metrics.gross_margin(costed, fill_zero(row["cost"])))
 
 
 def summarize_ads(

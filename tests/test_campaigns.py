@@ -8,7 +8,6 @@ next to each assert; they follow from the sample's daily noise (about 15-20% a d
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
@@ -32,11 +31,6 @@ PULL_FORWARD_TOLERANCE = 0.10  # absolute, on the relative change of warm-up and
 
 
 # ----------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def truth() -> dict:
-    return json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))
-
-
 @pytest.fixture(scope="module")
 def shop():
     return data.connect(SAMPLE)

@@ -245,6 +245,24 @@ def test_connect_errors_and_warehouse_url(tmp_path, monkeypatch):
     assert shop.table("orders").paid_amount.sum().execute() == pytest.approx(9.5)
 
 
+def test_connect_backend_finds_contract_tables_on_an_open_connection():
+    import ibis
+
+    con = ibis.duckdb.connect()
+    frame = orders_frame_from_rows().astype({"campaign_id": "string"})
+    con.create_table("ORDERS", frame)  # table names match in any letter case
+    con.create_table("unrelated", pd.DataFrame({"x": [1]}))
+    shop = data.connect_backend(con)
+    assert shop.available == ["orders"] and shop.origin == "duckdb connection"
+    assert shop.table("orders").paid_amount.sum().execute() == pytest.approx(9.5)
+    assert data.connect_backend(con, origin="warehouse").origin == "warehouse"
+
+
+def test_fill_zero_reads_null_sums_from_any_engine_as_zero():
+    # a SUM over no rows is NULL: None on DuckDB, NaN on Spark
+    assert [data.fill_zero(v) for v in (None, float("nan"), pd.NA, 3, 2.5)] == [0.0, 0.0, 0.0, 3.0, 2.5]
+
+
 def test_credentials_never_appear_in_origin():
     masked = data.mask_url("postgres://bob:s3cret@db.example:5432/shop")
     assert "s3cret" not in masked and masked.startswith("postgres://***@")
@@ -288,3 +306,47 @@ def test_parsed_exports_are_cached_and_refreshed_when_the_file_changes(tmp_path,
     assert len(orders_frame(tmp_path / "d")) == 3, "a damaged cache entry is parsed again"
     monkeypatch.setenv(data.CACHE_ENV, "off")
     assert data.cache_dir() is None and len(orders_frame(tmp_path / "d")) == 3
+
+
+def test_duckdb_settings_come_from_the_environment(monkeypatch, tmp_path):
+    # a shop larger than memory spills to disk under a cap instead of taking the machine
+    (tmp_path / "products.csv").write_text("product_id,title,category,unit_cost,list_price\np1,t,c,1,2\n")
+    monkeypatch.setenv("WORKBOOK_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("WORKBOOK_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("WORKBOOK_DUCKDB_TEMP_DIR", str(tmp_path / "spill"))
+    shop = data.connect(tmp_path)
+    limit, threads, temp = shop.con.raw_sql(
+        "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+    ).fetchone()
+    assert (limit, threads, temp) == ("953.6 MiB", 1, str(tmp_path / "spill"))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_files_that_passed_are_not_checked_again_until_they_change(tmp_path, monkeypatch, fmt):
+    # every notebook of a batch loads the same files: the seconds of checks run once per file version
+    write(tmp_path / "orders.csv", [HEADER_ZH, *ROWS_ZH, ROWS_ZH[1], ROWS_ZH[1]])
+    if fmt == "parquet":
+        frame = data.connect(tmp_path).table("orders").execute()
+        (tmp_path / "orders.csv").unlink()
+        pd.concat([frame, frame.iloc[[1, 1]]]).to_parquet(tmp_path / "orders.parquet")
+    first = data.connect(tmp_path)
+    rows = first.table("orders").count().execute()
+    assert rows == 3 and any("exact duplicate rows" in n for n in first.notes)
+
+    def checked_again(*args, **kwargs):
+        raise AssertionError("the duplicate-key check ran again on unchanged files")
+
+    monkeypatch.setattr(data, "_check_duplicate_keys", checked_again)
+    second = data.connect(tmp_path)
+    assert second.table("orders").count().execute() == rows  # the duplicates are still removed
+    assert second.notes == first.notes
+    monkeypatch.undo()
+
+    # a changed file is checked again, and a bad row is found
+    if fmt == "csv":
+        write(tmp_path / "orders.csv", [HEADER_ZH, *ROWS_ZH, ROWS_ZH[0].replace("¥1200.50", "¥1100.00")])
+    else:
+        clash = frame.iloc[[0]].assign(paid_amount=1100.0)
+        pd.concat([frame, clash]).to_parquet(tmp_path / "orders.parquet")
+    with pytest.raises(DataError, match="different values"):
+        data.connect(tmp_path).table("orders")

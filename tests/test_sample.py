@@ -79,11 +79,6 @@ def small(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="module")
-def truth() -> dict:
-    return json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
     return {name: load(SAMPLE, name) for name in TABLES}
 

@@ -7,7 +7,6 @@ touch paths whose truth is in data/sample/ground_truth.json.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 
@@ -492,16 +491,6 @@ def test_attribution_models_known_credits(shop):
 
 
 # ------------------------------------------------------------- the sample shop
-
-
-@pytest.fixture(scope="module")
-def sample():
-    return data.connect(SAMPLE)
-
-
-@pytest.fixture(scope="module")
-def truth():
-    return json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
