@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+from bench_many import where_time_goes  # same folder: run as a script
 
 from helpers import batch
 
@@ -50,17 +50,11 @@ def time_batch(specs, out: Path, jobs: int) -> float:
 
 def breakdown(out: Path) -> None:
     print("\nWhere one run's time goes (papermill's cell timings, jobs=1 run):")
-    for executed in sorted(out.glob("*/*.ipynb")):
-        if executed.name.endswith(".failed.ipynb"):
-            continue
-        nb = nbformat.read(executed, as_version=4)
-        cells = [c for c in nb.cells if c.cell_type == "code"]
-        durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in cells]
-        total = nb.metadata.get("papermill", {}).get("duration") or 0.0
-        setup = sum(durations[:3])  # parameters, injected parameters, imports + connect + checks
-        analysis = sum(durations[3:])
-        print(f"  {executed.stem:28} papermill {total:5.1f}s = kernel start & save "
-              f"{total - setup - analysis:4.1f}s + set-up cell {setup:4.1f}s + analysis {analysis:4.1f}s")
+    parts = where_time_goes(out)
+    for name, total, kernel, setup, analysis in zip(parts["name"], parts["total"], parts["kernel"], parts["setup"],
+                                                    parts["analysis"], strict=True):
+        print(f"  {name:28} papermill {total:5.1f}s = kernel start & save "
+              f"{kernel:4.1f}s + set-up cell {setup:4.1f}s + analysis {analysis:4.1f}s")
 
 
 def main(argv=None) -> None:
