@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="write the seeded sample shop")
     p.add_argument("--out", required=True, help="folder to write (created if absent)")
-    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (150 = ~10 million order lines)")
+    p.add_argument("--scale", type=float, default=1.0, help="volume multiplier (about 75,000 order lines each: 134 = ~10 million)")
     p.add_argument("--seed", type=int, default=20261115, help="random seed; same seed, same bytes")
     p.add_argument("--format", choices=("csv", "parquet"), default=None,
                    help="file format (default: csv at scale <= 5, parquet above)")

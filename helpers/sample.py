@@ -2991,7 +2991,7 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
         Seed of the run; the same seed and scale give byte-identical files.
     scale : float
         Multiplies traffic and order volume (1 = committed sample, ~70k order lines;
-        150 = ~10 million lines). Orders and refunds are streamed month by month.
+        134 = ~10 million lines). Orders and refunds are streamed month by month.
     fmt : {"csv", "parquet"}
         ``csv``: ``<table>.csv`` UTF-8 without BOM, ISO dates, empty cells for nulls;
         ``parquet``: ``<table>.parquet`` with contract types (zstd).
