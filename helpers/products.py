@@ -1351,10 +1351,12 @@ def table(frame: pd.DataFrame, kind: str, lang: str = "zh", top: int | None = 20
     cols = [c for c in spec if c in frame.columns]
     shown = frame[cols].head(top) if top else frame[cols]
     shown = shown.copy()
+    if "quadrant" in cols:
+        shown["quadrant"] = shown["quadrant"].map(lambda v: text(v, lang) if isinstance(v, str) and v in TEXT else v)
+    yes, no = ("是", "否") if _zh(lang) else ("yes", "no")
     for c in cols:
-        if spec[c] is None and shown[c].dtype == object:
-            shown[c] = shown[c].map(lambda v, c=c: text(v, lang) if isinstance(v, str) and v in TEXT
-                                    and c == "quadrant" else v)
+        if pd.api.types.is_bool_dtype(shown[c]):
+            shown[c] = shown[c].map({True: yes, False: no})
     names = {}
     for c in cols:
         base = text(_EXTRA_LABELS.get(c, c), lang)

@@ -397,3 +397,15 @@ def test_check_options_names_the_parameter():
     with pytest.raises(ValueError, match="mde"):
         products.check_options(mde=0)
     products.check_options()
+
+
+def test_report_tables_speak_the_report_language():
+    # quadrant keys and yes/no flags reached the zh report as "cash_cow" and "False"
+    growth = pd.DataFrame({"title": ["a", "b"], "sales": [1.0, 2.0], "share": [0.1, 0.2], "growth": [0.1, -0.2],
+                           "quadrant": ["star", "cash_cow"]})
+    html = products.table(growth, "growth", "zh").to_html()
+    assert "明星" in html and "金牛" in html and "cash_cow" not in html
+    cover = pd.DataFrame({"title": ["a"], "stock": [3], "daily_units": [0.1], "cover_days": [30],
+                          "not_selling": [True], "sell_through": [0.5]})
+    assert ">是<" in products.table(cover, "cover", "zh").to_html()
+    assert ">yes<" in products.table(cover, "cover", "en").to_html()
