@@ -476,9 +476,14 @@ def label(key: str, lang: str | None = None, unit: bool = False) -> str:
 
 
 def label_from(table: Mapping[str, tuple[str, str]], key: str, lang: str = "zh") -> str:
-    """A word from an area module's own (中文, English) table, else the shared :func:`label`."""
+    """A word from an area module's own (中文, English) table, else the shared :func:`label`.
+
+    Raises ValueError for a language other than zh or en (a report parameter typo).
+    """
+    from helpers.params import is_zh
+
     if key in table:
-        return table[key][0 if lang == "zh" else 1]
+        return table[key][0 if is_zh(lang) else 1]
     return label(key, lang)
 
 

@@ -244,15 +244,12 @@ REASON_EN: dict[str, str] = {
 
 def text(key: str, lang: str = "zh") -> str:
     """Label of a column or word of this module (falls back to :func:`helpers.plots.label`)."""
-    _zh(lang)  # rejects an unknown language
     from helpers.plots import label_from
 
     return label_from(TEXT, key, lang)
 
 
 _note = metrics.note
-
-
 _z = metrics.z_value
 
 

@@ -344,3 +344,15 @@ def test_plot_bar_change_colors_and_empty():
     assert colors == ["#ffffff", "#000000"]
     empty = pd.DataFrame({"product": [], "delta": []})
     _render(p.plot_bar_change(empty, "product", "delta"))
+
+
+def test_module_words_come_in_both_languages_and_a_typo_is_refused():
+    from helpers import campaigns, market, products, service, traffic
+
+    table = {"uplift": ("增量", "Uplift")}
+    assert p.label_from(table, "uplift", "zh") == "增量"
+    assert p.label_from(table, "uplift", "en") == "Uplift"
+    # every area module's words go through the one check: "cn" is not silently English
+    for module in (campaigns, market, products, service, traffic):
+        with pytest.raises(ValueError, match="zh or en"):
+            module.text(next(iter(module.TEXT)), "cn")
