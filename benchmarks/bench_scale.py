@@ -119,10 +119,11 @@ def workbook_campaign(data_dir: str) -> dict:
 
     frames = campaigns.load_frames(data.connect(data_dir))
     return _campaign_digest(frames.daily, frames.campaign_daily, frames.new_buyers, frames.category_daily,
-                            frames.ads_daily, frames.refund_cohorts, frames.refund_delays)
+                            frames.campaign_categories, frames.ads_daily, frames.refund_cohorts, frames.refund_delays)
 
 
-def _campaign_digest(daily, campaign_daily, new_buyers, category_daily, ads_daily, cohorts, delays) -> dict:
+def _campaign_digest(daily, campaign_daily, new_buyers, category_daily, campaign_categories, ads_daily, cohorts,
+                     delays) -> dict:
     return {
         "days": len(daily),
         "sales": float(daily["sales"].sum()),
@@ -132,6 +133,7 @@ def _campaign_digest(daily, campaign_daily, new_buyers, category_daily, ads_dail
         "campaign_orders": int(campaign_daily["orders"].sum()),
         "new_buyers": int(new_buyers.sum()),
         "category_sales": float(category_daily.to_numpy().sum()),
+        "campaign_category_lines": int(campaign_categories["lines"].sum()),
         "ad_spend": float(ads_daily.sum()),
         "cohort_refund_lines": int(cohorts["refund_lines"].sum()),
         "cohort_refund_amount": float(cohorts["refund_amount"].sum()),
@@ -241,7 +243,8 @@ def pandas_campaign(data_dir: str) -> dict:
     new_buyers = firsts.value_counts().reindex(days, fill_value=0)
     category_daily = lines.pivot_table(index="date", columns="category", values="paid_amount",
                                        aggfunc="sum").reindex(days).fillna(0.0)
-    tagged.groupby(["campaign_id", "category"]).agg(paid=("paid_amount", "sum"), lines=("order_id", "size"))
+    campaign_categories = tagged.groupby(["campaign_id", "category"]).agg(paid=("paid_amount", "sum"),
+                                                                          lines=("order_id", "size"))
     ads_daily = a.assign(date=pd.to_datetime(a["date"])).groupby("date")["spend"].sum().reindex(days, fill_value=0.0)
     refunds = r.groupby(["order_id", "product_id"], as_index=False).agg(refund_time=("refund_time", "max"),
                                                                          refund_amount=("refund_amount", "sum"))
@@ -255,7 +258,8 @@ def pandas_campaign(data_dir: str) -> dict:
     refunded = joined[joined["refund_amount"].notna()]
     delay = np.floor((refunded["refund_time"] - refunded["pay_time"]).dt.total_seconds() / 86400)
     delays = delay.value_counts().sort_index()
-    return _campaign_digest(daily, campaign_daily, new_buyers, category_daily, ads_daily, cohorts, delays)
+    return _campaign_digest(daily, campaign_daily, new_buyers, category_daily, campaign_categories, ads_daily, cohorts,
+                            delays)
 
 
 STEP_FUNCTIONS = {
