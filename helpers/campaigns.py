@@ -595,19 +595,23 @@ def _load_refunds(shop: Shop, lines, frames: Frames, days: pd.DatetimeIndex) -> 
     joined = lines.left_join(r, ["order_id", "product_id"])
     joined = joined.mutate(campaign=ibis.coalesce(joined.campaign_id, ""),
                            group=ibis.coalesce(joined.category, "?"))
-    cohorts = joined.group_by(["date", "campaign", "group"]).aggregate(
+    # Cohorts and delays in one pass over the joined lines: a cohort row per delay (null
+    # for lines not refunded), added up over delays for the cohorts and over cohorts for
+    # the delays.
+    delay = ((joined.refund_time.epoch_seconds() - joined.pay_time.epoch_seconds()) / 86400).floor()
+    joined = joined.mutate(delay=ibis.ifelse(joined.refund_amount.notnull(), delay, ibis.null()))
+    both = joined.group_by(["date", "campaign", "group", "delay"]).aggregate(
         lines=joined.count(), paid=joined.paid_amount.sum(),
         refund_lines=ibis.ifelse(joined.refund_amount.notnull(), 1, 0).sum(),
         refund_amount=joined.refund_amount.fill_null(0.0).sum(),
     ).execute().rename(columns={"campaign": "campaign_id", "group": "category"})
+    cohorts = (both.groupby(["date", "campaign_id", "category"], as_index=False, sort=False)
+               [["lines", "paid", "refund_lines", "refund_amount"]].sum())
     cohorts["date"] = pd.to_datetime(cohorts["date"])
     frames.refund_cohorts = cohorts
-    refunded = joined.filter(joined.refund_amount.notnull())
-    delay = ((refunded.refund_time.epoch_seconds() - refunded.pay_time.epoch_seconds()) / 86400).floor()
-    delayed = refunded.mutate(delay=delay)
-    delays = delayed.group_by("delay").aggregate(n=delayed.count()).execute()
-    frames.refund_delays = (pd.Series(delays["n"].to_numpy(float), index=delays["delay"].astype(int))
-                            .sort_index())
+    refunded = both[both["refund_lines"] > 0]
+    frames.refund_delays = (refunded.groupby(refunded["delay"].astype(int))["refund_lines"].sum()
+                            .astype(float).sort_index().rename_axis("delay").rename(None))
     rr = shop.table("refunds")
     per_day = rr.group_by(date=rr.refund_time.date()).aggregate(amount=rr.refund_amount.sum()).execute()
     per_day["date"] = pd.to_datetime(per_day["date"])

@@ -455,6 +455,7 @@ def validate_table(expr: ir.Table, table_name: str, origin: str, passed: dict | 
     keep = [*table.names, *(["_line"] if "_line" in expr.columns else [])]
     expr = expr.select(keep)
     if passed is not None:
+        expr = _strip_text(expr, passed.get("stripped", []))
         if passed["duplicates_removed"]:
             expr = _drop_exact_duplicates(expr, table)
         return expr, list(passed["notes"])  # the notes of the full check, this one's included
@@ -476,20 +477,50 @@ def validate_table(expr: ir.Table, table_name: str, origin: str, passed: dict | 
             checks.append((col, c.notnull() & ~c.isin(list(col.choices)),
                            f"values outside the allowed set {list(col.choices)}",
                            "map them to an allowed value (the Chinese names in docs/data.md are accepted)."))
-    if checks:
+    # Ids and names must match across tables as they do in CSV exports (whose cells the
+    # parser strips); a padded value of a column with a fixed set is refused below instead.
+    text = [col.name for col in table.columns if col.kind == "str" and col.choices is None]
+    if checks or text:
         import ibis
 
         counts = expr.aggregate(**{f"c{i}": ibis.ifelse(cond, 1, 0).sum()
-                                   for i, (_, cond, _, _) in enumerate(checks)}).execute()
+                                   for i, (_, cond, _, _) in enumerate(checks)},
+                                **{f"padded_{name}": ibis.ifelse(_is_padded(expr[name]), 1, 0).sum()
+                                   for name in text}).execute()
         for i, (col, cond, problem, fix) in enumerate(checks):
             n = counts[f"c{i}"].iloc[0]
             if n and n > 0:
                 examples = expr.filter(cond).limit(MAX_EXAMPLES).execute()
                 raise DataError(f"{int(n)} rows have {problem}", file=origin, column=col.name,
                                 examples=_describe_rows(examples, table, col.name), fix=fix)
+        padded = {name: int(counts[f"padded_{name}"].iloc[0] or 0) for name in text}
+        padded = {name: n for name, n in padded.items() if n}
+        expr = _strip_text(expr, list(padded))
+        notes.extend(f"{origin}: column `{name}`: {n} values had {PADDED_NOTE} (removed, as for CSV exports)"
+                     for name, n in padded.items())
 
     expr, dup_notes = _check_duplicate_keys(expr, table, origin)
     return expr, notes + dup_notes
+
+
+PADDED_NOTE = "spaces around them"
+_PADDING = (" ", "\t", "\n", "\r", "\u3000")  # what str.strip removes from CSV cells, and full-width spaces
+
+
+def _is_padded(column):
+    """Whether a text value starts or ends with white space (prefix tests: far cheaper than a trim)."""
+    import ibis
+
+    cond = ibis.literal(False)
+    for mark in _PADDING:
+        cond = cond | column.startswith(mark) | column.endswith(mark)
+    return cond.fill_null(False)
+
+
+def _strip_text(expr: ir.Table, columns: list[str]) -> ir.Table:
+    """Text columns without the white space around values (ids compare equal to their CSV form)."""
+    edges = "^[\\s\u3000]+|[\\s\u3000]+$"  # \s: space, tab, newline, return in RE2 and Java
+    return expr.mutate(**{name: expr[name].re_replace(edges, "") for name in columns}) if columns else expr
 
 
 def _null_literal(col: Column):
@@ -717,7 +748,10 @@ def save_validation_record(files: list[Path], table_name: str, notes: list[str])
     folder = cache_dir()
     if not folder:
         return
-    record = {"notes": notes, "duplicates_removed": any(DUPLICATES_NOTE in n for n in notes)}
+    import re
+
+    stripped = [m.group(1) for n in notes for m in [re.search(rf"column `(\w+)`: \d+ values had {PADDED_NOTE}", n)] if m]
+    record = {"notes": notes, "duplicates_removed": any(DUPLICATES_NOTE in n for n in notes), "stripped": stripped}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f"{_cache_key(files, table_name)}.{os.getpid()}.tmp"

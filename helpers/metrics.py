@@ -1679,14 +1679,31 @@ class PreparedOrders:
     notes: tuple[str, ...]
 
 
-def prepare_orders(orders: Any) -> PreparedOrders:
+def prepare_orders(orders: Any, one_row_per_order: bool = False) -> PreparedOrders:
     """Reduce order lines to paid orders once, for several ``*_from_orders`` calls.
 
     Every repurchase reduction accepts the result in place of ``orders``; on a large shop
     this saves re-grouping millions of lines for each metric and month.
+
+    Parameters
+    ----------
+    orders : ibis Table or pandas DataFrame (customer_id, order_id, pay_time).
+    one_row_per_order : True when ``orders`` is already one row per paid order of a known
+        customer (an engine table that was grouped by order, such as the purchases of
+        :func:`helpers.customers.paid_purchases`), with customer ids already stripped: it is
+        used as it is, without grouping again and without copying it. The caller vouches
+        for it; nothing is checked.
     """
-    o, stats, notes = _prepare_orders(orders)
-    return PreparedOrders(o.cache(), stats, tuple(notes))
+    import ibis
+
+    if not one_row_per_order:
+        o, stats, notes = _prepare_orders(orders)
+        return PreparedOrders(o.cache(), stats, tuple(notes))
+    o = orders.select(*_ORDER_COLUMNS) if isinstance(orders, ibis.expr.types.Table) else _order_table(orders)
+    stats = o.aggregate(lines=o.count(), data_start=o.pay_time.min(), data_end=o.pay_time.max()).execute()
+    stats = stats.iloc[0].to_dict()
+    stats.update(lines=int(stats["lines"] or 0), empty_customer_lines=0, empty_customer_orders=0, unpaid_lines=0)
+    return PreparedOrders(o, stats, ())
 
 
 def _prepare_orders(orders: Any):
@@ -1729,6 +1746,21 @@ def _prepare_orders(orders: Any):
         .aggregate(customer_id=_.customer_id.min(), pay_time=_.pay_time.min())
     )
     return o, stats, notes
+
+
+def first_of(value: Any, *order: Any) -> Any:
+    """Aggregate: ``value`` of the row that comes first by ``order`` (ascending, left to right).
+
+    Ties in ``order`` go to the smallest value, so the result is the same on every engine
+    when the order or the value is an id (argmin over a tied key returns any of the tied
+    rows, and DuckDB and Spark return different ones). One grouping pass: ibis compiles it
+    to an ordered ``first`` on DuckDB and ``min_by`` on Spark; measured on 7 million rows in
+    DuckDB it is faster than a row_number window or the minimum of a struct. Negate a
+    numeric order column for "largest first". Every field must be non-null.
+    """
+    import ibis
+
+    return value.argmin(ibis.struct({**{f"k{i}": key for i, key in enumerate(order)}, "value": value}))
 
 
 def _in_days(col, start: Any, end: Any):
@@ -1923,16 +1955,14 @@ def repurchase_within_days_from_orders(
         o = o.filter(_.pay_date <= ibis.literal(end_day.date(), type="date"))
 
     anchors = o if new_customers_only else o.filter(_in_days(o.pay_time, cohort_start, cohort_end))
-    w = ibis.window(group_by="customer_id", order_by=["pay_time", "order_id"])
-    first = (
-        anchors.mutate(rn=ibis.row_number().over(w))
-        .filter(_.rn == 0)
-        .select(
-            first_customer=_.customer_id,
-            first_order=_.order_id,
-            first_time=_.pay_time,
-            first_date=_.pay_date,
-        )
+    # The first order: the earliest, ties to the smallest order id.
+    first = anchors.group_by("customer_id").aggregate(first_order=first_of(_.order_id, _.pay_time),
+                                                      first_time=_.pay_time.min())
+    first = first.select(
+        first_customer=_.customer_id,
+        first_order=_.first_order,
+        first_time=_.first_time,
+        first_date=_.first_time.date(),
     )
     first = first.filter(_in_days(first.first_time, cohort_start, cohort_end))
     end_lit = ibis.literal((end_day or pd.Timestamp("2262-01-01")).date(), type="date")

@@ -246,8 +246,11 @@ def sales_by(shop: Shop, period: Period, dimension: str) -> pd.DataFrame:
         raise ValueError(shop.missing_message("products", "en"))
     lines = _with_products(shop, paid_lines(shop, period))
     keys = {"source": ["source"], "category": ["category"], "product": ["product_id", "title"]}[dimension]
-    frame = (lines.group_by(keys).aggregate(sales=lines.paid_amount.sum(), paid_orders=lines.order_id.nunique())
-             .execute())
+    # (order_id, product_id) is the key of a validated orders table, so an order has at
+    # most one line per product: per product, lines count orders without a distinct count
+    # (the slow part of this query on millions of lines).
+    orders = lines.count() if dimension == "product" else lines.order_id.nunique()
+    frame = lines.group_by(keys).aggregate(sales=lines.paid_amount.sum(), paid_orders=orders).execute()
     return frame.set_index(keys)
 
 

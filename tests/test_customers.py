@@ -77,6 +77,20 @@ def test_summary_counts_same_day_orders_once_or_per_order(small):
     assert pd.isna(once.loc["C", "repeat_value"]) and once.loc["C", "x"] == 0
 
 
+def test_ties_go_to_the_smallest_id(tmp_path):
+    """Equal lines, equal orders and orders paid in the same second: the smallest id wins, on any engine."""
+    shop = make_shop(tmp_path, [
+        ("o1", "A", "2026-01-05 10:00:00", 50.0, "p2", "直通车"),
+        ("o1", "A", "2026-01-05 10:00:00", 50.0, "p1", "直通车"),  # o1: two equal lines -> p1
+        ("o2", "A", "2026-01-05 10:00:00", 100.0, "p0", "搜索"),  # same second, same gross as o1
+    ])
+    once = cu.summarize_customers(shop, PERIOD, "once")
+    assert once.loc["A", ["first_product", "first_source", "first_value"]].tolist() == ["p0", "搜索", 200.0]
+    per = cu.summarize_customers(shop, PERIOD, "per_order")
+    assert per.loc["A", ["first_product", "first_source", "first_value"]].tolist() == ["p1", "直通车", 100.0]
+    assert per.loc["A", "second_date"] == pd.Timestamp("2026-01-05")
+
+
 def test_order_refunded_in_full_is_a_purchase_worth_nothing(small):
     s = cu.summarize_customers(small, PERIOD)
     assert s.loc["D", "purchases"] == 1 and s.loc["D", "sales"] == 0.0

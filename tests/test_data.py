@@ -206,6 +206,23 @@ def test_parquet_is_validated_in_the_engine(tmp_path):
         data.connect(tmp_path).table("orders")
 
 
+def test_padded_text_in_parquet_is_stripped_with_a_note(tmp_path):
+    """Ids with spaces around them match their CSV form; the note repeats on a run that reuses the validation."""
+    frame = orders_frame_from_rows()
+    frame["order_id"] = [" 1", "2\t"]
+    frame["customer_id"] = ["a\u3000", " b "]
+    frame["source"] = ["手淘搜索 ", "直通车"]
+    frame.to_parquet(tmp_path / "orders.parquet")
+    for _ in ("first run", "validation recorded"):
+        shop = data.connect(tmp_path)
+        got = shop.table("orders").order_by("order_id").execute()
+        assert got["order_id"].tolist() == ["1", "2"]
+        assert got["customer_id"].tolist() == ["a", "b"]
+        assert got["source"].tolist() == ["手淘搜索", "直通车"]
+        assert any("column `customer_id`: 2 values had spaces around them" in n for n in shop.notes)
+        assert not any("`product_id`" in n for n in shop.notes)
+
+
 def orders_frame_from_rows():
     return pd.DataFrame({
         "order_id": ["1", "2"], "order_time": pd.to_datetime(["2026-11-01 10:00", "2026-11-02 10:00"]),
