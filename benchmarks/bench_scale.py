@@ -295,7 +295,13 @@ def _child(step: str, engine: str, data_dir: str, conn, records: str = "off") ->
         from helpers import campaigns, customers, data, overview  # noqa: F401
     before = _status_kib("self", "VmRSS")
     started = time.perf_counter()
-    digest = STEP_FUNCTIONS[(step, "pandas" if engine == "pandas" else "workbook")](data_dir)
+    try:
+        digest = STEP_FUNCTIONS[(step, "pandas" if engine == "pandas" else "workbook")](data_dir)
+    except Exception as err:  # e.g. DuckDB out of memory under WORKBOOK_DUCKDB_MEMORY_LIMIT
+        conn.send({"failed": f"error after {time.perf_counter() - started:.0f} s: {type(err).__name__}: "
+                             f"{str(err).splitlines()[0][:120]}"})
+        conn.close()
+        return
     seconds = time.perf_counter() - started
     peak_mb = (_status_kib("self", "VmHWM") - before) / 1024
     # The digest (for comparing the results) is computed after the step is measured.
@@ -337,7 +343,10 @@ def measure(step: str, engine: str, data_dir: str, mem_cap_gib: float, time_cap:
     outcome = None
     while True:
         if parent.poll(0.05):
-            outcome = parent.recv()
+            try:
+                outcome = parent.recv()
+            except EOFError:  # the child died without a word (killed by the system)
+                pass
             break
         if not proc.is_alive():
             break
