@@ -519,7 +519,8 @@ def _is_padded(column):
 
 def _strip_text(expr: ir.Table, columns: list[str]) -> ir.Table:
     """Text columns without the white space around values (ids compare equal to their CSV form)."""
-    edges = "^[\\s\u3000]+|[\\s\u3000]+$"  # \s: space, tab, newline, return in RE2 and Java
+    marks = "".join(_PADDING)  # none is special inside a character class, in RE2 or in Java
+    edges = f"^[{marks}]+|[{marks}]+$"
     return expr.mutate(**{name: expr[name].re_replace(edges, "") for name in columns}) if columns else expr
 
 

@@ -298,3 +298,28 @@ def test_validation_errors_are_the_same_on_spark(spark, tmp_path):
     assert "1 rows have values below 0" in messages[0]
     assert "order_id=o2" in messages[0]
     assert messages[1] == messages[0]
+
+
+def test_padded_text_is_stripped_alike_on_spark(spark, tmp_path):
+    """Spaces, tabs, line breaks and full-width spaces around ids are removed by both engines' regexes."""
+    import ibis
+
+    frame = pd.DataFrame({
+        "order_id": [" o1", "o2\t"], "product_id": ["p1", "p2\u3000"], "customer_id": ["c1\r\n", "  c1"],
+        "order_time": pd.to_datetime(["2026-03-01 10:00", "2026-03-02 11:00"]),
+        "pay_time": pd.to_datetime(["2026-03-01 10:01", "2026-03-02 11:02"]),
+        "status": ["paid", "paid"], "quantity": [1, 2], "list_price": [99.0, 50.0],
+        "paid_amount": [99.0, 50.0], "source": ["\u3000手淘搜索 ", "直通车"], "campaign_id": [None, None],
+    })
+    path = tmp_path / "orders.parquet"
+    frame.to_parquet(path)
+    spark_con = ibis.pyspark.connect(spark.newSession())
+    spark_con.read_parquet(str(path), table_name="orders")
+    duck_con = ibis.duckdb.connect()
+    duck_con.read_parquet(str(path), table_name="orders")
+    for con in (duck_con, spark_con):
+        shop = data.connect_backend(con, origin="warehouse")
+        got = shop.table("orders").order_by("order_id").execute()
+        assert got[["order_id", "product_id", "customer_id", "source"]].values.tolist() == [
+            ["o1", "p1", "c1", "手淘搜索"], ["o2", "p2", "c1", "直通车"]]
+        assert len(shop.notes) == 4  # order_id, customer_id, product_id, source
