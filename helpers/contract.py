@@ -591,7 +591,9 @@ def render_data_doc() -> str:
         "Checks on load (an error names the file, the column, example rows and the fix): required "
         "columns present, values readable as the column's kind, no empty cells where the column "
         "is not nullable, bounds (no negative amounts or counts: returns go in `refunds`), allowed "
-        "values, unique keys. Rows repeated exactly are removed and counted in the notes; rows "
+        "values, unique keys. Spaces around text values (ids, names) are removed: in every cell of "
+        "a CSV or Excel export, and in the text columns of Parquet files and warehouse tables, "
+        "where the notes count them. Rows repeated exactly are removed and counted in the notes; rows "
         "sharing a key with different values are an error. Times are the shop's local time "
         "(Asia/Shanghai for Chinese platforms), without a time zone.",
         "",
