@@ -104,6 +104,7 @@ class Explorer:
     seconds: float = 0.0
     updates: int = 0
     errors: list[str] = field(default_factory=list)
+    lang: str = "zh"
 
     def values(self) -> dict[str, Any]:
         return current_values(self.controls)
@@ -116,7 +117,7 @@ class Explorer:
         with self.output:
             clear_output(wait=True)
             try:
-                _render_and_close(self.render, self.values())
+                _render_and_close(self.render, self.values(), self.lang)
             except Exception as exc:  # show the problem in place instead of breaking the widgets
                 self.errors.append(f"{type(exc).__name__}: {exc}")
                 print(f"{type(exc).__name__}: {exc}")
@@ -124,11 +125,15 @@ class Explorer:
         self.updates += 1
 
 
-def _render_and_close(render: Callable[..., Any], values: dict[str, Any]) -> None:
+def _render_and_close(render: Callable[..., Any], values: dict[str, Any], lang: str = "zh") -> None:
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    result = render(**values)
+    from helpers import report
+
+    # A slice's notes (e.g. days with a zero denominator) are shown under it as in the report
+    # sections; left as warnings they would reach the HTML report as a stderr block.
+    result, notes = report.capture_notes(render, **values)
     figures = result if isinstance(result, list | tuple) else [result]
     for item in figures:
         if item is None:
@@ -136,6 +141,7 @@ def _render_and_close(render: Callable[..., Any], values: dict[str, Any]) -> Non
         display(item)
         if isinstance(item, plt.Figure):
             plt.close(item)  # displayed once, then freed: redraws must not pile up figures
+    report.show_notes(notes, lang)
 
 
 def explore(render: Callable[..., Any], controls: dict[str, Any], lang: str = "zh") -> Explorer | None:
@@ -161,11 +167,11 @@ def explore(render: Callable[..., Any], controls: dict[str, Any], lang: str = "z
                 else "*Static view of the default slice. Open this notebook in JupyterLab or `make dashboard` "
                 "to explore interactively.*")
         display(Markdown(note))
-        _render_and_close(render, defaults)
+        _render_and_close(render, defaults, lang)
         return None
     import ipywidgets as w
 
-    explorer = Explorer(controls=controls, render=render, output=w.Output())
+    explorer = Explorer(controls=controls, render=render, output=w.Output(), lang=lang)
     boxes = [getattr(c, "box", c) for c in controls.values()]
     explorer.box = w.VBox([w.HBox(boxes, layout=w.Layout(flex_flow="row wrap")), explorer.output])
     for control in controls.values():

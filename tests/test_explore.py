@@ -104,6 +104,33 @@ def test_static_mode_renders_the_default_slice(monkeypatch, capsys):
     assert result is None and calls == ["visitors"]
 
 
+@pytest.mark.parametrize("static", [True, False])
+def test_a_slices_notes_are_shown_under_it_not_as_warnings(monkeypatch, static):
+    """A zero denominator in the chosen slice reads as a note in the report, not as a stderr warning."""
+    import warnings
+
+    from IPython.display import Markdown
+
+    from helpers.metrics import MetricNote
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda item, *a, **k: shown.append(item))
+    if static:
+        monkeypatch.setenv(explore.STATIC_ENV, "1")
+    else:
+        monkeypatch.delenv(explore.STATIC_ENV, raising=False)
+
+    def render(metric):
+        warnings.warn(MetricNote(f"{metric}: 2 of 7 days have a denominator of 0 <b>"), stacklevel=2)
+        return pd.DataFrame({"value": [1.0]})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricNote)  # a note that escaped would raise here
+        explore.explore(render, {"metric": explore.choice(["cvr", "uv"], "cvr")}, "en")
+    notes = [item.data for item in shown if isinstance(item, Markdown) and "Notes on the data" in item.data]
+    assert notes == ["**Notes on the data**\n\n- cvr: 2 of 7 days have a denominator of 0 &lt;b&gt;"]
+
+
 def test_render_errors_are_shown_in_place(monkeypatch):
     monkeypatch.delenv(explore.STATIC_ENV, raising=False)
 

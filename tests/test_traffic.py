@@ -620,21 +620,18 @@ def test_sample_decomposition_adds_up_exactly(sample):
 
 def test_notebook_runs_in_english_and_records_the_helpers_figures(sample, tmp_path):
     import nbformat
-    import papermill as pm
 
+    from helpers import batch
     from helpers.params import check_params
     from helpers.report import METRIC_MIME
 
-    out = tmp_path / "traffic-en.ipynb"
-    pm.execute_notebook(
-        str(data.project_root() / "notebooks" / "03-traffic-analysis.ipynb"),
-        str(out),
-        parameters={"lang": "en", "rate_method": "daily_mean"},
-        cwd=str(data.project_root()),
-        progress_bar=False,
-        kernel_name="python3",
-    )
-    nb = nbformat.read(out, as_version=4)
+    # Through the batch executor, as every report is run: a kernel on local sockets and a time limit,
+    # so that a kernel that stops answering fails this test instead of blocking the suite.
+    notebook = data.project_root() / "notebooks" / "03-traffic-analysis.ipynb"
+    spec = batch.RunSpec("traffic-en", str(notebook), {"lang": "en", "rate_method": "daily_mean"}, timeout=600)
+    result = batch.execute_run(spec, tmp_path)
+    assert result.status == "ok", result.error
+    nb = nbformat.read(result.ipynb, as_version=4)
     recorded, markdown = {}, []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
