@@ -163,6 +163,45 @@ def test_segment_trend_uses_the_same_splits_each_month(small):
     assert march.sum() == pytest.approx(120.0)  # B 100 + C 20 in March
 
 
+def _trend_by_brute_force(shop, period, splits, rule):
+    """Every customer scored at every month end from their purchases up to it (the definition)."""
+    p = cu.paid_purchases(shop, period.end, period.start, rule).execute()
+    p["pay_date"] = pd.to_datetime(p["pay_date"])
+    rows = []
+    for end in cu.month_ends(period):
+        upto = p[p["pay_date"] <= end]
+        per = upto.groupby("customer_id").agg(last=("pay_date", "max"), frequency=("pay_date", "size"),
+                                              monetary=("value", "sum"))
+        month = upto[upto["pay_date"] >= end.replace(day=1)].groupby("customer_id")["value"].sum()
+        per["month_sales"] = month.reindex(per.index).fillna(0.0)
+        r, f, m = cu._rfm_flags((end - per["last"]).dt.days, per["frequency"], per["monetary"], splits)
+        per["segment"] = [cu._SEGMENT_BY_FLAGS[k] for k in zip(r, f, m, strict=True)]
+        sizes = per.groupby("segment").agg(customers=("last", "size"), month_sales=("month_sales", "sum"))
+        for key in cu.SEGMENTS:
+            rows.append({"date": end, "segment": key,
+                         "customers": int(sizes["customers"].get(key, 0)),
+                         "month_sales": float(sizes["month_sales"].get(key, 0.0))})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("rule, start, end, recency, frequency, monetary", [
+    ("once", "2025-03-15", "2026-08-20", 0, 0, 0),  # medians; the period starts and ends mid-month
+    ("per_order", "2025-01-01", "2026-06-30", 45.5, 2, 300),  # a fractional recency split
+    ("once", "2025-10-01", "2026-01-10", 7, 1, 150),  # R turns low within a month without purchases
+])
+def test_segment_trend_equals_scoring_every_customer_at_every_month_end(rule, start, end, recency, frequency,
+                                                                        monetary):
+    sample = data.connect(SAMPLE)
+    period = Period(pd.Timestamp(start), pd.Timestamp(end))
+    splits = cu.split_rfm(cu.summarize_customers(sample, period, rule), recency, frequency, monetary)
+    trend = cu.segment_trend(sample, period, splits, rule)
+    expected = _trend_by_brute_force(sample, period, splits, rule)
+    assert trend["customers"].sum() > 1000 and trend["segment"].nunique() == 8
+    pd.testing.assert_frame_equal(trend[["date", "segment", "customers"]], expected[["date", "segment", "customers"]],
+                                  check_dtype=False)
+    np.testing.assert_allclose(trend["month_sales"], expected["month_sales"], rtol=1e-9, atol=1e-6)
+
+
 # ------------------------------------------------------------------ repurchase
 
 
@@ -492,6 +531,26 @@ def test_exported_ids_keep_leading_zeros(tmp_path):
 
     cell = load_workbook(xlsx_path).active["A2"]
     assert cell.value == "000123" and cell.data_type == "s"
+
+
+def test_a_list_longer_than_xlsx_max_rows_is_written_as_csv_only_and_said(sample, tmp_path):
+    shop, period, summary = sample
+    recall = cu.build_recall_list(cu.score_rfm(summary, cu.split_rfm(summary)), cu.score_lifetime(summary, 90), summary)
+    both = cu.export_recall_list(recall, tmp_path, period, "en", xlsx_max_rows=len(recall))
+    assert [p.suffix for p in both] == [".csv", ".xlsx"]
+    paths = cu.export_recall_list(recall, tmp_path, period, "en", xlsx_max_rows=len(recall) - 1)
+    assert paths == [both[0]] and not both[1].exists()  # no stale XLSX of an earlier run beside the new CSV
+    assert len(pd.read_csv(paths[0], dtype=str, encoding="utf-8-sig")) == len(recall)  # the CSV has everyone
+    text = cu.describe_recall(recall, paths, "en")
+    assert f"With {len(recall):,} customers the list is longer than the parameter xlsx_max_rows" in text
+    assert "open the XLSX" not in text
+    assert "超过参数 xlsx_max_rows" in cu.describe_recall(recall, paths, "zh")
+    assert "xlsx_max_rows" not in cu.describe_recall(recall, both, "en")
+    for bad in (-1, cu.XLSX_SHEET_ROWS + 1, 1.5, True):
+        with pytest.raises(ValueError, match="parameter xlsx_max_rows=.* from 0 to 1,048,575"):
+            cu.check_options(same_day_orders="once", horizon_days=90, holdout_days=180, repurchase_days=90,
+                             rfm_recency_days=0, rfm_frequency=0, rfm_monetary=0.0, export_dir="x",
+                             xlsx_max_rows=bad)
 
 
 def test_masking_is_salted_and_stable(small, monkeypatch):
