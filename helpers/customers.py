@@ -409,9 +409,19 @@ def _gg_grad(params: np.ndarray, x: np.ndarray, m: np.ndarray, w: np.ndarray) ->
 
 
 def _distinct(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the columns (hashed, O(n)) and, for each input row, its distinct row."""
-    codes, uniques = pd.MultiIndex.from_arrays([np.asarray(c, dtype=float) for c in columns]).factorize()
-    return [uniques.get_level_values(i).to_numpy(dtype=float) for i in range(len(columns))], codes
+    """Distinct rows of the columns (hashed, O(n)) and, for each input row, its distinct row.
+
+    Distinct rows come in the order of their first appearance. Each column is factorized on
+    its own and the codes combined pairwise (a MultiIndex's factorize builds a tuple per
+    row: seconds per million customers).
+    """
+    arrays = [np.asarray(c, dtype=float) for c in columns]
+    codes = np.zeros(len(arrays[0]), dtype=np.int64)
+    for values in arrays:
+        level, uniques = pd.factorize(values, use_na_sentinel=False)
+        codes, _ = pd.factorize(codes * len(uniques) + level)  # < rows**2: no overflow below 3 billion rows
+    first = np.unique(codes, return_index=True)[1]
+    return [values[first] for values in arrays], codes.astype(np.intp)
 
 
 def _compress(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -563,14 +573,18 @@ def bgnbd_expected_purchases(params: Any, x: Any, t_x: Any, T: Any, t: float, no
     unconditional expectation E[X(t)].
     """
 
-    r, alpha, a, b = (float(v) for v in params)
     x, t_x, T = (v.astype(float) for v in np.broadcast_arrays(*_arrays(x, t_x, T)))
     if t < 0:
         raise ValueError(f"horizon t={t} must be >= 0")
     out = np.zeros(x.shape)
     if t == 0 or x.size == 0:
         return out
-    alive = bgnbd_p_alive(params, x, t_x, T)
+    return bgnbd_p_alive(params, x, t_x, T) * _purchases_if_alive(params, x, T, t, nodes)
+
+
+def _purchases_if_alive(params: Any, x: np.ndarray, T: np.ndarray, t: float, nodes: int = 48) -> np.ndarray:
+    """E[Y(t) | alive, x, T]: the quadrature part of :func:`bgnbd_expected_purchases` (no t_x in it)."""
+    r, alpha, a, b = (float(v) for v in params)
     flat_x, flat_T = x.ravel(), T.ravel()
     result = np.empty(flat_x.shape)
     for xv in np.unique(flat_x):
@@ -581,7 +595,7 @@ def bgnbd_expected_purchases(params: Any, x: Any, t_x: Any, T: Any, t: float, no
         ps = np.outer(scale, p_nodes)
         g = -np.expm1(-(r + xv) * np.log1p(ps)) / p_nodes
         result[idx] = g @ wts
-    return alive * result.reshape(x.shape)
+    return result.reshape(x.shape)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1334,8 +1348,12 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
     daily = later.group_by("day").aggregate(purchases=_.count()).execute()
     steps = np.unique(np.r_[np.arange(7, holdout_days, 7), holdout_days]).astype(int)
     actual_cum = [int(daily.loc[daily["day"] <= d, "purchases"].sum()) for d in steps]
+    # sum of P(alive) x E[purchases | alive]: the second factor depends on (x, T) only, so the
+    # curve's many horizons are computed once per distinct (x, T), weighted by P(alive)
     (ux, ut, uT), weights = _compress(x, t_x, T)
-    predicted_cum = [float(weights @ bgnbd_expected_purchases(params, ux, ut, uT, float(d))) for d in steps]
+    (px, pT), pair = _distinct(ux, uT)
+    alive = np.bincount(pair, weights=weights * bgnbd_p_alive(params, ux, ut, uT), minlength=len(px))
+    predicted_cum = [float(alive @ _purchases_if_alive(params, px, pT, float(d))) for d in steps]
     weekly = pd.DataFrame({"day": steps, "predicted": predicted_cum, "actual": actual_cum})
     return Holdout(cal_end, int(holdout_days), fit, aggregate, by, weekly)
 

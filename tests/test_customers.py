@@ -425,6 +425,20 @@ def test_fit_recovers_the_sample_generators_truth(sample):
     assert likely > 0.65 and unlikely < 0.3
 
 
+def test_distinct_rows_rebuild_every_row_in_order_of_first_appearance():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 4, 5000).astype(float)
+    t_x = rng.integers(0, 30, 5000).astype(float)
+    T = np.where(rng.random(5000) < 0.01, np.nan, rng.integers(30, 60, 5000).astype(float))
+    (ux, ut, uT), codes = cu._distinct(x, t_x, T)
+    np.testing.assert_array_equal(ux[codes], x)
+    np.testing.assert_array_equal(ut[codes], t_x)
+    np.testing.assert_array_equal(uT[codes], T)  # NaN is one value of its own, as the rows it stands for
+    rows = list(zip(x, t_x, np.nan_to_num(T, nan=-1.0), strict=True))
+    assert list(zip(ux, ut, np.nan_to_num(uT, nan=-1.0), strict=True)) == list(dict.fromkeys(rows))
+    assert [len(v) for v in cu._distinct(np.array([]), np.array([]))[0]] == [0, 0]
+
+
 def test_holdout_check_on_the_sample(sample):
     shop, period, _ = sample
     check = cu.check_holdout(shop, period, 180)
@@ -436,6 +450,8 @@ def test_holdout_check_on_the_sample(sample):
         cu.summarize_customers(shop, Period(period.start, check.calibration_end)))
     assert check.weekly["actual"].iloc[-1] == agg.loc["repeat_purchases", "actual"]
     assert check.weekly["predicted"].is_monotonic_increasing
+    # the weekly curve (computed per distinct (x, T)) ends at the per-customer prediction's total
+    assert check.weekly["predicted"].iloc[-1] == pytest.approx(agg.loc["repeat_purchases", "predicted"], rel=1e-9)
     with pytest.raises(ValueError, match="holdout_days"):
         cu.check_holdout(shop, period, 0)
     skipped, message = cu.run_holdout(shop, period, 600, lang="en")
