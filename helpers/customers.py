@@ -248,14 +248,16 @@ def summarize_customers(shop: Shop, period: Period, same_day_orders: str = "once
     )
     # Millions of customers: straight from Arrow, sorted by the engine (ibis's execute
     # converts column by column in Python, seconds per million rows).
-    frame = per.order_by("customer_id").to_pyarrow().to_pandas(date_as_object=False)
+    table = per.order_by("customer_id").to_pyarrow()
+    # self_destruct frees each Arrow column once converted: the peak holds one copy, not two
+    frame = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
+    del table
     return _finish_summary(frame, period.end)
 
 
 def _finish_summary(frame: pd.DataFrame, end: Any) -> pd.DataFrame:
-    """Types, the BG/NBD columns and a text index for an executed per-customer frame."""
+    """Types, the BG/NBD columns and a text index for an executed per-customer frame (changed in place)."""
     end = _ts(end)
-    frame = frame.copy()
     frame["customer_id"] = frame["customer_id"].astype("string")
     for col in ("first_date", "second_date", "last_date", "period_last_date"):
         if col in frame:
