@@ -894,14 +894,37 @@ DUCKDB_ENV = {"WORKBOOK_DUCKDB_MEMORY_LIMIT": "memory_limit", "WORKBOOK_DUCKDB_T
               "WORKBOOK_DUCKDB_TEMP_DIR": "temp_directory"}
 
 
+DUCKDB_MEMORY_SHARE = 0.5  # of the machine's memory, when WORKBOOK_DUCKDB_MEMORY_LIMIT is not set
+
+
+def default_memory_limit(runs: int = 1) -> str | None:
+    """DuckDB's memory cap when none is set: half of the machine's memory, split over ``runs``.
+
+    DuckDB's own default, 80% of memory, assumes it is alone in the process; a notebook's
+    kernel also holds the pandas frames of the analysis (on a 50-million-line shop the
+    customers report holds 20 million customers, several GB). None where the machine's memory
+    cannot be read (DuckDB's default then applies).
+    """
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return f"{max(int(total * DUCKDB_MEMORY_SHARE / max(runs, 1)) // 2**20, 256)}MiB"
+
+
 def duckdb_settings() -> dict[str, str]:
     """DuckDB settings from the environment, for shops larger than memory or shared machines.
 
-    ``WORKBOOK_DUCKDB_MEMORY_LIMIT`` (e.g. ``8GB``; DuckDB's default is 80% of RAM) caps the
-    engine's memory, beyond which it spills to ``WORKBOOK_DUCKDB_TEMP_DIR``;
-    ``WORKBOOK_DUCKDB_THREADS`` caps its threads (default: every core). See docs/performance.md.
+    ``WORKBOOK_DUCKDB_MEMORY_LIMIT`` (e.g. ``8GB``; default :func:`default_memory_limit`,
+    half of the machine's memory) caps the engine's memory, beyond which it spills to
+    ``WORKBOOK_DUCKDB_TEMP_DIR``; ``WORKBOOK_DUCKDB_THREADS`` caps its threads (default: every
+    core). See docs/performance.md.
     """
-    return {setting: os.environ[env].strip() for env, setting in DUCKDB_ENV.items() if os.environ.get(env, "").strip()}
+    settings = {setting: os.environ[env].strip() for env, setting in DUCKDB_ENV.items()
+                if os.environ.get(env, "").strip()}
+    if "memory_limit" not in settings and (limit := default_memory_limit()):
+        settings["memory_limit"] = limit
+    return settings
 
 
 def mask_url(url: str) -> str:

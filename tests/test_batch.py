@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import nbformat
 import pytest
@@ -28,7 +29,9 @@ if fail:
     raise ValueError("broken on purpose")
 display(pd.DataFrame({"title": [label]}))
 report.record("rows", 1, "count", "Rows")
-report.record("share", 0.25, "pct", "Share")"""
+report.record("share", 0.25, "pct", "Share")
+import os
+report.record("engine_memory", os.environ.get("WORKBOOK_DUCKDB_MEMORY_LIMIT", "default"), "text", "Engine memory")"""
 
 
 def tiny_notebook(path, body=BODY):
@@ -134,9 +137,10 @@ def test_run_publishes_html_notebook_and_metrics(tmp_path, notebook):
     executed = nbformat.read(folder / "t.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells), "run record intact"
     metrics = json.loads((folder / "t.metrics.json").read_text(encoding="utf-8"))
-    assert {m["name"]: m["value"] for m in metrics["metrics"]} == {"rows": 1, "share": 0.25}
+    recorded = {m["name"]: m["value"] for m in metrics["metrics"]}
+    assert (recorded["rows"], recorded["share"]) == (1, 0.25) and set(recorded) == {"rows", "share", "engine_memory"}
     assert not list(folder.glob(".run-*"))
-    assert "WORKBOOK_STATIC" not in __import__("os").environ, "the static switch is only for the kernel"
+    assert "WORKBOOK_STATIC" not in os.environ, "the static switch is only for the kernel"
 
 
 def test_show_code_keeps_code(tmp_path, notebook):
@@ -170,11 +174,17 @@ def test_run_timeout(tmp_path, notebook):
 # --- many runs ---------------------------------------------------------------------
 
 
-def test_batch_in_parallel_workers_and_index_keeps_earlier_runs(tmp_path, notebook):
+def test_batch_in_parallel_workers_and_index_keeps_earlier_runs(tmp_path, notebook, monkeypatch):
+    from helpers import data
+
+    monkeypatch.delenv("WORKBOOK_DUCKDB_MEMORY_LIMIT", raising=False)
     specs = [spec(notebook, "a", label="A"), spec(notebook, "b", label="B"), spec(notebook, "c", fail=True)]
     results = batch.run_batch(specs, tmp_path, jobs=2, quiet=True)
     assert [r.name for r in results] == ["a", "b", "c"]
     assert [r.status for r in results] == ["ok", "ok", "failed"]
+    # two runs at once split the engines' default memory; the setting ends with the batch
+    memory = [{m["name"]: m["value"] for m in r.metrics}["engine_memory"] for r in results[:2]]
+    assert memory == [data.default_memory_limit(2)] * 2 and "WORKBOOK_DUCKDB_MEMORY_LIMIT" not in os.environ
     batch.run_batch([spec(notebook, "d")], tmp_path, quiet=True)
     registry = json.loads((tmp_path / "runs.json").read_text(encoding="utf-8"))
     assert sorted(e["name"] for e in registry) == ["a", "b", "c", "d"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pandas as pd
 import pytest
@@ -336,6 +337,17 @@ def test_duckdb_settings_come_from_the_environment(monkeypatch, tmp_path):
         "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
     ).fetchone()
     assert (limit, threads, temp) == ("953.6 MiB", 1, str(tmp_path / "spill"))
+
+
+def test_duckdb_takes_half_the_memory_unless_told(monkeypatch, tmp_path):
+    # the kernel also holds the analysis' pandas frames: DuckDB's own default (80%) leaves them too little
+    (tmp_path / "products.csv").write_text("product_id,title,category,unit_cost,list_price\np1,t,c,1,2\n")
+    monkeypatch.delenv("WORKBOOK_DUCKDB_MEMORY_LIMIT", raising=False)
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    limit = data.connect(tmp_path).con.raw_sql("select current_setting('memory_limit')").fetchone()[0]
+    number, unit = limit.split()
+    assert unit == "GiB" and float(number) == pytest.approx(total / 2 / 2**30, abs=0.1)
+    assert data.default_memory_limit(2) == f"{int(total / 4) // 2**20}MiB"  # parallel runs split it
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
