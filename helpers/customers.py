@@ -1876,7 +1876,7 @@ def describe_recall(recall: pd.DataFrame, paths: list[Path], lang: str = "zh") -
                 f"\n\n客户ID属于个人信息：本报告中的客户ID已脱敏（加盐哈希），只有导出文件含真实ID，供导入CRM使用：{files}"
                 "（CSV 为 UTF-8 带 BOM，Excel 可直接打开中文；ID 以文本保存，前导零不丢失，双击打开 CSV 时 Excel 可能去掉前导零，"
                 + ("请用 XLSX 或导入向导）。" if xlsx else "请用导入向导）。")
-                + ("" if xlsx else f"名单有 {n:,} 人，超过参数 xlsx_max_rows，只写了 CSV（含全部客户），没有写 XLSX；"
+                + ("" if xlsx else f"名单有 {n:,} 人，超过参数 `xlsx_max_rows`，只写了 CSV（含全部客户），没有写 XLSX；"
                    f"需要 XLSX 时调大该参数（最多 {XLSX_SHEET_ROWS:,} 行，Excel 单表上限）。")
                 + "请按公司个人信息规定保管和删除这些文件。")
     return (f"The recall list has {n:,} valuable customers ({format_value(sales, 'yuan', lang)} of sales in the period): "
@@ -1886,7 +1886,7 @@ def describe_recall(recall: pd.DataFrame, paths: list[Path], lang: str = "zh") -
             f"files carry the real ids, for the CRM import: {files} (the CSV is UTF-8 with a BOM so Excel shows "
             "Chinese; ids are text and keep leading zeros, but Excel may strip them when a CSV is double-clicked, so "
             + ("open the XLSX or use the import wizard). " if xlsx else "use the import wizard). ")
-            + ("" if xlsx else f"With {n:,} customers the list is longer than the parameter xlsx_max_rows, so only the "
+            + ("" if xlsx else f"With {n:,} customers the list is longer than the parameter `xlsx_max_rows`, so only the "
                f"CSV (every customer) was written, no XLSX; raise the parameter for an XLSX copy (at most "
                f"{XLSX_SHEET_ROWS:,} rows, one Excel sheet). ")
             + "Keep and delete these files as your privacy rules require.")

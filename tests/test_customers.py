@@ -558,9 +558,9 @@ def test_a_list_longer_than_xlsx_max_rows_is_written_as_csv_only_and_said(sample
     assert paths == [both[0]] and not both[1].exists()  # no stale XLSX of an earlier run beside the new CSV
     assert len(pd.read_csv(paths[0], dtype=str, encoding="utf-8-sig")) == len(recall)  # the CSV has everyone
     text = cu.describe_recall(recall, paths, "en")
-    assert f"With {len(recall):,} customers the list is longer than the parameter xlsx_max_rows" in text
+    assert f"With {len(recall):,} customers the list is longer than the parameter `xlsx_max_rows`" in text
     assert "open the XLSX" not in text
-    assert "超过参数 xlsx_max_rows" in cu.describe_recall(recall, paths, "zh")
+    assert "超过参数 `xlsx_max_rows`" in cu.describe_recall(recall, paths, "zh")
     assert "xlsx_max_rows" not in cu.describe_recall(recall, both, "en")
     for bad in (-1, cu.XLSX_SHEET_ROWS + 1, 1.5, True):
         with pytest.raises(ValueError, match="parameter xlsx_max_rows=.* from 0 to 1,048,575"):
