@@ -1430,10 +1430,13 @@ def build_recall_list(rfm: pd.DataFrame, lifetime: Lifetime, summary: pd.DataFra
     """
     if overdue_factor <= 0:
         raise ValueError(f"overdue_factor={overdue_factor} must be > 0")
-    s = summary.reindex(rfm.index)
-    candidates = rfm[rfm["m_high"].to_numpy() & (s["x"].to_numpy() > 0)]
-    s = summary.reindex(candidates.index)
-    life = lifetime.scores.reindex(candidates.index)
+    # only the columns read, only for the candidates: a full reindex copies every column of
+    # every customer (20 million at 50 million lines)
+    repeat = summary["x"].reindex(rfm.index).to_numpy() > 0
+    candidates = rfm[rfm["m_high"].to_numpy() & repeat]
+    s = summary[["x", "t_x", "period_last_date"]].reindex(candidates.index)
+    life = lifetime.scores[["p_alive", "p_alive_before", "expected_purchases", "expected_value"]].reindex(
+        candidates.index)
     usual = s["t_x"].to_numpy(dtype=float) / s["x"].to_numpy(dtype=float)
     since = candidates["recency_days"].to_numpy(dtype=float)
     overdue_days = since - overdue_factor * usual
