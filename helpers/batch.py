@@ -573,14 +573,13 @@ def _execute(tasks, jobs: int, executor: str, scheduler: str | None) -> Iterable
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from helpers.data import default_memory_limit
+    from helpers.data import MEMORY_LIMIT_ENV, default_memory_limit
 
     # Parallel runs share the machine's memory: unless the user set a cap, each run's engine
     # gets its part of the default (the workers and their kernels inherit the environment).
-    env = "WORKBOOK_DUCKDB_MEMORY_LIMIT"
-    shared = None if os.environ.get(env, "").strip() else default_memory_limit(min(jobs, len(tasks)))
+    shared = None if os.environ.get(MEMORY_LIMIT_ENV, "").strip() else default_memory_limit(min(jobs, len(tasks)))
     if shared:
-        os.environ[env] = shared
+        os.environ[MEMORY_LIMIT_ENV] = shared
     try:
         # spawn: workers start clean (no inherited ZMQ or DuckDB state) and stay alive for all their runs
         with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
@@ -589,7 +588,7 @@ def _execute(tasks, jobs: int, executor: str, scheduler: str | None) -> Iterable
                 yield future.result()
     finally:
         if shared:
-            os.environ.pop(env, None)
+            os.environ.pop(MEMORY_LIMIT_ENV, None)
 
 
 def _remove_stale_temp(out_dir: Path) -> None:

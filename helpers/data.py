@@ -890,7 +890,8 @@ def fill_zero(value: Any) -> float:
     return 0.0 if value is None or pd.isna(value) else float(value)
 
 
-DUCKDB_ENV = {"WORKBOOK_DUCKDB_MEMORY_LIMIT": "memory_limit", "WORKBOOK_DUCKDB_THREADS": "threads",
+MEMORY_LIMIT_ENV = "WORKBOOK_DUCKDB_MEMORY_LIMIT"
+DUCKDB_ENV = {MEMORY_LIMIT_ENV: "memory_limit", "WORKBOOK_DUCKDB_THREADS": "threads",
               "WORKBOOK_DUCKDB_TEMP_DIR": "temp_directory"}
 
 
