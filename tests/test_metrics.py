@@ -487,6 +487,61 @@ def test_repurchase_within_days_new_customers_only():
     assert (anyone.numerator, anyone.denominator) == (1, 2)  # c2 (from C) and c5
 
 
+def _within_days_by_definition(orders: pd.DataFrame, days: int, start, end, data_end, new_only: bool):
+    """N日复购率 straight from its definition, customer by customer (no engine)."""
+    start, end, data_end = (pd.Timestamp(x) if x is not None else None for x in (start, end, data_end))
+    o = orders.dropna(subset=["pay_time"]).drop_duplicates("order_id")
+    o = o[o["pay_time"].dt.normalize() <= data_end]
+    repeaters = eligible = 0
+    for _, own in o.groupby("customer_id"):
+        own = own.sort_values(["pay_time", "order_id"])
+        days_of = own["pay_time"].dt.normalize()
+        in_window = pd.Series(True, index=own.index)
+        if start is not None:
+            in_window &= days_of >= start
+        if end is not None:
+            in_window &= days_of <= end
+        anchors = own if new_only else own[in_window]
+        if anchors.empty or not in_window[anchors.index[0]]:
+            continue
+        first = anchors.iloc[0]
+        first_day = first["pay_time"].normalize()
+        if first_day + pd.Timedelta(days=days) > data_end:
+            continue  # censored
+        eligible += 1
+        others = own[(own["order_id"] != first["order_id"]) & (own["pay_time"] >= first["pay_time"])]
+        repeaters += bool((others["pay_time"].dt.normalize() <= first_day + pd.Timedelta(days=days)).any())
+    return repeaters, eligible
+
+
+@pytest.mark.parametrize("days, start, end, new_only", [
+    (0, None, None, True),
+    (7, "2026-01-10", "2026-02-20", True),
+    (7, "2026-01-10", "2026-02-20", False),
+    (30, None, "2026-02-01", False),
+    (14, "2026-02-01", None, False),
+])
+def test_repurchase_within_days_equals_its_definition_on_random_orders(days, start, end, new_only):
+    # Many ties on purpose: pay times on the hour, several orders of a customer at one time
+    # and orders with more than one line, so that "the next order" must be read with care.
+    rng = np.random.default_rng(11)
+    n = 4000
+    times = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90 * 6, n) * 4, unit="h")
+    orders = pd.DataFrame({"customer_id": [f"c{k:03d}" for k in rng.integers(0, 600, n)],
+                           "order_id": [f"o{k:05d}" for k in rng.permutation(n)], "pay_time": times})
+    extra = orders.sample(300, random_state=3)  # second lines of some orders
+    orders = pd.concat([orders, extra], ignore_index=True)
+    orders["product_id"] = [f"p{i}" for i in range(len(orders))]
+    data_end = "2026-03-25"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetricNote)
+        got = m.repurchase_within_days_from_orders(orders, days, start, end, data_end=data_end,
+                                                   new_customers_only=new_only)
+    want = _within_days_by_definition(orders, days, start, end, data_end, new_only)
+    assert (got.numerator, got.denominator) == want
+    assert want[1] > 50 and 0 < want[0] < want[1]
+
+
 def test_returning_rate_from_orders():
     with pytest.warns(MetricNote):
         r = m.returning_rate_from_orders(_orders(), ("2026-01-06", "2026-01-10"))
