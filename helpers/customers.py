@@ -226,6 +226,15 @@ def summarize_customers(shop: Shop, period: Period, same_day_orders: str = "once
     recency_days : days from the last purchase in the period to its last day (NaN if none);
     repeat_value : mean value of the repeat purchases (NaN when x = 0).
     """
+    per = _customer_table(shop, period, same_day_orders)
+    # Millions of customers: straight from Arrow, sorted by the engine (ibis's execute
+    # converts column by column in Python, seconds per million rows).
+    frame = _arrow_to_pandas(per.order_by("customer_id").to_pyarrow())
+    return _finish_summary(frame, period.end)
+
+
+def _customer_table(shop: Shop, period: Period, same_day_orders: str):
+    """The engine side of :func:`summarize_customers`: one row per customer (an Ibis table)."""
     import ibis
     from ibis import _
 
@@ -233,7 +242,7 @@ def summarize_customers(shop: Shop, period: Period, same_day_orders: str = "once
     begin = ibis.literal(period.start.date(), type="date")
     w = ibis.window(group_by="customer_id", order_by=["pay_time", "purchase_id"])
     p = p.mutate(rank=ibis.row_number().over(w), inside=p.pay_date >= begin)
-    per = p.group_by("customer_id").aggregate(
+    return p.group_by("customer_id").aggregate(
         first_date=_.pay_date.min(),
         second_date=_.pay_date.min(where=_.rank == 1),
         last_date=_.pay_date.max(),
@@ -246,13 +255,11 @@ def summarize_customers(shop: Shop, period: Period, same_day_orders: str = "once
         first_source=_.source.min(where=_.rank == 0),
         first_product=_.top_product.min(where=_.rank == 0),
     )
-    # Millions of customers: straight from Arrow, sorted by the engine (ibis's execute
-    # converts column by column in Python, seconds per million rows).
-    table = per.order_by("customer_id").to_pyarrow()
+
+
+def _arrow_to_pandas(table: Any) -> pd.DataFrame:
     # self_destruct frees each Arrow column once converted: the peak holds one copy, not two
-    frame = table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
-    del table
-    return _finish_summary(frame, period.end)
+    return table.to_pandas(date_as_object=False, split_blocks=True, self_destruct=True)
 
 
 def _finish_summary(frame: pd.DataFrame, end: Any) -> pd.DataFrame:
@@ -268,16 +275,21 @@ def _finish_summary(frame: pd.DataFrame, end: Any) -> pd.DataFrame:
     for col in ("sales", "period_sales", "first_value"):
         if col in frame:
             frame[col] = frame[col].astype("float64").fillna(0.0)
+    _add_lifetime_columns(frame, end)
+    if "period_last_date" in frame:
+        frame["recency_days"] = ((end - frame["period_last_date"]) / pd.Timedelta(days=1)).astype("float64")
+    frame = frame.set_index("customer_id")
+    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
+
+
+def _add_lifetime_columns(frame: pd.DataFrame, end: pd.Timestamp) -> None:
+    """x, t_x, T (days) and repeat_value from first_date, last_date, purchases, sales, first_value."""
     frame["x"] = (frame["purchases"] - 1).astype("int64")
     frame["t_x"] = ((frame["last_date"] - frame["first_date"]) / pd.Timedelta(days=1)).astype("float64")
     frame["T"] = ((end - frame["first_date"]) / pd.Timedelta(days=1)).astype("float64")
-    if "period_last_date" in frame:
-        frame["recency_days"] = ((end - frame["period_last_date"]) / pd.Timedelta(days=1)).astype("float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         repeat = (frame["sales"] - frame["first_value"]) / frame["x"]
     frame["repeat_value"] = repeat.where(frame["x"] > 0)
-    frame = frame.set_index("customer_id")
-    return frame if frame.index.is_monotonic_increasing else frame.sort_index()
 
 
 # --------------------------------------------------------------------------- BG/NBD and Gamma-Gamma
@@ -1311,15 +1323,23 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
         raise ValueError(f"parameter holdout_days={holdout_days} leaves only "
                          f"{max((cal_end - first_day).days, 0)} days of history before it; use at most "
                          f"{(period.end - first_day).days // 2} days")
-    calibration = summarize_customers(shop, _Period(first_day, cal_end), same_day_orders)
-    p = paid_purchases(shop, period.end, None, same_day_orders)
+    # Only numbers come back, one row per calibration customer: the check needs no ids (at
+    # 50 million lines a summary with text ids was 3 GiB more). Sorted by every column so that
+    # the rows, and the fit's sums over them, come in the same order on every run.
+    cal = _customer_table(shop, _Period(first_day, cal_end), same_day_orders)
     cut = ibis.literal(cal_end.date(), type="date")
-    p = p.mutate(first=p.pay_date.min().over(ibis.window(group_by="customer_id")))
-    later = p.filter(p.pay_date > cut, p.first <= cut)
+    p = paid_purchases(shop, period.end, None, same_day_orders)
+    later = p.filter(p.pay_date > cut).join(cal.select("customer_id"), "customer_id")  # first seen by the cut
     later = later.mutate(day=later.pay_date.delta(cut, unit="day"))
-    per = later.group_by("customer_id").aggregate(purchases=_.count(), value=_.value.sum()).execute()
-    per["customer_id"] = per["customer_id"].astype("string")
-    per = per.set_index("customer_id").reindex(calibration.index).fillna(0)
+    hold = later.group_by("customer_id").aggregate(holdout_purchases=_.count(), holdout_value=_.value.sum())
+    both = cal.left_join(hold, cal.customer_id == hold.customer_id)
+    both = both.select("first_date", "last_date", "purchases", "sales", "first_value",
+                       holdout_purchases=both.holdout_purchases.fill_null(0),
+                       holdout_value=both.holdout_value.fill_null(0.0))
+    calibration = _arrow_to_pandas(both.order_by(list(both.columns)).to_pyarrow())
+    _add_lifetime_columns(calibration, cal_end)
+    per = pd.DataFrame({"purchases": calibration["holdout_purchases"].to_numpy(float),
+                        "value": calibration["holdout_value"].to_numpy(float)})
     repeaters = int((calibration["x"] > 0).sum())
     if repeaters < MIN_REPEAT_CUSTOMERS:
         raise ValueError(f"the calibration period up to {cal_end.date()} has {repeaters} customers who bought "

@@ -237,6 +237,9 @@ CASES = {
     "customers.compare_repurchase": lambda s, i: cu.compare_repurchase(s, JUNE),
     "customers.summarize_gaps": lambda s, i: cu.summarize_gaps(s, JUNE),
     "customers.build_cohorts": lambda s, i: cu.build_cohorts(s, JUNE),
+    "customers.check_holdout": lambda s, i: [
+        (c.calibration_end, c.fit.params, c.aggregate, c.by_frequency, c.weekly)
+        for c in [cu.check_holdout(s, Period(JUNE.start, AUTUMN.end), 60)]],
     # service (its exports start in July 2026: JUNE checks the empty case)
     "service.refund_maturity_days": lambda s, i: sv.refund_maturity_days(s),
     "service.refunds": lambda s, i: [
