@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -198,6 +199,14 @@ def test_customers_explore_slices_segments_and_masks_ids(monkeypatch):
     from helpers import plots
 
     assert (top.data[plots.label("monetary", "en")].diff().dropna() <= 0).all()  # ranked by spend
+    # ranked by a model score: the slice's customers with the highest expected value, in order
+    controls["sort_by"].value = "expected_value"
+    assert not explorer.errors
+    head, top = shown[-1]
+    in_slice = rfm.index[(rfm["segment"] == "important_value") & (summary.loc[rfm.index, "first_source"] == source)]
+    best = life.scores.loc[in_slice, "expected_value"].sort_values(ascending=False, kind="stable").head(20)
+    np.testing.assert_allclose(top.data[plots.label("expected_value", "en")].to_numpy(float), best.to_numpy())
+    assert list(top.data.index) == list(customers.mask_ids(best.index, salt))
 
 
 def test_campaign_explore_spans_the_chosen_campaign(monkeypatch):
