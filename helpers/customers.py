@@ -2222,7 +2222,7 @@ def render_explore(rfm: pd.DataFrame, life: Lifetime, summary: pd.DataFrame, sal
     if segment:
         frame = frame[frame["segment"] == segment]
     if first_source:
-        frame = frame[summary["first_source"].reindex(frame.index).to_numpy() == first_source]
+        frame = frame[summary["first_source"].reindex(frame.index).eq(first_source).fillna(False).to_numpy(bool)]
     expected_value = life.scores["expected_value"].reindex(frame.index)
     key = frame[sort_by] if sort_by in frame else life.scores[sort_by].reindex(frame.index)
     ascending = sort_by == "recency_days"  # the most recent buyers first
