@@ -1338,8 +1338,6 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
                        holdout_value=both.holdout_value.fill_null(0.0))
     calibration = _arrow_to_pandas(both.order_by(list(both.columns)).to_pyarrow())
     _add_lifetime_columns(calibration, cal_end)
-    per = pd.DataFrame({"purchases": calibration["holdout_purchases"].to_numpy(float),
-                        "value": calibration["holdout_value"].to_numpy(float)})
     repeaters = int((calibration["x"] > 0).sum())
     if repeaters < MIN_REPEAT_CUSTOMERS:
         raise ValueError(f"the calibration period up to {cal_end.date()} has {repeaters} customers who bought "
@@ -1348,17 +1346,18 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
     params = fit.values()
     x, t_x, T = (calibration[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     predicted = _expected_grouped(params, x, t_x, T, holdout_days)
-    actual = per["purchases"].to_numpy(dtype=float)
+    actual = calibration["holdout_purchases"].to_numpy(dtype=float)
+    actual_value = calibration["holdout_value"].to_numpy(dtype=float)
     rows = [{"item": "repeat_purchases", "predicted": predicted.sum(), "actual": actual.sum()}]
     m = calibration["repeat_value"].to_numpy(dtype=float)
     if ((x >= 1) & (m > 0)).sum() >= 10:
         gg = fit_gamma_gamma(x, m)
-        both = (actual > 0) & (per["value"].to_numpy() > 0)
+        both = (actual > 0) & (actual_value > 0)
         if both.any() and gg.params["q"] > 1:
             value = gamma_gamma_expected_value(gg.values(), x[both], m[both])
             rows.append({"item": "value_per_purchase",
                          "predicted": float(np.average(value, weights=actual[both])),
-                         "actual": float(per["value"].to_numpy()[both].sum() / actual[both].sum())})
+                         "actual": float(actual_value[both].sum() / actual[both].sum())})
     aggregate = pd.DataFrame(rows).set_index("item")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", metrics.MetricNote)
@@ -2223,8 +2222,8 @@ def render_explore(rfm: pd.DataFrame, life: Lifetime, summary: pd.DataFrame, sal
         frame = frame[frame["segment"] == segment]
     if first_source:
         frame = frame[summary["first_source"].reindex(frame.index).eq(first_source).fillna(False).to_numpy(bool)]
-    expected_value = life.scores["expected_value"].reindex(frame.index)
     key = frame[sort_by] if sort_by in frame else life.scores[sort_by].reindex(frame.index)
+    expected_value = key if sort_by == "expected_value" else life.scores["expected_value"].reindex(frame.index)
     ascending = sort_by == "recency_days"  # the most recent buyers first
     first_n = key.reset_index(drop=True).sort_values(ascending=ascending, kind="stable").index[:n]
     top = (frame.iloc[first_n]
