@@ -66,6 +66,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -844,7 +845,10 @@ def log_odds_dirichlet(target: Counter, reference: Counter, background: Counter,
     """
     words = sorted(set(target) | set(reference))
     if not words:
-        return pd.DataFrame(columns=["target", "reference", "delta", "z"])
+        # reviews without words (empty or only the platform's default text)
+        return pd.DataFrame({"target": pd.Series(dtype="int64"), "reference": pd.Series(dtype="int64"),
+                             "delta": pd.Series(dtype="float64"), "z": pd.Series(dtype="float64")},
+                            index=pd.Index([], dtype=object, name="phrase"))
     bg_total = float(sum(background.values())) or 1.0
     yt = np.array([target.get(w, 0) for w in words], dtype=float)
     yr = np.array([reference.get(w, 0) for w in words], dtype=float)
@@ -913,6 +917,43 @@ def merge_overlaps(table: pd.DataFrame, top: int = 5, min_count: int = MIN_PHRAS
     return out.sort_values("z", ascending=False, kind="stable").head(top)
 
 
+@dataclass
+class _PhraseIndex:
+    """The phrases of a column of review texts, each distinct text read once.
+
+    ``codes`` gives each review its distinct text (0 .. texts - 1); the phrases of distinct
+    text t are ``phrase_of[starts[t]:starts[t + 1]]``, numbers into ``phrases``.
+    """
+
+    codes: np.ndarray
+    starts: np.ndarray
+    phrase_of: np.ndarray
+    phrases: np.ndarray
+
+    def count(self, positions: np.ndarray | None = None) -> Counter:
+        """Document frequency of each phrase among the reviews at ``positions`` (None: all)."""
+        texts, reviews = np.unique(self.codes if positions is None else self.codes[positions], return_counts=True)
+        lengths = self.starts[texts + 1] - self.starts[texts]
+        # the phrase entries of the texts present, each weighted by the reviews with that text
+        first = np.repeat(self.starts[texts] - np.cumsum(lengths) + lengths, lengths)
+        entries = self.phrase_of[first + np.arange(lengths.sum())]
+        found, which = np.unique(entries, return_inverse=True)
+        counts = np.bincount(which, weights=np.repeat(reviews, lengths), minlength=len(found))
+        return Counter(dict(zip(self.phrases[found].tolist(), counts.astype(np.int64).tolist(), strict=True)))
+
+
+def _index_phrases(texts: pd.Series) -> _PhraseIndex:
+    # Shops repeat texts (the platform's default review, "好评", copied ones): hundreds of
+    # thousands of reviews are tens of thousands of texts, and n-grams are the slow part.
+    codes, distinct = pd.factorize(texts, use_na_sentinel=False)
+    grams = [extract_ngrams(value) for value in distinct]
+    lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    flat = np.fromiter((g for text in grams for g in text), dtype=object, count=int(lengths.sum()))
+    phrase_of, phrases = pd.factorize(flat)
+    return _PhraseIndex(np.asarray(codes, dtype=np.int64), np.concatenate([[0], np.cumsum(lengths)]),
+                        np.asarray(phrase_of, dtype=np.int64), np.asarray(phrases, dtype=object))
+
+
 def complaint_phrases(reviews: pd.DataFrame, by: str | None = None, min_reviews: int = 20,
                       top: int = 5) -> pd.DataFrame:
     """The phrases that set bad reviews apart from good ones, for the shop or per group.
@@ -930,23 +971,18 @@ def complaint_phrases(reviews: pd.DataFrame, by: str | None = None, min_reviews:
     cols = ["group", "phrase", "z", "bad_reviews", "bad_share", "good_share", "rank"]
     if reviews.empty:
         return pd.DataFrame(columns=cols)
-    grams = reviews["text"].map(extract_ngrams)
-    background: Counter = Counter()
-    for g in grams:
-        background.update(g)
-    groups = [("", reviews.index)] if by is None else list(reviews.groupby(by).groups.items())
+    phrases = _index_phrases(reviews["text"])
+    background = phrases.count()
+    verdict = reviews["verdict"].to_numpy()
+    groups = ([("", np.arange(len(reviews)))] if by is None
+              else list(reviews.groupby(by).indices.items()))
     rows = []
-    for key, idx in groups:
-        sub = reviews.loc[idx]
-        bad, good = sub.index[sub["verdict"] == "bad"], sub.index[sub["verdict"] == "good"]
-        if by is not None and (len(sub) < min_reviews or len(bad) < MIN_PHRASE_REVIEWS):
+    for key, positions in groups:
+        bad = positions[verdict[positions] == "bad"]
+        good = positions[verdict[positions] == "good"]
+        if by is not None and (len(positions) < min_reviews or len(bad) < MIN_PHRASE_REVIEWS):
             continue
-        target, reference = Counter(), Counter()
-        for i in bad:
-            target.update(grams[i])
-        for i in good:
-            reference.update(grams[i])
-        table = merge_overlaps(log_odds_dirichlet(target, reference, background), top)
+        table = merge_overlaps(log_odds_dirichlet(phrases.count(bad), phrases.count(good), background), top)
         for rank, (phrase, row) in enumerate(table.iterrows(), start=1):
             rows.append({"group": key, "phrase": phrase, "z": row["z"], "bad_reviews": len(bad),
                          "bad_share": row["target"] / len(bad) if len(bad) else float("nan"),

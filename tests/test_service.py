@@ -240,6 +240,51 @@ def test_bad_review_phrases_find_a_planted_complaint():
     assert top.iloc[0]["phrase"] == "尺码偏小" and top.iloc[0]["bad_share"] == 1.0
 
 
+def test_phrase_shares_are_the_share_of_reviews_containing_the_phrase_when_texts_repeat():
+    # Real shops repeat texts (the default review, "好评", copies); each review still counts once.
+    rng = np.random.default_rng(3)
+    complaints = ["尺码偏小，不太满意", "尺码偏小穿着很紧", "色差严重", "色差有点大，尺码偏小"]
+    praise = ["质量很好", "尺码标准，很满意", "物流很快"]
+    empty = ["此用户没有填写评价。", None]
+    n = 600
+    rating = rng.choice([1, 2, 3, 4, 5], n, p=[0.25, 0.1, 0.1, 0.15, 0.4])
+    text = [rng.choice(complaints + empty + praise[:1]) if r <= 2 else rng.choice(praise + empty + complaints[2:3])
+            for r in rating]
+    reviews = pd.DataFrame({"product_id": rng.choice(["p1", "p2", "p3"], n), "rating": rating,
+                            "text": pd.array(text, dtype="str")},
+                           index=pd.Index(rng.permutation(n) * 3 + 1))  # not 0..n-1, not in order
+    reviews["verdict"] = service.review_verdict(reviews["rating"])
+    for by, table in ((None, service.complaint_phrases(reviews, top=5)),
+                      ("product_id", service.complaint_phrases(reviews, "product_id", min_reviews=20, top=3))):
+        assert not table.empty
+        for _, row in table.iterrows():
+            group = reviews if by is None else reviews[reviews[by] == row["group"]]
+            bad, good = group[group["verdict"] == "bad"], group[group["verdict"] == "good"]
+            # merged phrases ("尺码偏小" and "偏小") keep the figures of the n-gram they came from
+            source = [g for g in service.count_ngrams(bad["text"]) if g in row["phrase"]]
+            shares = {g: sum(g in service.extract_ngrams(t) for t in bad["text"]) / len(bad) for g in source}
+            assert row["bad_reviews"] == len(bad)
+            assert any(row["bad_share"] == pytest.approx(v) for v in shares.values())
+            if row["phrase"] in shares:
+                in_good = sum(row["phrase"] in service.extract_ngrams(t) for t in good["text"])
+                assert row["bad_share"] == pytest.approx(shares[row["phrase"]])
+                assert row["good_share"] == pytest.approx(in_good / len(good))
+
+
+def test_reviews_without_words_give_no_phrases_not_a_crash():
+    # a product whose reviews are all the platform's default text, or empty
+    reviews = pd.DataFrame({"product_id": "p1", "rating": [1, 1, 5, 1] * 10,
+                            "text": pd.Series(["此用户没有填写评价。", None, "", "  "] * 10, dtype="str"),
+                            "category": "c", "review_time": pd.Timestamp("2026-03-05")})
+    reviews["verdict"] = service.review_verdict(reviews["rating"])
+    assert service.complaint_phrases(reviews, top=5).empty
+    assert service.complaint_phrases(reviews, "product_id", min_reviews=2).empty
+    assert "Too few bad reviews" in service.describe_phrases(service.complaint_phrases(reviews), pd.DataFrame(),
+                                                              pd.Series(dtype=str), "en")
+    view = service.render_explore(reviews, MARCH, None, "p1", "en")
+    assert len(view) == 2
+
+
 # --------------------------------------------------------------------------- fulfilment
 
 
