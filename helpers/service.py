@@ -1004,14 +1004,7 @@ def order_shipments(shop: Shop, period: Period, promised_hours: int = 48, end: A
     """
     import ibis
 
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                 o.pay_time < _ts(period.end_exclusive))
-    orders = o.group_by("order_id").aggregate(
-        pay_time=o.pay_time.min(), campaign_order=ibis.ifelse(o.campaign_id.notnull(), 1, 0).max() > 0)
-    s = shop.table("shipments").select("order_id", "shipped_time", "delivered_time", "promised_hours",
-                                       "warehouse", "carrier")
-    j = orders.left_join(s.mutate(has_shipment=ibis.literal(True)), "order_id").drop("order_id_right")
+    j = _shipment_records(shop, period)
     end = pd.Timestamp(end if end is not None else data_end(shop)) + pd.Timedelta(days=1)
     stop = ibis.literal(_ts(end), type="timestamp")
     promised = j.promised_hours.fill_null(promised_hours).cast("float64")
@@ -1030,6 +1023,27 @@ def order_shipments(shop: Shop, period: Period, promised_hours: int = 48, end: A
                                           j.waited > j.promised),
     )
     return j
+
+
+def _shipment_records(shop: Shop, period: Period):
+    """Paid orders of the period left-joined with their shipment record (an Ibis table)."""
+    import ibis
+
+    # Every fulfilment table and the late-shipping comparisons read these orders: the engine
+    # builds them once per shop and period (a grouping of every order line and a join).
+    cache = vars(shop).setdefault("_shipment_records", {})
+    key = (period.start, period.end_exclusive)
+    if key not in cache:
+        o = shop.table("orders")
+        o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
+                     o.pay_time < _ts(period.end_exclusive))
+        orders = o.group_by("order_id").aggregate(
+            pay_time=o.pay_time.min(), campaign_order=ibis.ifelse(o.campaign_id.notnull(), 1, 0).max() > 0)
+        s = shop.table("shipments").select("order_id", "shipped_time", "delivered_time", "promised_hours",
+                                           "warehouse", "carrier")
+        j = orders.left_join(s.mutate(has_shipment=ibis.literal(True)), "order_id").drop("order_id_right")
+        cache[key] = j.cache()
+    return cache[key]
 
 
 def summarize_fulfilment(orders, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
