@@ -34,6 +34,8 @@ import pytest
 from helpers import campaigns as C
 from helpers import customers as cu
 from helpers import data, overview, traffic
+from helpers import market as mk
+from helpers import products as pr
 from helpers import service as sv
 from helpers.metrics import MetricNote
 from helpers.params import Period
@@ -221,6 +223,33 @@ CASES = {
     "traffic.decompose_sales": lambda s, i: traffic.decompose_sales(s, JUNE),
     "traffic.excluded_days": lambda s, i: traffic.excluded_days(s, JUNE.start, JUNE.end),
     "traffic.attribute_orders": lambda s, i: traffic.attribute_orders(s, AUTUMN),
+    # market (the sample's market export: one category, monthly listings)
+    "market.list_categories": lambda s, i: mk.list_categories(s),
+    "market.calibrate": lambda s, i: [mk.calibration_pairs(s), mk.calibrate(s)],
+    "market.listing_sales": lambda s, i: _market(s, lambda sales, cal, end: sales.execute()),
+    "market.market_size": lambda s, i: _market(s, lambda sales, cal, end: mk.market_size(sales, cal, end)),
+    "market.bands": lambda s, i: _market(s, lambda sales, cal, end: [
+        mk.quantile_edges(sales), mk.price_bands(sales, mk.quantile_edges(sales))]),
+    "market.sellers": lambda s, i: _market(s, lambda sales, cal, end: [
+        mk.concentration(sales), mk.rank_sellers(sales, "shop"), mk.rank_sellers(sales, "brand"),
+        mk.rank_sellers(sales, "listing_id"), mk.listing_spans(sales)]),
+    "market.competitors": lambda s, i: _market(s, lambda sales, cal, end: [
+        mk.competitor_trends(sales, mk.resolve_competitors(sales, [], 5)), mk.detect_changes(sales),
+        mk.flag_fake_orders(sales)]),
+    "market.segment_table": lambda s, i: _market(s, lambda sales, cal, end: mk.segment_table(s, cal, end)),
+    # products
+    "products.summarize_portfolio": lambda s, i: [pr.summarize_portfolio(s, p) for p in (JUNE, AUTUMN)],
+    "products.growth_share": lambda s, i: pr.growth_share(s, JUNE, pr.summarize_portfolio(s, JUNE)),
+    "products.stock_cover": lambda s, i: pr.stock_cover(s, JUNE, pr.summarize_portfolio(s, JUNE)),
+    "products.price_margins": lambda s, i: pr.price_margins(s, pr.summarize_portfolio(s, JUNE)),
+    "products.candidates_and_launches": lambda s, i: [pr.load_candidates(s), pr.launch_sales(s)],
+    "products.load_tests": lambda s, i: pr.load_tests(s),
+    "products.weekly_units": lambda s, i: pr.weekly_units(s),
+    "products.keyword_value": lambda s, i: [pr.keyword_value(s), pr.keyword_value(s, JUNE)],
+    "products.rising_products": lambda s, i: pr.rising_products(s, AUTUMN, weeks=3, min_lines=5),
+    "products.product_pairs": lambda s, i: pr.product_pairs(s, JUNE, 5),
+    "products.product_titles": lambda s, i: pr.product_titles(s),
+    "products.aov_by_category": lambda s, i: [pr.aov_by_category(s, p) for p in (JUNE, AUTUMN)],
     # campaigns
     "campaigns.read_campaigns": lambda s, i: C.read_campaigns(s),
     "campaigns.load_frames": lambda s, i: dataclasses.replace(C.load_frames(s), origin=""),  # origin names the engine
@@ -259,6 +288,15 @@ CASES = {
     "service.load_dsr": lambda s, i: sv.load_dsr(s, AUTUMN),
     "service.review_experience": lambda s, i: sv.review_experience(s, AUTUMN),
 }
+
+
+def _market(shop, fn):
+    """fn(listing sales, calibration, last day of the market data) for the sample's category."""
+    cal = mk.calibrate(shop)
+    category = mk.resolve_category(shop, "")
+    sales = mk.listing_sales(shop, cal, category)
+    end = sales.month.max().execute()
+    return fn(sales, cal, end)
 
 
 @pytest.mark.parametrize("name", list(CASES))
