@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero
+from helpers.data import cache_table, fill_zero
 from helpers.report import format_value
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str
     # temporary table in the engine), then filter by day.
     cache = vars(shop).setdefault("_purchases", {})
     if same_day_orders not in cache:
-        cache[same_day_orders] = _build_purchases(shop, same_day_orders).cache()
+        cache[same_day_orders] = cache_table(_build_purchases(shop, same_day_orders))
     purchases = cache[same_day_orders]
     purchases = purchases.filter(purchases.pay_date <= ibis.literal(_ts(end).date(), type="date"))
     if start is not None:

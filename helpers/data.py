@@ -853,6 +853,18 @@ def connect(data_dir: str | Path | None = None) -> Shop:
     return connect_backend(ibis.connect(url), mask_url(url))
 
 
+def cache_table(table: Any) -> Any:
+    """``table`` kept in the engine as a temporary table, for a result several queries read.
+
+    Engines without temporary tables (Trino through ibis 12) get ``table`` back unchanged:
+    the same results, recomputed by every query that reads it.
+    """
+    try:
+        return table.cache()
+    except NotImplementedError:
+        return table
+
+
 def connect_backend(con: Any, origin: str | None = None) -> Shop:
     """A shop on an open Ibis connection whose tables are named after the contract tables.
 

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.data import cache_table
+
 __all__ = [
     "AREAS",
     "METRICS",
@@ -1698,7 +1700,7 @@ def prepare_orders(orders: Any, one_row_per_order: bool = False) -> PreparedOrde
 
     if not one_row_per_order:
         o, stats, notes = _prepare_orders(orders)
-        return PreparedOrders(o.cache(), stats, tuple(notes))
+        return PreparedOrders(cache_table(o), stats, tuple(notes))
     o = orders.select(*_ORDER_COLUMNS) if isinstance(orders, ibis.expr.types.Table) else _order_table(orders)
     stats = o.aggregate(lines=o.count(), data_start=o.pay_time.min(), data_end=o.pay_time.max()).execute()
     stats = stats.iloc[0].to_dict()

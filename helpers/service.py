@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero
+from helpers.data import cache_table, fill_zero
 from helpers.params import is_zh as _zh
 from helpers.report import format_value
 
@@ -1042,7 +1042,7 @@ def _shipment_records(shop: Shop, period: Period):
         s = shop.table("shipments").select("order_id", "shipped_time", "delivered_time", "promised_hours",
                                            "warehouse", "carrier")
         j = orders.left_join(s.mutate(has_shipment=ibis.literal(True)), "order_id").drop("order_id_right")
-        cache[key] = j.cache()
+        cache[key] = cache_table(j)
     return cache[key]
 
 

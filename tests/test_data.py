@@ -379,3 +379,30 @@ def test_files_that_passed_are_not_checked_again_until_they_change(tmp_path, mon
         pd.concat([frame, clash]).to_parquet(tmp_path / "orders.parquet")
     with pytest.raises(DataError, match="different values"):
         data.connect(tmp_path).table("orders")
+
+
+def test_an_engine_without_temporary_tables_gives_the_same_figures(sample, monkeypatch):
+    """Trino (ibis 12) cannot create temporary tables: the helpers that keep a result in the
+    engine recompute it instead, with the same figures."""
+    from helpers import customers, service
+    from helpers.params import Period
+
+    no_temp = data.connect(data.project_root() / "data" / "sample")
+
+    def refuse(name, expr):
+        raise NotImplementedError("Temporary tables are not supported in the Trino backend")
+
+    monkeypatch.setattr(no_temp.con, "_create_cached_table", refuse)
+    whole = Period(pd.Timestamp("2025-01-01"), pd.Timestamp("2026-11-15"))
+    autumn = Period(pd.Timestamp("2026-10-05"), pd.Timestamp("2026-11-15"))
+    results = []
+    for shop in (sample, no_temp):
+        shipped = service.order_shipments(shop, autumn)
+        results.append([customers.summarize_customers(shop, whole), customers.compare_repurchase(shop, whole),
+                        service.summarize_fulfilment(shipped), service.summarize_fulfilment(shipped, "carrier"),
+                        service.late_effects(shop, autumn)])
+    for cached, recomputed in zip(*results, strict=True):
+        pd.testing.assert_frame_equal(cached, recomputed, check_exact=False, rtol=1e-12)
+    assert results[0][0]["purchases"].sum() > 10_000 and results[0][2]["orders"].iloc[0] > 1_000
+    assert not [t for t in no_temp.con.list_tables() if t.startswith("ibis_cache")]
+    assert [t for t in sample.con.list_tables() if t.startswith("ibis_cache")]  # the same helpers do cache there
