@@ -1743,6 +1743,11 @@ def compare_buyers(shop: Shop, frames: Frames, campaign: Campaign, windows: Wind
     if windows.event is not None:
         periods["event"] = pd.date_range(windows.event.start, windows.event.end)
     paid = paid_lines(shop)
+    # One row per paid order of a known customer (ids were stripped when the table was
+    # validated), so the repurchase reduction neither strips nor groups the lines again.
+    paid = paid.filter(paid.customer_id.notnull() & (paid.customer_id != ""))
+    orders = metrics.prepare_orders(paid.group_by("order_id").aggregate(
+        customer_id=paid.customer_id.min(), pay_time=paid.pay_time.min()), one_row_per_order=True)
     rows = {}
     for name, days in periods.items():
         buyers = frames.daily["buyers"].reindex(days)
@@ -1753,8 +1758,8 @@ def compare_buyers(shop: Shop, frames: Frames, campaign: Campaign, windows: Wind
                "new_share": _safe_div(new.sum(), buyers.sum())}
         row.update(repeat_rate=np.nan, repeat_low=np.nan, repeat_high=np.nan, repeat_cohort=0.0)
         if len(days):
-            # the new buyers of these days: cohorts of whole runs of days
-            result = _repeat_of_days(paid, days, repeat_days, frames.data_last)
+            # the new buyers whose first paid day is one of these days
+            result = _repeat_of_days(orders, days, repeat_days, frames.data_last)
             row["repeat_cohort"] = float(result[1])
             if result[1]:
                 with warnings.catch_warnings():
@@ -1768,31 +1773,14 @@ def compare_buyers(shop: Shop, frames: Frames, campaign: Campaign, windows: Wind
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _repeat_of_days(paid, days: pd.DatetimeIndex, repeat_days: int,
+def _repeat_of_days(orders: metrics.PreparedOrders, days: pd.DatetimeIndex, repeat_days: int,
                     data_last: pd.Timestamp) -> tuple[int, int]:
     """(repeaters, cohort) of the new buyers whose first paid day is one of ``days``."""
-    runs = _runs(days)
-    repeaters = cohort = 0
-    for start, end in runs:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", metrics.MetricNote)  # censoring is said by the caller
-            r = metrics.repurchase_within_days_from_orders(
-                paid.select("customer_id", "order_id", "pay_time"), repeat_days, start, end,
-                data_end=data_last)
-        repeaters += r.numerator
-        cohort += r.denominator
-    return repeaters, cohort
-
-
-def _runs(days: pd.DatetimeIndex) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Consecutive runs of days as (first, last) pairs."""
-    if not len(days):
-        return []
-    days = pd.DatetimeIndex(sorted(days))
-    breaks = np.nonzero(np.diff(days.to_numpy()).astype("timedelta64[D]").astype(int) > 1)[0]
-    starts = [0, *(breaks + 1)]
-    ends = [*breaks, len(days) - 1]
-    return [(days[a], days[b]) for a, b in zip(starts, ends, strict=True)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", metrics.MetricNote)  # censoring is said by the caller
+        r = metrics.repurchase_within_days_from_orders(orders, repeat_days, days.min(), days.max(),
+                                                       data_end=data_last, cohort_days=days)
+    return r.numerator, r.denominator
 
 
 def find_drivers(activity: pd.DataFrame, frames: Frames, campaign: Campaign, windows: Windows,

@@ -1911,6 +1911,7 @@ def repurchase_within_days_from_orders(
     *,
     data_end: Any = None,
     new_customers_only: bool = True,
+    cohort_days: Any = None,
 ):
     """N日复购率 counted from paid order lines, in DuckDB through Ibis.
 
@@ -1937,6 +1938,11 @@ def repurchase_within_days_from_orders(
         True (default): the first purchase is the customer's first paid order in the data,
         and customers who bought before the window are not in the cohort. False: every
         customer who bought in the window, anchored on their first order in the window.
+    cohort_days : collection of date-likes, optional
+        With new customers only: the cohort is the customers whose first purchase falls on
+        one of these days (inside the window), e.g. a campaign's clean pre-period with the
+        other campaigns' days taken out. One pass, the same counts as adding up the results
+        of each run of consecutive days as its own window.
 
     Returns
     -------
@@ -1950,6 +1956,9 @@ def repurchase_within_days_from_orders(
     days = int(days)
     if days < 0:
         raise ValueError("days must be >= 0")
+    if cohort_days is not None and not new_customers_only:
+        # a returning customer's anchor depends on where each window starts
+        raise ValueError("cohort_days needs new_customers_only=True")
     o, stats, notes = _prepare_orders(orders)
     if data_end is None:
         end_day = None if pd.isna(stats["data_end"]) else _day(stats["data_end"])
@@ -1971,6 +1980,10 @@ def repurchase_within_days_from_orders(
     if not new_customers_only and cohort_start is not None:
         starts = starts | ~_in_days(o.prev_time, cohort_start, None)
     first = o.filter(starts & _in_days(o.pay_time, cohort_start, cohort_end))
+    if cohort_days is not None:
+        chosen = sorted({_day(d).date() for d in cohort_days})
+        first = first.filter(first.pay_date.isin([ibis.literal(d, type="date") for d in chosen]) if chosen
+                             else ibis.literal(False))
     end_lit = ibis.literal((end_day or pd.Timestamp("2262-01-01")).date(), type="date")
     horizon = first.pay_date + ibis.interval(days=days)
     complete = horizon <= end_lit

@@ -522,16 +522,7 @@ def _within_days_by_definition(orders: pd.DataFrame, days: int, start, end, data
     (14, "2026-02-01", None, False),
 ])
 def test_repurchase_within_days_equals_its_definition_on_random_orders(days, start, end, new_only):
-    # Many ties on purpose: pay times on the hour, several orders of a customer at one time
-    # and orders with more than one line, so that "the next order" must be read with care.
-    rng = np.random.default_rng(11)
-    n = 4000
-    times = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90 * 6, n) * 4, unit="h")
-    orders = pd.DataFrame({"customer_id": [f"c{k:03d}" for k in rng.integers(0, 600, n)],
-                           "order_id": [f"o{k:05d}" for k in rng.permutation(n)], "pay_time": times})
-    extra = orders.sample(300, random_state=3)  # second lines of some orders
-    orders = pd.concat([orders, extra], ignore_index=True)
-    orders["product_id"] = [f"p{i}" for i in range(len(orders))]
+    orders = _random_orders()
     data_end = "2026-03-25"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetricNote)
@@ -540,6 +531,40 @@ def test_repurchase_within_days_equals_its_definition_on_random_orders(days, sta
     want = _within_days_by_definition(orders, days, start, end, data_end, new_only)
     assert (got.numerator, got.denominator) == want
     assert want[1] > 50 and 0 < want[0] < want[1]
+
+
+def _random_orders(seed: int = 11) -> pd.DataFrame:
+    # Many ties on purpose: pay times on the hour, several orders of a customer at one time
+    # and orders with more than one line, so that "the next order" must be read with care.
+    rng = np.random.default_rng(seed)
+    n = 4000
+    times = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90 * 6, n) * 4, unit="h")
+    orders = pd.DataFrame({"customer_id": [f"c{k:03d}" for k in rng.integers(0, 600, n)],
+                           "order_id": [f"o{k:05d}" for k in rng.permutation(n)], "pay_time": times})
+    extra = orders.sample(300, random_state=3)  # second lines of some orders
+    orders = pd.concat([orders, extra], ignore_index=True)
+    orders["product_id"] = [f"p{i}" for i in range(len(orders))]
+    return orders
+
+
+def test_repurchase_within_days_of_chosen_cohort_days_adds_up_the_runs_of_days():
+    # A campaign's clean pre-period: days with holes where other campaigns ran.
+    orders = _random_orders()
+    runs = [("2026-01-05", "2026-01-20"), ("2026-01-24", "2026-01-24"), ("2026-02-03", "2026-02-25")]
+    chosen = pd.DatetimeIndex([d for a, b in runs for d in pd.date_range(a, b)])[::-1]  # any order
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetricNote)
+        got = m.repurchase_within_days_from_orders(orders, 10, chosen.min(), chosen.max(), data_end="2026-03-25",
+                                                   cohort_days=chosen)
+        none = m.repurchase_within_days_from_orders(orders, 10, cohort_days=[], data_end="2026-03-25")
+    parts = [_within_days_by_definition(orders, 10, a, b, "2026-03-25", True) for a, b in runs]
+    assert (got.numerator, got.denominator) == tuple(map(sum, zip(*parts, strict=True)))
+    assert got.denominator > 100
+    whole = _within_days_by_definition(orders, 10, runs[0][0], runs[-1][1], "2026-03-25", True)
+    assert got.denominator < whole[1]  # the days between the runs are left out
+    assert none.denominator == 0 and np.isnan(none.rate)
+    with pytest.raises(ValueError, match="new_customers_only"):
+        m.repurchase_within_days_from_orders(orders, 10, cohort_days=chosen, new_customers_only=False)
 
 
 def test_returning_rate_from_orders():
