@@ -111,16 +111,24 @@ class Explorer:
 
     def update(self, change=None) -> None:
         """Redraw the output for the current selection (called on every change)."""
-        from IPython.display import clear_output
+        from IPython.utils.capture import capture_output
 
         started = time.perf_counter()
-        with self.output:
-            clear_output(wait=True)
+        # The view is drawn aside and handed to the output widget whole, not captured through
+        # it: Voilà (0.5) now and then never finishes a page whose cell captures into an
+        # Output widget while it runs (voila-dashboards/voila#1428), and a redraw swaps the
+        # old view for the new one in one step instead of clearing first.
+        with capture_output(display=True) as drawn:
             try:
                 _render_and_close(self.render, self.values(), self.lang)
             except Exception as exc:  # show the problem in place instead of breaking the widgets
                 self.errors.append(f"{type(exc).__name__}: {exc}")
                 print(f"{type(exc).__name__}: {exc}")
+        outputs = [{"output_type": "display_data", "data": shown.data, "metadata": shown.metadata or {}}
+                   for shown in drawn.outputs]
+        outputs += [{"output_type": "stream", "name": name, "text": text}
+                    for name, text in (("stdout", drawn.stdout), ("stderr", drawn.stderr)) if text]
+        self.output.outputs = tuple(outputs)
         self.seconds = time.perf_counter() - started
         self.updates += 1
 

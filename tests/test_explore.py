@@ -56,6 +56,11 @@ def test_changing_a_selector_redraws_with_the_slice_figures(live):
     controls["metric"].value = "conversion_rate"
     assert explorer.updates == before + 2 and not explorer.errors
     assert shown[-1]["source"] == "直通车" and shown[-1]["metric"] == "conversion_rate"
+    # the widget holds the new view only: one chart, nothing left from the earlier ones (a
+    # kernel sends it as an image, plain Python as its text)
+    shown_text = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                         for o in explorer.output.outputs)
+    assert shown_text.count("Figure") == 1
     period = params.Period(*controls["dates"].value)
     frame, total = overview.daily_slice(shop, period, "conversion_rate", source="直通车")
     t = shop.table("traffic")
