@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import cache_table, fill_zero
+from helpers.data import fill_zero
 from helpers.report import format_value
 
 if TYPE_CHECKING:
@@ -143,10 +143,7 @@ def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str
     _check_same_day(same_day_orders)
     # Every section reads the same purchases: build them once per shop and rule (a
     # temporary table in the engine), then filter by day.
-    cache = vars(shop).setdefault("_purchases", {})
-    if same_day_orders not in cache:
-        cache[same_day_orders] = cache_table(_build_purchases(shop, same_day_orders))
-    purchases = cache[same_day_orders]
+    purchases = shop.kept(("purchases", same_day_orders), lambda: _build_purchases(shop, same_day_orders))
     purchases = purchases.filter(purchases.pay_date <= ibis.literal(_ts(end).date(), type="date"))
     if start is not None:
         purchases = purchases.filter(purchases.pay_date >= ibis.literal(_ts(start).date(), type="date"))

@@ -631,6 +631,14 @@ class Shop:
     notes: list[str] = field(default_factory=list)
     engine_names: dict[str, str] = field(default_factory=dict)  # contract name -> the engine's spelling
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
+    _kept: dict[tuple, Any] = field(default_factory=dict, repr=False)
+
+    def kept(self, key: tuple, build: Any) -> Any:
+        """The Ibis table ``build()`` makes, built once per ``key`` for this shop and kept in
+        the engine (:func:`cache_table`): for intermediate results several sections read."""
+        if key not in self._kept:
+            self._kept[key] = cache_table(build())
+        return self._kept[key]
 
     @property
     def available(self) -> list[str]:

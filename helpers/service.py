@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import cache_table, fill_zero
+from helpers.data import fill_zero
 from helpers.params import is_zh as _zh
 from helpers.report import format_value
 
@@ -1027,23 +1027,23 @@ def order_shipments(shop: Shop, period: Period, promised_hours: int = 48, end: A
 
 def _shipment_records(shop: Shop, period: Period):
     """Paid orders of the period left-joined with their shipment record (an Ibis table)."""
-    import ibis
-
     # Every fulfilment table and the late-shipping comparisons read these orders: the engine
     # builds them once per shop and period (a grouping of every order line and a join).
-    cache = vars(shop).setdefault("_shipment_records", {})
-    key = (period.start, period.end_exclusive)
-    if key not in cache:
-        o = shop.table("orders")
-        o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                     o.pay_time < _ts(period.end_exclusive))
-        orders = o.group_by("order_id").aggregate(
-            pay_time=o.pay_time.min(), campaign_order=ibis.ifelse(o.campaign_id.notnull(), 1, 0).max() > 0)
-        s = shop.table("shipments").select("order_id", "shipped_time", "delivered_time", "promised_hours",
-                                           "warehouse", "carrier")
-        j = orders.left_join(s.mutate(has_shipment=ibis.literal(True)), "order_id").drop("order_id_right")
-        cache[key] = cache_table(j)
-    return cache[key]
+    return shop.kept(("shipment_records", period.start, period.end_exclusive),
+                     lambda: _join_shipments(shop, period))
+
+
+def _join_shipments(shop: Shop, period: Period):
+    import ibis
+
+    o = shop.table("orders")
+    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
+                 o.pay_time < _ts(period.end_exclusive))
+    orders = o.group_by("order_id").aggregate(
+        pay_time=o.pay_time.min(), campaign_order=ibis.ifelse(o.campaign_id.notnull(), 1, 0).max() > 0)
+    s = shop.table("shipments").select("order_id", "shipped_time", "delivered_time", "promised_hours",
+                                       "warehouse", "carrier")
+    return orders.left_join(s.mutate(has_shipment=ibis.literal(True)), "order_id").drop("order_id_right")
 
 
 def summarize_fulfilment(orders, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:

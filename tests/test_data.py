@@ -406,3 +406,20 @@ def test_an_engine_without_temporary_tables_gives_the_same_figures(sample, monke
     assert results[0][0]["purchases"].sum() > 10_000 and results[0][2]["orders"].iloc[0] > 1_000
     assert not [t for t in no_temp.con.list_tables() if t.startswith("ibis_cache")]
     assert [t for t in sample.con.list_tables() if t.startswith("ibis_cache")]  # the same helpers do cache there
+
+
+def test_a_kept_table_is_built_once_per_key_and_shop(sample):
+    builds = []
+
+    def build(days):
+        builds.append(days)
+        o = sample.table("orders")
+        return o.filter(o.pay_time < pd.Timestamp("2025-01-01") + pd.Timedelta(days=days)).select("order_id")
+
+    first = sample.kept(("test", 10), lambda: build(10))
+    again = sample.kept(("test", 10), lambda: build(10))
+    other = sample.kept(("test", 40), lambda: build(40))
+    assert builds == [10, 40] and first is again
+    assert 0 < first.count().execute() < other.count().execute()
+    assert data.connect(data.project_root() / "data" / "sample").kept(("test", 10), lambda: build(10)) is not first
+    assert builds == [10, 40, 10]  # another shop builds its own
