@@ -120,6 +120,9 @@ def _ts(value: Any) -> pd.Timestamp:
 # --------------------------------------------------------------------------- purchases (engine)
 
 
+PURCHASE_COLUMNS = ["customer_id", "purchase_id", "pay_time", "pay_date", "value", "source", "top_product"]
+
+
 def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str = "once"):
     """Purchases of known customers paid on or before ``end`` (an Ibis table, one row per purchase).
 
@@ -144,6 +147,10 @@ def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str
     # Every section reads the same purchases: build them once per shop and rule (a
     # temporary table in the engine), then filter by day.
     purchases = shop.kept(("purchases", same_day_orders), lambda: _build_purchases(shop, same_day_orders))
+    if same_day_orders == "once":
+        # derived on reading: kept, the text id would be a quarter of the table's memory
+        purchases = purchases.mutate(
+            purchase_id=purchases.customer_id.concat("|", purchases.pay_date.cast("string"))).select(PURCHASE_COLUMNS)
     purchases = purchases.filter(purchases.pay_date <= ibis.literal(_ts(end).date(), type="date"))
     if start is not None:
         purchases = purchases.filter(purchases.pay_date >= ibis.literal(_ts(start).date(), type="date"))
@@ -178,16 +185,15 @@ def _build_purchases(shop: Shop, same_day_orders: str):
     orders = orders.mutate(pay_date=orders.pay_time.date(), value=orders.gross - orders.refunded)
     # Only what the analyses read is kept: the table stays in the engine's memory (35 million
     # purchases at 50 million lines).
-    columns = ["customer_id", "purchase_id", "pay_time", "pay_date", "value", "source", "top_product"]
     if same_day_orders == "per_order":
-        return orders.rename(purchase_id="order_id").select(columns)
+        return orders.rename(purchase_id="order_id").select(PURCHASE_COLUMNS)
     days = orders.group_by(["customer_id", "pay_date"]).aggregate(
         pay_time=_.pay_time.min(),
         value=_.value.sum(),
         source=metrics.first_of(_.source, _.pay_time),
         top_product=metrics.first_of(_.top_product, -_.gross),
     )
-    return days.mutate(purchase_id=days.customer_id.concat("|", days.pay_date.cast("string"))).select(columns)
+    return days.select([c for c in PURCHASE_COLUMNS if c != "purchase_id"])
 
 
 def count_excluded_lines(shop: Shop, period: Period) -> list[str]:
