@@ -505,14 +505,20 @@ class Frames:
         return self.daily.index[-1]
 
 
+def paid_order_lines(shop: Shop):
+    """Paid order lines (status paid with a pay time) with ``date``, the pay day (an Ibis expression)."""
+    o = shop.table("orders")
+    lines = o.filter((o.status == "paid") & o.pay_time.notnull())
+    return lines.mutate(date=lines.pay_time.date())
+
+
 def paid_lines(shop: Shop):
     """Paid order lines with ``date`` (pay day), ``list_value`` and, with products, category and
     unit cost (an Ibis expression)."""
     import ibis
 
-    o = shop.table("orders")
-    lines = o.filter((o.status == "paid") & o.pay_time.notnull())
-    lines = lines.mutate(date=lines.pay_time.date(), list_value=lines.list_price * lines.quantity)
+    lines = paid_order_lines(shop)
+    lines = lines.mutate(list_value=lines.list_price * lines.quantity)
     if shop.has("products"):
         p = shop.table("products").select("product_id", "category", "unit_cost")
         lines = lines.left_join(p, "product_id").drop("product_id_right")
@@ -527,38 +533,79 @@ def _by_day(frame: pd.DataFrame, days: pd.DatetimeIndex, columns: list[str]) -> 
     return frame.set_index("date")[columns].reindex(days).fillna(0.0)
 
 
+
+def _line_cube(shop: Shop) -> pd.DataFrame:
+    """Paid lines added up by pay day, campaign_id, category and refund delay (one query).
+
+    delay is the whole days from payment to the line's last refund (null when not refunded
+    or without a refunds table); refund_amount is the line's refunds, summed. Every sum of
+    :class:`Frames` that is not a distinct count is read from this frame: each added
+    grouping was another pass over every order line.
+    """
+    import ibis
+
+    lines = paid_lines(shop)
+    if shop.has("refunds"):
+        r = shop.table("refunds")
+        r = r.group_by(["order_id", "product_id"]).aggregate(refund_time=r.refund_time.max(),
+                                                             refund_amount=r.refund_amount.sum())
+        lines = lines.left_join(r, ["order_id", "product_id"])
+        delay = ((lines.refund_time.epoch_seconds() - lines.pay_time.epoch_seconds()) / 86400).floor()
+        lines = lines.mutate(delay=ibis.ifelse(lines.refund_amount.notnull(), delay, ibis.null()))
+    else:
+        lines = lines.mutate(refund_amount=ibis.null().cast("float64"), delay=ibis.null().cast("float64"))
+    cube = lines.group_by(["date", "campaign_id", "category", "delay"]).aggregate(
+        lines=lines.count(), paid=lines.paid_amount.sum(), units=lines.quantity.sum(),
+        list_value=lines.list_value.sum(), cost=lines.cost.sum(),
+        costed_list_value=ibis.ifelse(lines.unit_cost.isnull(), 0.0, lines.list_value).sum(),
+        refund_lines=ibis.ifelse(lines.refund_amount.notnull(), 1, 0).sum(),
+        refund_amount=lines.refund_amount.fill_null(0.0).sum(),
+    ).execute()
+    cube["date"] = pd.to_datetime(cube["date"])
+    return cube
+
+
+def _add_up(cube: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    """Sums of ``columns`` by ``keys`` (null keys kept; a sum over nothing but nulls stays NaN,
+    as in the engine)."""
+    return cube.groupby(keys, dropna=False, sort=True)[columns].sum(min_count=1).reset_index()
+
+
+def _tagged(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["campaign_id"].notna() & (frame["campaign_id"] != "")]
+
+
 def load_frames(shop: Shop) -> Frames:
     """Reduce the shop's orders, refunds, ads and products to the day-grain frames of :class:`Frames`.
 
-    A handful of grouped queries run in the engine; each returns at most a row per day and
-    campaign or category, so this stays fast on large shops.
+    Four grouped queries over the order lines run in the engine (the sums by day, campaign,
+    category and refund delay; distinct orders and buyers by day; distinct orders by day
+    and campaign; first-purchase days); each returns at most a row per day, campaign,
+    category and delay, so this stays fast on large shops.
 
     Raises
     ------
     ValueError
         when the orders table has no paid line (nothing to review).
     """
-    import ibis
-
-    lines = paid_lines(shop)
-    daily = lines.group_by("date").aggregate(
-        sales=lines.paid_amount.sum(), orders=lines.order_id.nunique(),
-        buyers=lines.customer_id.nunique(), units=lines.quantity.sum(),
-        list_value=lines.list_value.sum(), cost=lines.cost.sum(),
-        costed_list_value=ibis.ifelse(lines.unit_cost.isnull(), 0.0, lines.list_value).sum(),
-    ).execute()
-    if daily.empty:
+    cube = _line_cube(shop)
+    if cube.empty:
         raise ValueError(f"orders in {shop.origin} has no paid line (status paid with a pay_time): "
                          "there is nothing to review")
-    days = pd.date_range(pd.to_datetime(daily["date"]).min(), pd.to_datetime(daily["date"]).max())
-    daily = _by_day(daily, days, ["sales", "orders", "buyers", "units", "list_value", "cost",
-                                  "costed_list_value"])
+    days = pd.date_range(cube["date"].min(), cube["date"].max())
+    lines = paid_order_lines(shop)
+    distinct = lines.group_by("date").aggregate(orders=lines.order_id.nunique(),
+                                                buyers=lines.customer_id.nunique()).execute()
+    sums = ["paid", "units", "list_value", "cost", "costed_list_value"]
+    daily = _add_up(cube, ["date"], sums).merge(distinct.assign(date=pd.to_datetime(distinct["date"])), on="date")
+    daily = _by_day(daily.rename(columns={"paid": "sales"}), days,
+                    ["sales", "orders", "buyers", "units", "list_value", "cost", "costed_list_value"])
     tagged = lines.filter(lines.campaign_id.notnull() & (lines.campaign_id != ""))
-    campaign_daily = tagged.group_by(["date", "campaign_id"]).aggregate(
-        paid=tagged.paid_amount.sum(), list_value=tagged.list_value.sum(), cost=tagged.cost.sum(),
-        lines=tagged.count(), orders=tagged.order_id.nunique(), units=tagged.quantity.sum(),
-    ).execute()
-    campaign_daily["date"] = pd.to_datetime(campaign_daily["date"])
+    orders = tagged.group_by(["date", "campaign_id"]).aggregate(orders=tagged.order_id.nunique()).execute()
+    orders["date"] = pd.to_datetime(orders["date"])
+    campaign_daily = _add_up(_tagged(cube), ["date", "campaign_id"], ["paid", "list_value", "cost", "lines", "units"])
+    campaign_daily = campaign_daily.merge(orders, on=["date", "campaign_id"], how="left")[
+        ["date", "campaign_id", "paid", "list_value", "cost", "lines", "orders", "units"]]
     firsts = lines.filter(lines.customer_id.notnull()).group_by("customer_id").aggregate(
         first=lines.date.min())
     new = firsts.group_by("first").aggregate(n=firsts.count()).execute()
@@ -569,47 +616,25 @@ def load_frames(shop: Shop) -> Frames:
                  "warmup_start", "start", "end", "budget"]),
         daily=daily, campaign_daily=campaign_daily, new_buyers=new_buyers, origin=shop.origin)
     if shop.has("products"):
-        cat = lines.group_by(["date", "category"]).aggregate(sales=lines.paid_amount.sum()).execute()
-        cat["date"] = pd.to_datetime(cat["date"])
-        cat["category"] = cat["category"].fillna("?")
-        frames.category_daily = (cat.pivot_table(index="date", columns="category", values="sales",
+        cat = _add_up(cube.assign(category=cube["category"].fillna("?")), ["date", "category"], ["paid"])
+        frames.category_daily = (cat.pivot_table(index="date", columns="category", values="paid",
                                                  aggfunc="sum").reindex(days).fillna(0.0))
-        frames.campaign_categories = tagged.group_by(["campaign_id", "category"]).aggregate(
-            paid=tagged.paid_amount.sum(), lines=tagged.count()).execute()
+        frames.campaign_categories = _add_up(_tagged(cube), ["campaign_id", "category"], ["paid", "lines"])
     if shop.has("ads"):
         a = shop.table("ads")
         ads = a.group_by("date").aggregate(spend=a.spend.sum()).execute()
         frames.ads_daily = _by_day(ads, days, ["spend"])["spend"]
     if shop.has("refunds"):
-        _load_refunds(shop, lines, frames, days)
+        _load_refunds(shop, cube, frames, days)
     return frames
 
 
-def _load_refunds(shop: Shop, lines, frames: Frames, days: pd.DatetimeIndex) -> None:
+def _load_refunds(shop: Shop, cube: pd.DataFrame, frames: Frames, days: pd.DatetimeIndex) -> None:
     """Refund cohorts by pay day and campaign, delays after payment, refunds per refund day."""
-    import ibis
-
-    r = shop.table("refunds")
-    r = r.group_by(["order_id", "product_id"]).aggregate(refund_time=r.refund_time.max(),
-                                                         refund_amount=r.refund_amount.sum())
-    joined = lines.left_join(r, ["order_id", "product_id"])
-    joined = joined.mutate(campaign=ibis.coalesce(joined.campaign_id, ""),
-                           group=ibis.coalesce(joined.category, "?"))
-    # Cohorts and delays in one pass over the joined lines: a cohort row per delay (null
-    # for lines not refunded), added up over delays for the cohorts and over cohorts for
-    # the delays.
-    delay = ((joined.refund_time.epoch_seconds() - joined.pay_time.epoch_seconds()) / 86400).floor()
-    joined = joined.mutate(delay=ibis.ifelse(joined.refund_amount.notnull(), delay, ibis.null()))
-    both = joined.group_by(["date", "campaign", "group", "delay"]).aggregate(
-        lines=joined.count(), paid=joined.paid_amount.sum(),
-        refund_lines=ibis.ifelse(joined.refund_amount.notnull(), 1, 0).sum(),
-        refund_amount=joined.refund_amount.fill_null(0.0).sum(),
-    ).execute().rename(columns={"campaign": "campaign_id", "group": "category"})
-    cohorts = (both.groupby(["date", "campaign_id", "category"], as_index=False, sort=False)
-               [["lines", "paid", "refund_lines", "refund_amount"]].sum())
-    cohorts["date"] = pd.to_datetime(cohorts["date"])
+    cohorts = _add_up(cube.assign(campaign_id=cube["campaign_id"].fillna(""), category=cube["category"].fillna("?")),
+                      ["date", "campaign_id", "category"], ["lines", "paid", "refund_lines", "refund_amount"])
     frames.refund_cohorts = cohorts
-    refunded = both[both["refund_lines"] > 0]
+    refunded = cube[cube["refund_lines"] > 0]
     frames.refund_delays = (refunded.groupby(refunded["delay"].astype(int))["refund_lines"].sum()
                             .astype(float).sort_index().rename_axis("delay").rename(None))
     rr = shop.table("refunds")
