@@ -1543,10 +1543,10 @@ def recall_export_frame(recall: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     _lang(lang)
     out = recall.reset_index().rename(columns={"index": "customer_id"})
     out["customer_id"] = out["customer_id"].astype("string")
-    out["segment"] = [segment_label(k, lang) for k in out["segment"]]
     i = 0 if lang == "zh" else 1
-    out["reason"] = [REASONS[k][i] for k in out["reason"]]
-    out["action"] = [ACTIONS[k][i] for k in out["action"]]
+    out["segment"] = _relabel(out["segment"], lambda k: segment_label(k, lang))
+    out["reason"] = _relabel(out["reason"], lambda k: REASONS[k][i])
+    out["action"] = _relabel(out["action"], lambda k: ACTIONS[k][i])
     out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.strftime("%Y-%m-%d")
     for col in ("sales", "expected_value"):
         out[col] = out[col].round(2)
@@ -1558,6 +1558,15 @@ def recall_export_frame(recall: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     from helpers.plots import t
 
     return out.rename(columns={c: t(c, lang) for c in EXPORT_COLUMNS})
+
+
+def _relabel(keys: pd.Series, label: Any) -> np.ndarray:
+    """``label(key)`` for every key, computed once per distinct key (a recall list has
+    hundreds of thousands of rows and a handful of keys)."""
+    codes, distinct = pd.factorize(keys)
+    if (codes < 0).any():
+        raise ValueError(f"{keys.name} has empty values")
+    return np.asarray([label(k) for k in distinct], dtype=object)[codes]
 
 
 XLSX_SHEET_ROWS = 1_048_575  # data rows of one Excel sheet (1,048,576 with the header)

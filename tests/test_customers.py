@@ -528,6 +528,11 @@ def test_recall_list_rules_and_export(sample, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf") and "客户ID".encode() in raw
     back = pd.read_csv(paths[0], dtype=str, encoding="utf-8-sig")
     assert back["客户ID"].tolist() == list(recall.head(50).index)
+    head = recall.head(50)  # labels row by row, in the export's language
+    assert back.iloc[:, 1].tolist() == [cu.segment_label(k, "zh") for k in head["segment"]]
+    assert back.iloc[:, -2].tolist() == [cu.REASONS[k][0] for k in head["reason"]]
+    assert back.iloc[:, -1].tolist() == [cu.ACTIONS[k][0] for k in head["action"]]
+    assert head["segment"].nunique() > 1 and head["action"].nunique() > 1
     from openpyxl import load_workbook
 
     sheet = load_workbook(paths[1]).active
