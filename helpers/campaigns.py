@@ -533,7 +533,6 @@ def _by_day(frame: pd.DataFrame, days: pd.DatetimeIndex, columns: list[str]) -> 
     return frame.set_index("date")[columns].reindex(days).fillna(0.0)
 
 
-
 def _line_cube(shop: Shop) -> pd.DataFrame:
     """Paid lines added up by pay day, campaign_id, category and refund delay (one query).
 
