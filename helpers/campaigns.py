@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
+from helpers.data import cache_table
 from helpers.params import Period
 from helpers.params import is_zh as _zh
 
@@ -1766,12 +1767,13 @@ def compare_buyers(shop: Shop, frames: Frames, campaign: Campaign, windows: Wind
     periods = {"baseline": pre_days}
     if windows.event is not None:
         periods["event"] = pd.date_range(windows.event.start, windows.event.end)
-    paid = paid_lines(shop)
+    paid = paid_order_lines(shop)
     # One row per paid order of a known customer (ids were stripped when the table was
-    # validated), so the repurchase reduction neither strips nor groups the lines again.
+    # validated), so the repurchase reduction neither strips nor groups the lines again;
+    # kept in the engine while this runs, as each period's repeat rate reads every order.
     paid = paid.filter(paid.customer_id.notnull() & (paid.customer_id != ""))
-    orders = metrics.prepare_orders(paid.group_by("order_id").aggregate(
-        customer_id=paid.customer_id.min(), pay_time=paid.pay_time.min()), one_row_per_order=True)
+    orders = metrics.prepare_orders(cache_table(paid.group_by("order_id").aggregate(
+        customer_id=paid.customer_id.min(), pay_time=paid.pay_time.min())), one_row_per_order=True)
     rows = {}
     for name, days in periods.items():
         buyers = frames.daily["buyers"].reindex(days)

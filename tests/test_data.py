@@ -384,7 +384,7 @@ def test_files_that_passed_are_not_checked_again_until_they_change(tmp_path, mon
 def test_an_engine_without_temporary_tables_gives_the_same_figures(sample, monkeypatch):
     """Trino (ibis 12) cannot create temporary tables: the helpers that keep a result in the
     engine recompute it instead, with the same figures."""
-    from helpers import customers, service
+    from helpers import campaigns, customers, service
     from helpers.params import Period
 
     no_temp = data.connect(data.project_root() / "data" / "sample")
@@ -398,12 +398,16 @@ def test_an_engine_without_temporary_tables_gives_the_same_figures(sample, monke
     results = []
     for shop in (sample, no_temp):
         shipped = service.order_shipments(shop, autumn)
+        frames = campaigns.load_frames(shop)
+        june = campaigns.get_campaign(frames.campaigns, "618-2026")
+        windows = campaigns.campaign_windows(june, frames.data_first, frames.data_last, 56, 14, frames.campaigns)
         results.append([customers.summarize_customers(shop, whole), customers.compare_repurchase(shop, whole),
                         service.summarize_fulfilment(shipped), service.summarize_fulfilment(shipped, "carrier"),
-                        service.late_effects(shop, autumn)])
+                        service.late_effects(shop, autumn), campaigns.compare_buyers(shop, frames, june, windows)])
     for cached, recomputed in zip(*results, strict=True):
         pd.testing.assert_frame_equal(cached, recomputed, check_exact=False, rtol=1e-12)
     assert results[0][0]["purchases"].sum() > 10_000 and results[0][2]["orders"].iloc[0] > 1_000
+    assert results[0][5]["repeat_cohort"].min() > 1_000
     assert not [t for t in no_temp.con.list_tables() if t.startswith("ibis_cache")]
     assert [t for t in sample.con.list_tables() if t.startswith("ibis_cache")]  # the same helpers do cache there
 
