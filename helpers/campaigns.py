@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import cache_table
+from helpers.data import cache_table, paid_order_lines
 from helpers.params import Period
 from helpers.params import is_zh as _zh
 
@@ -506,10 +506,9 @@ class Frames:
         return self.daily.index[-1]
 
 
-def paid_order_lines(shop: Shop):
-    """Paid order lines (status paid with a pay time) with ``date``, the pay day (an Ibis expression)."""
-    o = shop.table("orders")
-    lines = o.filter((o.status == "paid") & o.pay_time.notnull())
+def dated_paid_lines(shop: Shop):
+    """:func:`helpers.data.paid_order_lines` with ``date``, the pay day (an Ibis expression)."""
+    lines = paid_order_lines(shop)
     return lines.mutate(date=lines.pay_time.date())
 
 
@@ -518,7 +517,7 @@ def paid_lines(shop: Shop):
     unit cost (an Ibis expression)."""
     import ibis
 
-    lines = paid_order_lines(shop)
+    lines = dated_paid_lines(shop)
     lines = lines.mutate(list_value=lines.list_price * lines.quantity)
     if shop.has("products"):
         p = shop.table("products").select("product_id", "category", "unit_cost")
@@ -593,7 +592,7 @@ def load_frames(shop: Shop) -> Frames:
         raise ValueError(f"orders in {shop.origin} has no paid line (status paid with a pay_time): "
                          "there is nothing to review")
     days = pd.date_range(cube["date"].min(), cube["date"].max())
-    lines = paid_order_lines(shop)
+    lines = dated_paid_lines(shop)
     distinct = lines.group_by("date").aggregate(orders=lines.order_id.nunique(),
                                                 buyers=lines.customer_id.nunique()).execute()
     sums = ["paid", "units", "list_value", "cost", "costed_list_value"]
@@ -1767,7 +1766,7 @@ def compare_buyers(shop: Shop, frames: Frames, campaign: Campaign, windows: Wind
     periods = {"baseline": pre_days}
     if windows.event is not None:
         periods["event"] = pd.date_range(windows.event.start, windows.event.end)
-    paid = paid_order_lines(shop)
+    paid = dated_paid_lines(shop)
     # One row per paid order of a known customer (ids were stripped when the table was
     # validated), so the repurchase reduction neither strips nor groups the lines again;
     # kept in the engine while this runs, as each period's repeat rate reads every order.

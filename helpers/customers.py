@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero
+from helpers.data import fill_zero, paid_order_lines
 from helpers.report import format_value
 
 if TYPE_CHECKING:
@@ -161,8 +161,7 @@ def _build_purchases(shop: Shop, same_day_orders: str):
     import ibis
     from ibis import _
 
-    o = shop.table("orders")
-    lines = o.filter(o.status == "paid", o.pay_time.notnull()).select(
+    lines = paid_order_lines(shop).select(
         "order_id", "product_id", "pay_time", "paid_amount", "source", "customer_id")  # ids stripped by the validation
     lines = lines.filter(lines.customer_id.notnull(), lines.customer_id != "")
     if shop.has("refunds"):
@@ -200,10 +199,7 @@ def count_excluded_lines(shop: Shop, period: Period) -> list[str]:
     """Notes on paid lines of the period left out of customer analyses (empty customer id)."""
     import ibis
 
-    o = shop.table("orders")
-    stop = ibis.literal(period.end_exclusive.to_pydatetime(), type="timestamp")
-    begin = ibis.literal(period.start.to_pydatetime(), type="timestamp")
-    o = o.filter(o.status == "paid", o.pay_time >= begin, o.pay_time < stop)
+    o = paid_order_lines(shop, period)
     cust = o.customer_id  # stripped by the validation
     row = o.aggregate(lines=o.count(), empty=(cust.isnull() | (cust == "")).sum(),
                       amount=ibis.ifelse(cust.isnull() | (cust == ""), o.paid_amount, 0.0).sum()).execute().iloc[0]

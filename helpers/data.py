@@ -873,6 +873,25 @@ def cache_table(table: Any) -> Any:
         return table
 
 
+def paid_order_lines(shop: Shop, period: Any = None):
+    """The paid order lines every sales figure starts from (an Ibis expression).
+
+    A paid line has ``status == "paid"`` and a ``pay_time``; with ``period`` (a
+    :class:`helpers.params.Period`), its pay time falls on one of the period's calendar days:
+    ``period.start <= pay_time < period.end_exclusive``. Lines of other statuses, and
+    "paid" lines without a pay time (contradictory rows), count in no sales figure.
+    """
+    import ibis
+
+    o = shop.table("orders")
+    lines = o.filter(o.status == "paid", o.pay_time.notnull())
+    if period is not None:
+        lines = lines.filter(
+            lines.pay_time >= ibis.literal(period.start.to_pydatetime(), type="timestamp"),
+            lines.pay_time < ibis.literal(period.end_exclusive.to_pydatetime(), type="timestamp"))
+    return lines
+
+
 def connect_backend(con: Any, origin: str | None = None) -> Shop:
     """A shop on an open Ibis connection whose tables are named after the contract tables.
 

@@ -2125,6 +2125,11 @@ def render_metrics_doc() -> str:
         "`支付转化率: 3 of 10 denominators are 0 -> NaN (访客数 visitors = 0)`.",
         "- Several days: see [Multi-day rates](#multi-day-rates). Uncertainty: see "
         "[Intervals](#intervals).",
+        "- Sales figures (支付金额, 支付笔数, 支付买家数, refunds, margins, repurchase) start from "
+        "the paid order lines, `helpers.data.paid_order_lines`: `status` paid with a `pay_time`; "
+        "a period takes the lines paid on its calendar days (start 00:00 to the day after the "
+        "end, exclusive). A line marked paid without a pay time counts nowhere, and a refund of "
+        "it is reported as matching no paid line.",
         "",
     ]
     for area, (zh, en) in AREAS.items():

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers import metrics
+from helpers.data import paid_order_lines
 
 if TYPE_CHECKING:
     from helpers.data import Shop
@@ -40,12 +41,6 @@ KPI_KINDS = {"sales": "yuan", "paid_orders": "count", "buyers": "count", "units"
 PEER_KPIS = {"paid_amount": "sales", "refund_rate": "refund_rate_by_value"}  # peers metric -> KPI
 REFUND_BASES = ("refund_date", "order_cohort")
 DIMENSIONS = ("source", "category", "product")
-
-
-def paid_lines(shop: Shop, period: Period):
-    """Order lines paid in the period (an Ibis expression), by pay time."""
-    o = shop.table("orders")
-    return o.filter((o.status == "paid") & (o.pay_time >= period.start) & (o.pay_time < period.end_exclusive))
 
 
 def _with_products(shop: Shop, lines):
@@ -77,7 +72,7 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
 
     if refund_basis not in REFUND_BASES:
         raise ValueError(f"refund_basis={refund_basis!r}; use one of {REFUND_BASES}")
-    lines = _with_products(shop, paid_lines(shop, period))
+    lines = _with_products(shop, paid_order_lines(shop, period))
     o = lines.aggregate(
         sales=lines.paid_amount.sum(),
         paid_orders=lines.order_id.nunique(),
@@ -142,7 +137,7 @@ def _refund_amount(shop: Shop, period: Period, basis: str) -> float:
     if basis == "refund_date":
         r = r.filter((r.refund_time >= period.start) & (r.refund_time < period.end_exclusive))
     else:
-        lines = paid_lines(shop, period).select("order_id", "product_id")
+        lines = paid_order_lines(shop, period).select("order_id", "product_id")
         r = r.semi_join(lines, ["order_id", "product_id"])
     return _num(r.refund_amount.sum().execute())
 
@@ -219,7 +214,7 @@ def daily_sales(shop: Shop, period: Period) -> pd.DataFrame:
 
     Days without sales appear with 0 so that gaps are visible.
     """
-    lines = paid_lines(shop, period)
+    lines = paid_order_lines(shop, period)
     day = lines.pay_time.date().name("date")
     o = (lines.group_by(day).aggregate(sales=lines.paid_amount.sum(), paid_orders=lines.order_id.nunique())
          .execute())
@@ -244,7 +239,7 @@ def sales_by(shop: Shop, period: Period, dimension: str) -> pd.DataFrame:
         raise ValueError(f"dimension={dimension!r}; use one of {DIMENSIONS}")
     if dimension == "category" and not shop.has("products"):
         raise ValueError(shop.missing_message("products", "en"))
-    lines = _with_products(shop, paid_lines(shop, period))
+    lines = _with_products(shop, paid_order_lines(shop, period))
     keys = {"source": ["source"], "category": ["category"], "product": ["product_id", "title"]}[dimension]
     # (order_id, product_id) is the key of a validated orders table, so an order has at
     # most one line per product: per product, lines count orders without a distinct count
@@ -323,7 +318,7 @@ def daily_slice(shop: Shop, period: Period, metric: str = "sales", source: str |
         raise ValueError(f"metric={metric!r}; use one of {SLICE_METRICS}")
     days = pd.DataFrame({"date": pd.date_range(period.start, period.end, freq="D")})
     if metric in ("sales", "paid_orders"):
-        lines = paid_lines(shop, period)
+        lines = paid_order_lines(shop, period)
         if source:
             lines = lines.filter(lines.source == source)
         if category:

@@ -74,12 +74,13 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
+from helpers.data import paid_order_lines
+from helpers.params import Period
 from helpers.params import is_zh as _zh
 from helpers.report import format_value
 
 if TYPE_CHECKING:
     from helpers.data import Shop
-    from helpers.params import Period
 
 ABC_CUTS = (0.8, 0.95)
 PRIMARY_METRIC = {"main_image": "click_rate", "title": "click_rate", "price": "order_rate"}
@@ -305,9 +306,7 @@ def summarize_portfolio(shop: Shop, period: Period) -> pd.DataFrame:
     back = ibis.ifelse(lines.shipped == False, lines.quantity,  # noqa: E712
                        ibis.least(lines.returned, lines.quantity))
     lines = lines.mutate(kept=lines.quantity - back)
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                 o.pay_time < _ts(period.end_exclusive))
+    o = paid_order_lines(shop, period)
     listed = o.group_by("product_id").aggregate(list_value=(o.list_price * o.quantity).sum()).execute()
     agg = lines.group_by(["product_id", "title", "category"]).aggregate(
         units=lines.quantity.sum(), sales=lines.paid_amount.sum(), refunds=lines.refund_amount.sum(),
@@ -371,9 +370,7 @@ def growth_share(shop: Shop, period: Period, portfolio: pd.DataFrame) -> pd.Data
     import ibis
 
     mid = period.start + pd.Timedelta(days=period.days // 2)
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                 o.pay_time < _ts(period.end_exclusive))
+    o = paid_order_lines(shop, period)
     late = o.pay_time >= _ts(mid)
     halves = o.group_by("product_id").aggregate(
         first=ibis.ifelse(late, 0.0, o.paid_amount).sum(), second=ibis.ifelse(late, o.paid_amount, 0.0).sum()
@@ -401,10 +398,7 @@ def stock_cover(shop: Shop, period: Period, portfolio: pd.DataFrame, window_days
     inv = shop.table("inventory")
     last = inv.aggregate(d=inv.date.max()).execute()["d"].iloc[0]
     stock = inv.filter(inv.date == last).select("product_id", "stock").execute().set_index("product_id")["stock"]
-    end = pd.Timestamp(last) + pd.Timedelta(days=1)
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(end - pd.Timedelta(days=window_days)),
-                 o.pay_time < _ts(end))
+    o = paid_order_lines(shop, Period.ending(pd.Timestamp(last), window_days))
     recent = o.group_by("product_id").aggregate(units=o.quantity.sum()).execute().set_index("product_id")["units"]
     out = pd.DataFrame({"stock": stock})
     out["title"] = portfolio["title"].reindex(out.index)
@@ -498,8 +492,7 @@ def launch_sales(shop: Shop, days: int = LAUNCH_DAYS) -> pd.DataFrame:
     p = shop.table("products")
     lo, hi = first.normalize(), last.normalize() - pd.Timedelta(days=days - 1)
     p = p.filter(p.launch_date >= _ts(lo).date(), p.launch_date <= _ts(hi).date())
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull())
+    o = paid_order_lines(shop)
     j = o.inner_join(p.select("product_id", "launch_date"), "product_id")
     age = (j.pay_time.epoch_seconds() - j.launch_date.cast("timestamp").epoch_seconds()) / 86400.0
     j = j.filter(age >= 0, age < days)
@@ -731,8 +724,7 @@ def weekly_units(shop: Shop, ramp_weeks: int = 6) -> pd.DataFrame:
     -------
     DataFrame: product_id, category, week, units, list_price (NaN before the first sale).
     """
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull())
+    o = paid_order_lines(shop)
     week = o.pay_time.truncate("W")
     o = o.mutate(week=week)
     agg = o.group_by(["product_id", "week"]).aggregate(
@@ -1006,8 +998,7 @@ def rising_products(shop: Shop, period: Period, weeks: int = 4, confidence: floa
     end = period.end_exclusive
     mid = end - pd.Timedelta(weeks=weeks)
     start = mid - pd.Timedelta(weeks=weeks)
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(start), o.pay_time < _ts(end))
+    o = paid_order_lines(shop, Period(start, period.end))
     o = o.mutate(recent=o.pay_time >= _ts(mid))
     agg = o.group_by(["product_id", "recent"]).aggregate(sales=o.paid_amount.sum(), lines=o.count()).execute()
     wide = agg.pivot_table(index="product_id", columns="recent", values=["sales", "lines"], fill_value=0)
@@ -1046,9 +1037,7 @@ def product_pairs(shop: Shop, period: Period, min_count: int = 10) -> tuple[pd.D
     (A→B and B→A: confidence_ba), lift, expected, orders_a, orders_b, with pair_orders >=
     ``min_count``, highest lift first; the number of paid orders).
     """
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                 o.pay_time < _ts(period.end_exclusive))
+    o = paid_order_lines(shop, period)
     items = o.group_by(["order_id", "product_id"]).aggregate(month=o.pay_time.min().truncate("M"))
     per_month = items.group_by(["month", "product_id"]).aggregate(n=items.count()).execute()
     months = items.group_by("month").aggregate(orders=items.order_id.nunique()).execute().set_index("month")["orders"]
@@ -1089,9 +1078,7 @@ def aov_by_category(shop: Shop, period: Period) -> pd.DataFrame:
     """
     import ibis
 
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                 o.pay_time < _ts(period.end_exclusive))
+    o = paid_order_lines(shop, period)
     if shop.has("products"):
         p = shop.table("products").select("product_id", "category")
         o = o.left_join(p, "product_id").drop("product_id_right")

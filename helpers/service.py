@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero
+from helpers.data import fill_zero, paid_order_lines
 from helpers.params import is_zh as _zh
 from helpers.report import format_value
 
@@ -333,9 +333,7 @@ def paid_lines(shop: Shop, period: Period):
     """
     import ibis
 
-    o = shop.table("orders")
-    lines = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                     o.pay_time < _ts(period.end_exclusive))
+    lines = paid_order_lines(shop, period)
     lines = lines.select("order_id", "product_id", "pay_time", "quantity", "paid_amount", "source",
                          campaign=lines.campaign_id.fill_null(""))
     if shop.has("refunds"):
@@ -392,8 +390,7 @@ def count_unmatched_refunds(shop: Shop, period: Period, lang: str = "zh") -> lis
     """
     if not shop.has("refunds"):
         return []
-    o = shop.table("orders")
-    paid = o.filter(o.status == "paid").select("order_id", "product_id", "paid_amount")
+    paid = paid_order_lines(shop).select("order_id", "product_id", "paid_amount")
     r = shop.table("refunds")
     r = r.filter(r.refund_time >= _ts(period.start), r.refund_time < _ts(period.end_exclusive))
     j = r.left_join(paid, ["order_id", "product_id"])
@@ -1036,9 +1033,7 @@ def _shipment_records(shop: Shop, period: Period):
 def _join_shipments(shop: Shop, period: Period):
     import ibis
 
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid", o.pay_time.notnull(), o.pay_time >= _ts(period.start),
-                 o.pay_time < _ts(period.end_exclusive))
+    o = paid_order_lines(shop, period)
     orders = o.group_by("order_id").aggregate(
         pay_time=o.pay_time.min(), campaign_order=ibis.ifelse(o.campaign_id.notnull(), 1, 0).max() > 0)
     s = shop.table("shipments").select("order_id", "shipped_time", "delivered_time", "promised_hours",
@@ -1434,8 +1429,7 @@ def review_experience(shop: Shop, period: Period, promised_hours: int = 48, flag
     r = shop.table("reviews")
     r = r.filter(r.review_time >= _ts(period.start), r.review_time < _ts(period.end_exclusive),
                  r.dsr_description.notnull() | r.dsr_service.notnull() | r.dsr_logistics.notnull())
-    o = shop.table("orders")
-    o = o.filter(o.status == "paid").select("order_id", "product_id", "customer_id", "pay_time")
+    o = paid_order_lines(shop).select("order_id", "product_id", "customer_id", "pay_time")
     x = r.select("order_id", "product_id", "dsr_description", "dsr_service", "dsr_logistics").inner_join(
         o, ["order_id", "product_id"])
     end = pd.Timestamp(end if end is not None else data_end(shop))

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero
+from helpers.data import fill_zero, paid_order_lines
 from helpers.params import Period
 from helpers.params import is_zh as _zh
 
@@ -706,10 +706,7 @@ def estimate_margin(shop: Shop, period: Period) -> float:
             "break-even ROI and the highest affordable CPC cannot be computed"
         )
         return float("nan")
-    o = shop.table("orders")
-    lines = o.filter(
-        (o.status == "paid") & (o.pay_time >= period.start) & (o.pay_time < period.end_exclusive)
-    )
+    lines = paid_order_lines(shop, period)
     p = shop.table("products").select("product_id", "unit_cost")
     lines = lines.left_join(p, "product_id")
     row = (
@@ -1902,10 +1899,7 @@ def attribute_orders(shop: Shop, period: Period) -> tuple[pd.DataFrame, dict[str
     """
     import ibis
 
-    o = shop.table("orders")
-    paid = o.filter(
-        (o.status == "paid") & (o.pay_time >= period.start) & (o.pay_time < period.end_exclusive)
-    )
+    paid = paid_order_lines(shop, period)
     orders = paid.group_by("order_id").aggregate(
         amount=paid.paid_amount.sum(), paid_at=paid.pay_time.min()
     )

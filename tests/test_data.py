@@ -11,6 +11,7 @@ import pytest
 from helpers import data
 from helpers.cli import main as cli_main
 from helpers.data import DataError
+from helpers.params import Period
 
 HEADER_ZH = "订单编号,订单创建时间,订单付款时间,买家会员名,商品ID,购买数量,商品价格,实付款,流量来源,订单状态"
 ROWS_ZH = [
@@ -427,3 +428,31 @@ def test_a_kept_table_is_built_once_per_key_and_shop(sample):
     assert 0 < first.count().execute() < other.count().execute()
     assert data.connect(data.project_root() / "data" / "sample").kept(("test", 10), lambda: build(10)) is not first
     assert builds == [10, 40, 10]  # another shop builds its own
+
+
+def test_paid_order_lines_are_paid_with_a_pay_time_on_the_periods_days(tmp_path):
+    """The one definition of a paid line every sales figure starts from, and its day bounds."""
+    rows = [  # (order, pay time, status)
+        ("before", "2026-02-28 23:59:59", "paid"),
+        ("first", "2026-03-01 00:00:00", "paid"),
+        ("last", "2026-03-31 23:59:59", "paid"),
+        ("after", "2026-04-01 00:00:00", "paid"),
+        ("no_pay_time", None, "paid"),
+        ("cancelled", "2026-03-10 10:00:00", "cancelled"),
+        ("unpaid", None, "unpaid"),
+    ]
+    frame = pd.DataFrame({
+        "order_id": [r[0] for r in rows], "order_time": pd.Timestamp("2026-02-01"),
+        "pay_time": pd.to_datetime([r[1] for r in rows]), "customer_id": "c", "product_id": "p",
+        "quantity": 1, "list_price": 10.0, "paid_amount": 10.0, "source": "搜索", "campaign_id": None,
+        "status": [r[2] for r in rows],
+    })
+    frame.to_parquet(tmp_path / "orders.parquet")
+    shop = data.connect(tmp_path)
+
+    def ids(period=None):
+        return sorted(data.paid_order_lines(shop, period).order_id.execute())
+
+    assert ids() == ["after", "before", "first", "last"]
+    assert ids(Period(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-31"))) == ["first", "last"]
+    assert ids(Period(pd.Timestamp("2026-03-31"), pd.Timestamp("2026-03-31"))) == ["last"]

@@ -129,6 +129,19 @@ def test_unmatched_and_oversized_refunds_are_reported_not_dropped(shop):
     assert any("找不到对应" in n for n in zh)
 
 
+def test_a_refund_of_a_paid_line_without_pay_time_is_reported_as_unmatched(shop, tmp_path):
+    """Such a line is in no sales figure, so neither is its refund: the note has to say so."""
+    with open(tmp_path / "orders.csv", "a", encoding="utf-8") as f:
+        f.write("o7,2026-03-07 10:00:00,,c7,p1,1,100,100,搜索,,paid\n")
+    with open(tmp_path / "refunds.csv", "a", encoding="utf-8") as f:
+        f.write("o7,p1,2026-03-12 12:00:00,70,1,质量问题,true\n")
+    contradictory = data.connect(tmp_path)
+    notes = service.count_unmatched_refunds(contradictory, MARCH, "en")
+    assert any("2 refunds completed in the period (¥125) match no paid order line" in n for n in notes)
+    s = service.summarize_refunds(service.paid_lines(contradictory, MARCH), service.data_end(contradictory), 20)
+    assert (s["lines"], s["refunded"], s["refund_amount"]) == (5, 2, pytest.approx(130))
+
+
 def test_refund_timing_splits_before_and_after_shipping(shop):
     timing = service.refund_timing(service.paid_lines(shop, MARCH))
     assert set(map(tuple, timing[["day", "stage", "refunds"]].to_numpy().tolist())) == {
