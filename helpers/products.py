@@ -1038,7 +1038,8 @@ def product_pairs(shop: Shop, period: Period, min_count: int = 10) -> tuple[pd.D
     ``min_count``, highest lift first; the number of paid orders).
     """
     o = paid_order_lines(shop, period)
-    items = o.group_by(["order_id", "product_id"]).aggregate(month=o.pay_time.min().truncate("M"))
+    # The validated key (order_id, product_id) makes every line one item of its order.
+    items = o.select("order_id", "product_id", month=o.pay_time.truncate("M"))
     per_month = items.group_by(["month", "product_id"]).aggregate(n=items.count()).execute()
     months = items.group_by("month").aggregate(orders=items.order_id.nunique()).execute().set_index("month")["orders"]
     n_orders = int(months.sum())
