@@ -147,7 +147,7 @@ def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, list[str], int, s
 
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        engine = "xlrd" if suffix == ".xls" else "openpyxl"
+        engine = "calamine" if suffix == ".xls" else "openpyxl"
         try:
             frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
         except Exception as exc:  # corrupt or password-protected workbooks
