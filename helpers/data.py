@@ -884,12 +884,12 @@ def paid_order_lines(shop: Shop, period: Any = None):
     import ibis
 
     o = shop.table("orders")
-    lines = o.filter(o.status == "paid", o.pay_time.notnull())
-    if period is not None:
-        lines = lines.filter(
-            lines.pay_time >= ibis.literal(period.start.to_pydatetime(), type="timestamp"),
-            lines.pay_time < ibis.literal(period.end_exclusive.to_pydatetime(), type="timestamp"))
-    return lines
+    if period is None:
+        return o.filter(o.status == "paid", o.pay_time.notnull())
+    # the bounds leave out a null pay time
+    return o.filter(o.status == "paid",
+                    o.pay_time >= ibis.literal(period.start.to_pydatetime(), type="timestamp"),
+                    o.pay_time < ibis.literal(period.end_exclusive.to_pydatetime(), type="timestamp"))
 
 
 def connect_backend(con: Any, origin: str | None = None) -> Shop:
