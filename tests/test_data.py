@@ -386,7 +386,6 @@ def test_an_engine_without_temporary_tables_gives_the_same_figures(sample, monke
     """Trino (ibis 12) cannot create temporary tables: the helpers that keep a result in the
     engine recompute it instead, with the same figures."""
     from helpers import campaigns, customers, service
-    from helpers.params import Period
 
     no_temp = data.connect(data.project_root() / "data" / "sample")
 
