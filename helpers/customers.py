@@ -157,6 +157,17 @@ def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str
     return purchases
 
 
+def _tie_break(purchases, same_day_orders: str = "once"):
+    """The column that orders a customer's purchases paid at the same time (after ``pay_time``).
+
+    Per order it is the order id. Once a day, a customer's purchases fall on different days,
+    so their pay times never tie and the day orders them as ``customer|date`` would: the text
+    id is built when read, and would be made for every purchase only to sort them the same way.
+    """
+    _check_same_day(same_day_orders)
+    return purchases.pay_date if same_day_orders == "once" else purchases.purchase_id
+
+
 def _build_purchases(shop: Shop, same_day_orders: str):
     import ibis
     from ibis import _
@@ -239,7 +250,7 @@ def _customer_table(shop: Shop, period: Period, same_day_orders: str):
 
     p = paid_purchases(shop, period.end, None, same_day_orders)
     begin = ibis.literal(period.start.date(), type="date")
-    w = ibis.window(group_by="customer_id", order_by=["pay_time", "purchase_id"])
+    w = ibis.window(group_by="customer_id", order_by=[p.pay_time, _tie_break(p, same_day_orders)])
     p = p.mutate(rank=ibis.row_number().over(w), inside=p.pay_date >= begin)
     return p.group_by("customer_id").aggregate(
         first_date=_.pay_date.min(),
@@ -899,11 +910,13 @@ def _metric_orders(shop: Shop, end: Any, same_day_orders: str) -> metrics.Prepar
     """Purchases in the shape the repurchase reductions of :mod:`helpers.metrics` read.
 
     A purchase is one row already (grouped once in :func:`paid_purchases`), so the
-    reductions read it as prepared orders instead of grouping millions of rows again.
+    reductions read it as prepared orders instead of grouping millions of rows again. Their
+    ``order_id`` only breaks ties of pay time, so it is :func:`_tie_break`.
     """
     p = paid_purchases(shop, end, None, same_day_orders)
-    return metrics.prepare_orders(p.select("customer_id", order_id=p.purchase_id, pay_time=p.pay_time),
-                                  one_row_per_order=True)
+    return metrics.prepare_orders(
+        p.select("customer_id", order_id=_tie_break(p, same_day_orders), pay_time=p.pay_time),
+        one_row_per_order=True)
 
 
 def month_pairs(period: Period) -> list[tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]]:
@@ -988,7 +1001,7 @@ def summarize_gaps(shop: Shop, period: Period, same_day_orders: str = "once") ->
     from ibis import _
 
     p = paid_purchases(shop, period.end, None, same_day_orders)
-    w = ibis.window(group_by="customer_id", order_by=["pay_time", "purchase_id"])
+    w = ibis.window(group_by="customer_id", order_by=[p.pay_time, _tie_break(p, same_day_orders)])
     p = p.mutate(prev=p.pay_date.lag().over(w))
     begin = ibis.literal(period.start.date(), type="date")
     gaps = p.filter(p.prev.notnull(), p.pay_date >= begin)
