@@ -240,8 +240,9 @@ def pandas_campaign(data_dir: str) -> dict:
     lines["date"] = lines["pay_time"].dt.normalize()
     lines["list_value"] = lines["list_price"] * lines["quantity"]
     lines["cost"] = lines["quantity"] * lines["unit_cost"]
+    lines["buyer"] = lines["customer_id"].where(lines["customer_id"] != "")  # an empty id is no buyer
     daily = lines.groupby("date").agg(sales=("paid_amount", "sum"), orders=("order_id", "nunique"),
-                                      buyers=("customer_id", "nunique"), units=("quantity", "sum"),
+                                      buyers=("buyer", "nunique"), units=("quantity", "sum"),
                                       list_value=("list_value", "sum"), cost=("cost", "sum"))
     days = pd.date_range(daily.index.min(), daily.index.max(), freq="D")
     daily = daily.reindex(days, fill_value=0)
@@ -249,7 +250,7 @@ def pandas_campaign(data_dir: str) -> dict:
     campaign_daily = tagged.groupby(["date", "campaign_id"], as_index=False).agg(
         paid=("paid_amount", "sum"), list_value=("list_value", "sum"), cost=("cost", "sum"),
         lines=("order_id", "size"), orders=("order_id", "nunique"), units=("quantity", "sum"))
-    firsts = lines.dropna(subset=["customer_id"]).groupby("customer_id")["date"].min()
+    firsts = lines.dropna(subset=["buyer"]).groupby("buyer")["date"].min()
     new_buyers = firsts.value_counts().reindex(days, fill_value=0)
     category_daily = lines.pivot_table(index="date", columns="category", values="paid_amount",
                                        aggfunc="sum").reindex(days).fillna(0.0)

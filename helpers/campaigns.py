@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import cache_table, paid_order_lines
+from helpers.data import cache_table, known_customer, paid_order_lines
 from helpers.params import Period
 from helpers.params import is_zh as _zh
 
@@ -574,6 +574,13 @@ def _tagged(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["campaign_id"].notna() & (frame["campaign_id"] != "")]
 
 
+def _note_anonymous(anonymous: int, lines: int) -> None:
+    if anonymous:
+        warnings.warn(metrics.MetricNote(
+            f"{anonymous} of {lines} paid order lines have an empty customer_id: their sales and orders count, "
+            "but they are not among the buyers or first-time buyers"), stacklevel=3)
+
+
 def load_frames(shop: Shop) -> Frames:
     """Reduce the shop's orders, refunds, ads and products to the day-grain frames of :class:`Frames`.
 
@@ -593,8 +600,11 @@ def load_frames(shop: Shop) -> Frames:
                          "there is nothing to review")
     days = pd.date_range(cube["date"].min(), cube["date"].max())
     lines = dated_paid_lines(shop)
+    known = known_customer(lines)
     distinct = lines.group_by("date").aggregate(orders=lines.order_id.nunique(),
-                                                buyers=lines.customer_id.nunique()).execute()
+                                                buyers=lines.customer_id.nunique(where=known),
+                                                anonymous=(~known).sum()).execute()
+    _note_anonymous(int(distinct.pop("anonymous").sum()), int(cube["lines"].sum()))
     sums = ["paid", "units", "list_value", "cost", "costed_list_value"]
     daily = _add_up(cube, ["date"], sums).merge(distinct.assign(date=pd.to_datetime(distinct["date"])), on="date")
     daily = _by_day(daily.rename(columns={"paid": "sales"}), days,
@@ -605,7 +615,7 @@ def load_frames(shop: Shop) -> Frames:
     campaign_daily = _add_up(_tagged(cube), ["date", "campaign_id"], ["paid", "list_value", "cost", "lines", "units"])
     campaign_daily = campaign_daily.merge(orders, on=["date", "campaign_id"], how="left")[
         ["date", "campaign_id", "paid", "list_value", "cost", "lines", "orders", "units"]]
-    firsts = lines.filter(lines.customer_id.notnull()).group_by("customer_id").aggregate(
+    firsts = lines.filter(known).group_by("customer_id").aggregate(
         first=lines.date.min())
     new = firsts.group_by("first").aggregate(n=firsts.count()).execute()
     new_buyers = (pd.Series(new["n"].to_numpy(float), index=pd.to_datetime(new["first"]))
@@ -1770,7 +1780,7 @@ def compare_buyers(shop: Shop, frames: Frames, campaign: Campaign, windows: Wind
     # One row per paid order of a known customer (ids were stripped when the table was
     # validated), so the repurchase reduction neither strips nor groups the lines again;
     # kept in the engine while this runs, as each period's repeat rate reads every order.
-    paid = paid.filter(paid.customer_id.notnull() & (paid.customer_id != ""))
+    paid = paid.filter(known_customer(paid))
     orders = metrics.prepare_orders(cache_table(paid.group_by("order_id").aggregate(
         customer_id=paid.customer_id.min(), pay_time=paid.pay_time.min())), one_row_per_order=True)
     rows = {}

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero, paid_order_lines
+from helpers.data import fill_zero, known_customer, paid_order_lines
 from helpers.report import format_value
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ def _build_purchases(shop: Shop, same_day_orders: str):
 
     lines = paid_order_lines(shop).select(
         "order_id", "product_id", "pay_time", "paid_amount", "source", "customer_id")  # ids stripped by the validation
-    lines = lines.filter(lines.customer_id.notnull(), lines.customer_id != "")
+    lines = lines.filter(known_customer(lines))
     if shop.has("refunds"):
         r = shop.table("refunds")
         r = r.group_by(["order_id", "product_id"]).aggregate(refund=r.refund_amount.sum())
@@ -211,9 +211,9 @@ def count_excluded_lines(shop: Shop, period: Period) -> list[str]:
     import ibis
 
     o = paid_order_lines(shop, period)
-    cust = o.customer_id  # stripped by the validation
-    row = o.aggregate(lines=o.count(), empty=(cust.isnull() | (cust == "")).sum(),
-                      amount=ibis.ifelse(cust.isnull() | (cust == ""), o.paid_amount, 0.0).sum()).execute().iloc[0]
+    unknown = ~known_customer(o)
+    row = o.aggregate(lines=o.count(), empty=unknown.sum(),
+                      amount=ibis.ifelse(unknown, o.paid_amount, 0.0).sum()).execute().iloc[0]
     empty = int(fill_zero(row["empty"]))
     if not empty:
         return []

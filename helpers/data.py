@@ -892,6 +892,16 @@ def paid_order_lines(shop: Shop, period: Any = None):
                     o.pay_time < ibis.literal(period.end_exclusive.to_pydatetime(), type="timestamp"))
 
 
+def known_customer(lines: Any) -> Any:
+    """Whether a line's buyer is known: its ``customer_id`` is neither missing nor empty.
+
+    Every figure about customers counts only these (支付买家数, first-time buyers, repurchase,
+    RFM): an empty id is no one in particular, not one buyer. Ids are stripped when a table
+    is validated, so an id of spaces is empty here. Sales figures keep the other lines.
+    """
+    return lines.customer_id.notnull() & (lines.customer_id != "")
+
+
 def connect_backend(con: Any, origin: str | None = None) -> Shop:
     """A shop on an open Ibis connection whose tables are named after the contract tables.
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.data import cache_table
+from helpers.data import cache_table, known_customer
 
 __all__ = [
     "AREAS",
@@ -1716,7 +1716,7 @@ def _prepare_orders(orders: Any):
     if isinstance(orders, PreparedOrders):
         return orders.table, dict(orders.stats), list(orders.notes)
     t = _order_table(orders)
-    known = t.customer_id.notnull() & (t.customer_id != "")
+    known = known_customer(t)
     stats = (
         t.aggregate(
             lines=_.count(),
@@ -2131,6 +2131,11 @@ def render_metrics_doc() -> str:
         "a period takes the lines paid on its calendar days (start 00:00 to the day after the "
         "end, exclusive). A line marked paid without a pay time counts nowhere, and a refund of "
         "it is reported as matching no paid line.",
+        "- Figures about people (支付买家数, first-time buyers, repurchase, RFM, customer "
+        "lifetime) count known customers only, `helpers.data.known_customer`: a `customer_id` "
+        "that is neither missing nor empty (ids are stripped when a table is validated, so an "
+        "id of spaces is empty). The other paid lines stay in sales and orders, and a note "
+        "says how many there are.",
         "",
     ]
     for area, (zh, en) in AREAS.items():

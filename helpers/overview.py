@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import paid_order_lines
+from helpers.data import known_customer, paid_order_lines
 
 if TYPE_CHECKING:
     from helpers.data import Shop
@@ -73,15 +73,24 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
     if refund_basis not in REFUND_BASES:
         raise ValueError(f"refund_basis={refund_basis!r}; use one of {REFUND_BASES}")
     lines = _with_products(shop, paid_order_lines(shop, period))
+    known = known_customer(lines)
     o = lines.aggregate(
         sales=lines.paid_amount.sum(),
         paid_orders=lines.order_id.nunique(),
-        buyers=lines.customer_id.nunique(),
+        buyers=lines.customer_id.nunique(where=known),
+        lines=lines.count(),
+        anonymous_lines=(~known).sum(),
+        anonymous_sales=ibis.ifelse(known, 0.0, lines.paid_amount).sum(),
         units=lines.quantity.sum(),
         cost=(lines.quantity * lines.unit_cost).sum(),
         costed_sales=ibis.ifelse(lines.unit_cost.isnull(), 0.0, lines.paid_amount).sum(),
     ).execute().iloc[0]
     out = {k: _num(o[k]) for k in ("sales", "paid_orders", "buyers", "units")}
+    if _num(o["anonymous_lines"]):
+        warnings.warn(metrics.MetricNote(
+            f"支付买家数 (buyers): {int(o['anonymous_lines'])} of {int(o['lines'])} paid order lines "
+            f"({_num(o['anonymous_sales']):,.2f} yuan) have an empty customer_id; their sales and orders count, "
+            "but they are not buyers"), stacklevel=2)
     if shop.has("products"):
         out["gross_margin"] = _margin(o)
     else:

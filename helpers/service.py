@@ -73,7 +73,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import metrics
-from helpers.data import fill_zero, paid_order_lines
+from helpers.data import fill_zero, known_customer, paid_order_lines
 from helpers.params import is_zh as _zh
 from helpers.report import format_value
 
@@ -1450,7 +1450,7 @@ def review_experience(shop: Shop, period: Period, promised_hours: int = 48, flag
         s = shop.table("service")
         slow = s.filter(s.converted, s.first_response_seconds > SLOW_RESPONSE_SECONDS).select(
             chat_customer="customer_id", chat_time="chat_time")
-        pairs = x.select("order_id", "customer_id", "pay_time").distinct()
+        pairs = x.filter(known_customer(x)).select("order_id", "customer_id", "pay_time").distinct()
         m = pairs.inner_join(slow, [pairs.customer_id == slow.chat_customer, slow.chat_time <= pairs.pay_time,
                                     slow.chat_time >= pairs.pay_time - ibis.interval(days=1)])
         hit = m.select("order_id").distinct().mutate(slow_hit=ibis.literal(True))

@@ -455,3 +455,17 @@ def test_paid_order_lines_are_paid_with_a_pay_time_on_the_periods_days(tmp_path)
     assert ids() == ["after", "before", "first", "last"]
     assert ids(Period(pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-31"))) == ["first", "last"]
     assert ids(Period(pd.Timestamp("2026-03-31"), pd.Timestamp("2026-03-31"))) == ["last"]
+
+
+def test_known_customer_is_an_id_neither_missing_nor_empty(tmp_path):
+    """An empty id, a missing one and one of spaces (stripped by the validation) are no one."""
+    frame = pd.DataFrame({
+        "order_id": ["1", "2", "3", "4"], "order_time": pd.Timestamp("2026-03-01"),
+        "pay_time": pd.Timestamp("2026-03-01 10:00"), "customer_id": ["c1", "", None, " \u3000"],
+        "product_id": "p", "quantity": 1, "list_price": 10.0, "paid_amount": 10.0, "source": "搜索",
+        "campaign_id": None, "status": "paid",
+    })
+    frame.to_parquet(tmp_path / "orders.parquet")
+    o = data.connect(tmp_path).table("orders")
+    known = o.select("order_id", known=data.known_customer(o)).order_by("order_id").execute()
+    assert known["known"].tolist() == [True, False, False, False]

@@ -554,3 +554,17 @@ def test_report_renders_in_english_and_records_the_helpers_figures(tmp_path, sam
     assert "refund significantly more than their category predicts" in html
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no warning reaches the reader
     assert html.count('src="data:image/png;base64,') >= 8
+
+
+def test_an_order_without_a_customer_is_not_linked_to_a_chat_without_one(shop, tmp_path):
+    """o2's buyer and a slow converted chat an hour before its payment both have an empty id: no one, no link."""
+    orders = shop.table("orders").execute()
+    orders.loc[orders["order_id"] == "o2", "customer_id"] = ""
+    chats = shop.table("service").execute()
+    chats.loc[len(chats)] = {"chat_time": pd.Timestamp("2026-03-03 09:00:00"), "customer_id": "",
+                             "agent": "小悦", "first_response_seconds": 600, "converted": True}
+    for name, frame in (("orders", orders), ("service", chats)):
+        (tmp_path / f"{name}.csv").unlink()
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    experience = service.review_experience(data.connect(tmp_path), MARCH, 48, end=pd.Timestamp("2026-04-30"))
+    assert not experience["slow_response"].any()
