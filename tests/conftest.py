@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from helpers import data
@@ -29,3 +30,25 @@ def truth() -> dict:
 def sample():
     """The sample shop, connected once per test module (modules may override it)."""
     return data.connect(SAMPLE)
+
+
+@pytest.fixture()
+def anonymous_buyers(tmp_path) -> Path:
+    """A folder whose orders.parquet has 7 paid lines on 2026-11-10..12 (¥380), 4 of them (¥140) without a known buyer.
+
+    Known buyers c1 (11-10, 11-12) and c2 (11-11); the others have "", a missing id or spaces,
+    which Parquet keeps as they are (a CSV reader makes every one of them an empty cell).
+    """
+    rows = [  # order, pay time, customer, paid
+        ("o1", "2026-11-10 10:00", "c1", 100.0), ("o2", "2026-11-10 11:00", "", 50.0),
+        ("o3", "2026-11-10 12:00", None, 30.0), ("o4", "2026-11-11 09:00", "  ", 20.0),
+        ("o5", "2026-11-11 10:00", "c2", 80.0), ("o6", "2026-11-12 10:00", "c1", 60.0),
+        ("o7", "2026-11-12 11:00", "", 40.0),
+    ]
+    pd.DataFrame({
+        "order_id": [r[0] for r in rows], "order_time": pd.to_datetime([r[1] for r in rows]),
+        "pay_time": pd.to_datetime([r[1] for r in rows]), "customer_id": [r[2] for r in rows],
+        "product_id": "p1", "quantity": 1, "list_price": 120.0, "paid_amount": [r[3] for r in rows],
+        "source": "搜索", "campaign_id": None, "status": "paid",
+    }).to_parquet(tmp_path / "orders.parquet")
+    return tmp_path

@@ -705,22 +705,10 @@ def test_plots_draw_the_classic_panels(frames, impacts, mechanics):
     plt.close("all")
 
 
-def test_lines_without_a_customer_are_not_buyers(tmp_path):
+def test_lines_without_a_customer_are_not_buyers(anonymous_buyers):
     """An empty customer_id (a warehouse export's "", or spaces) is no buyer and no first-time buyer."""
-    rows = [  # order, pay time, customer, paid
-        ("o1", "2026-11-10 10:00", "c1", 100.0), ("o2", "2026-11-10 11:00", "", 50.0),
-        ("o3", "2026-11-10 12:00", None, 30.0), ("o4", "2026-11-11 09:00", "  ", 20.0),
-        ("o5", "2026-11-11 10:00", "c2", 80.0), ("o6", "2026-11-12 10:00", "c1", 60.0),
-        ("o7", "2026-11-12 11:00", "", 40.0),
-    ]
-    pd.DataFrame({
-        "order_id": [r[0] for r in rows], "order_time": pd.to_datetime([r[1] for r in rows]),
-        "pay_time": pd.to_datetime([r[1] for r in rows]), "customer_id": [r[2] for r in rows],
-        "product_id": "p1", "quantity": 1, "list_price": 120.0, "paid_amount": [r[3] for r in rows],
-        "source": "搜索", "campaign_id": None, "status": "paid",
-    }).to_parquet(tmp_path / "orders.parquet")
     with pytest.warns(MetricNote, match="4 of 7 paid order lines have an empty customer_id"):
-        frames = C.load_frames(data.connect(tmp_path))
+        frames = C.load_frames(data.connect(anonymous_buyers))
     assert frames.daily["buyers"].tolist() == [1, 1, 1]
     assert frames.daily["orders"].tolist() == [3, 2, 2]
     assert frames.new_buyers.tolist() == [1, 1, 0]
