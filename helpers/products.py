@@ -1049,10 +1049,7 @@ def product_pairs(shop: Shop, period: Period, min_count: int = 10) -> tuple[pd.D
     pairs = a.inner_join(b, "order_id").filter(lambda t: t.product_a < t.product_b)
     counts = pairs.group_by(["product_a", "product_b"]).aggregate(pair_orders=pairs.count())
     counts = counts.filter(counts.pair_orders >= min_count).execute()
-    wide = per_month.pivot_table(index="product_id", columns="month", values="n", fill_value=0)
-    inv = 1.0 / months.reindex(wide.columns).to_numpy(float)
-    counts["expected"] = [float((wide.loc[x].to_numpy() * wide.loc[y].to_numpy() * inv).sum())
-                          for x, y in zip(counts["product_a"], counts["product_b"], strict=True)]
+    counts["expected"] = _expected_pair_orders(per_month, months, counts["product_a"], counts["product_b"])
     counts["orders_a"] = counts["product_a"].map(per_product)
     counts["orders_b"] = counts["product_b"].map(per_product)
     counts["support"] = metrics.share(counts["pair_orders"], float(n_orders))
@@ -1060,6 +1057,26 @@ def product_pairs(shop: Shop, period: Period, min_count: int = 10) -> tuple[pd.D
     counts["confidence_ba"] = metrics.share(counts["pair_orders"], counts["orders_b"])
     counts["lift"] = metrics.basket_lift(counts["pair_orders"], counts["expected"])
     return counts.sort_values(["lift", "pair_orders"], ascending=False).reset_index(drop=True), n_orders
+
+
+def _expected_pair_orders(per_month: pd.DataFrame, months: pd.Series, product_a: pd.Series, product_b: pd.Series,
+                          chunk: int = 100_000) -> np.ndarray:
+    """Σ_m n_a,m · n_b,m / N_m for each pair: orders with both expected if independent within each month.
+
+    ``per_month`` has month, product_id and n (orders with the product), ``months`` the orders
+    per month. Whole arrays, a block of pairs at a time: a shop with thousands of products has
+    hundreds of thousands of pairs (a row lookup per pair took minutes), and the block bounds
+    the pairs x months temporaries.
+    """
+    wide = per_month.pivot_table(index="product_id", columns="month", values="n", fill_value=0)
+    inv = 1.0 / months.reindex(wide.columns).to_numpy(float)
+    n = wide.to_numpy(float)
+    ia, ib = wide.index.get_indexer(product_a), wide.index.get_indexer(product_b)
+    expected = np.empty(len(ia))
+    for start in range(0, len(ia), chunk):
+        block = slice(start, start + chunk)
+        expected[block] = (n[ia[block]] * n[ib[block]] * inv).sum(axis=1)
+    return expected
 
 
 def product_titles(shop: Shop) -> pd.Series:

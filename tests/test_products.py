@@ -389,6 +389,26 @@ def test_pairs_match_a_direct_count(small):
     assert aov.loc["女装连衣裙", "aov"] == pytest.approx((230 + 100 + 150) / 3)
 
 
+def test_pair_lift_expects_independence_within_each_month(small, tmp_path):
+    """April adds o5 (p1 + p3) and o6 (p3): expected orders with both add up month by month."""
+    orders = pd.read_csv(tmp_path / "orders.csv", dtype=str, keep_default_na=False)
+    april = pd.DataFrame([
+        ["o5", "2026-04-02 10:00:00", "2026-04-02 10:01:00", "c5", "p1", "1", "100", "100", "直通车", "", "paid"],
+        ["o5", "2026-04-02 10:00:00", "2026-04-02 10:01:00", "c5", "p3", "1", "20", "20", "直通车", "", "paid"],
+        ["o6", "2026-04-03 10:00:00", "2026-04-03 10:01:00", "c6", "p3", "1", "20", "20", "直通车", "", "paid"],
+    ], columns=orders.columns)
+    pd.concat([orders, april]).to_csv(tmp_path / "orders.csv", index=False)
+    pairs, n = products.product_pairs(data.connect(tmp_path), Period(MARCH.start, pd.Timestamp("2026-04-30")), 1)
+    pairs = pairs.set_index(["product_a", "product_b"])
+    assert n == 6
+    # p1 & p2: March 3 x 3 / 4 + April 1 x 0 / 2 (pooled over both months it would be 4 x 3 / 6 = 2)
+    assert pairs.loc[("p1", "p2"), "expected"] == pytest.approx(2.25)
+    assert pairs.loc[("p1", "p2"), "lift"] == pytest.approx(2 / 2.25)
+    # p1 & p3: March 3 x 0 / 4 + April 1 x 2 / 2 (pooled: 4 x 2 / 6)
+    assert pairs.loc[("p1", "p3"), "expected"] == pytest.approx(1.0)
+    assert pairs.loc[("p1", "p3"), "lift"] == pytest.approx(1.0)
+
+
 def test_check_options_names_the_parameter():
     with pytest.raises(ValueError, match="confidence"):
         products.check_options(confidence=1.5)
