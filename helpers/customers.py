@@ -157,7 +157,7 @@ def paid_purchases(shop: Shop, end: Any, start: Any = None, same_day_orders: str
     return purchases
 
 
-def _tie_break(purchases, same_day_orders: str = "once"):
+def _tie_break(purchases, same_day_orders: str):
     """The column that orders a customer's purchases paid at the same time (after ``pay_time``).
 
     Per order it is the order id. Once a day, a customer's purchases fall on different days,

@@ -88,7 +88,7 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
     out = {k: _num(o[k]) for k in ("sales", "paid_orders", "buyers", "units")}
     if _num(o["anonymous_lines"]):
         warnings.warn(metrics.MetricNote(
-            f"支付买家数 (buyers): {int(o['anonymous_lines'])} of {int(o['lines'])} paid order lines "
+            f"支付买家数 (buyers), {period.label()}: {int(o['anonymous_lines'])} of {int(o['lines'])} paid order lines "
             f"({_num(o['anonymous_sales']):,.2f} yuan) have an empty customer_id; their sales and orders count, "
             "but they are not buyers"), stacklevel=2)
     if shop.has("products"):

@@ -582,11 +582,22 @@ def test_sentences_in_both_languages_escape_data_text(frames, impacts):
 @pytest.mark.slow
 def test_notebook_renders_in_english_with_the_helpers_figures(tmp_path, frames):
     """The batch runner renders the postmortem of 1111-2025 in English; the recorded key
-    figures are the helpers' own, and no warning or error reaches the reader."""
+    figures are the helpers' own, and no warning or error reaches the reader. The orders are
+    the sample's as a Parquet export with every 100th line's customer id empty (""): sales do
+    not change, and the lines without a buyer are a note of the report."""
+    import shutil
+
     from helpers import batch, report
 
+    shop_dir = tmp_path / "shop"
+    shutil.copytree(SAMPLE, shop_dir)
+    orders = pd.read_csv(shop_dir / "orders.csv", dtype=str)
+    orders.loc[::100, "customer_id"] = ""
+    orders.to_parquet(shop_dir / "orders.parquet")
+    (shop_dir / "orders.csv").unlink()
     nb = ROOT / "notebooks" / "04-campaign-postmortem.ipynb"
-    spec = batch.RunSpec("1111-2025-en", str(nb), {"lang": "en", "campaign_id": "1111-2025"})
+    spec = batch.RunSpec("1111-2025-en", str(nb), {"lang": "en", "campaign_id": "1111-2025",
+                                                   "data_dir": str(shop_dir)})
     result = batch.execute_run(spec, tmp_path)
     assert result.status == "ok", result.error
     figures = {m["name"]: m["value"] for m in result.metrics}
@@ -601,6 +612,9 @@ def test_notebook_renders_in_english_with_the_helpers_figures(tmp_path, frames):
     html = (tmp_path / "04-campaign-postmortem" / "1111-2025-en.html").read_text(encoding="utf-8")
     assert "The campaign added" in html and "Buyers top up to reach ¥300" in html
     assert report.format_value(imp.value("event", "effect"), "yuan", "en") in html
+    paid = (orders["status"] == "paid") & orders["pay_time"].notna()
+    empty = orders["customer_id"] == ""
+    assert f"{(paid & empty).sum()} of {paid.sum()} paid order lines have an empty customer_id" in html
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html
 
 

@@ -166,6 +166,6 @@ def test_sample_overview_matches_ground_truth_sources():
 @pytest.mark.filterwarnings("ignore:毛利率")
 def test_lines_without_a_customer_are_sales_but_not_buyers(anonymous_buyers):
     """An empty customer_id (a warehouse export's "") is no buyer: 支付买家数 counts c1 and c2, with a note."""
-    with pytest.warns(metrics.MetricNote, match=r"支付买家数 \(buyers\): 4 of 7 paid order lines \(140.00 yuan\)"):
+    with pytest.warns(metrics.MetricNote, match=r"支付买家数 \(buyers\), 2026-11-09 ~ 2026-11-15: 4 of 7 paid order lines \(140.00 yuan\)"):
         s = overview.summarize_period(data.connect(anonymous_buyers), WEEK)
     assert s["buyers"] == 2 and s["paid_orders"] == 7 and s["sales"] == 380.0
