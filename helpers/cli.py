@@ -116,7 +116,7 @@ def _cmd_metrics(args) -> int:
 
 
 def _cmd_docs(args) -> int:
-    from helpers.contract import render_data_doc
+    from helpers.core.contract import render_data_doc
     from helpers.data import project_root
     from helpers.metrics import render_metrics_doc
 

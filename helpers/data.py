@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers.contract import TABLES, Column, Table, alias_table
+from helpers.core.contract import TABLES, Column, Table, alias_table
 
 # ibis 12 reads a pandas option that pandas 3 deprecates; users cannot act on it, so keep reports clean.
 warnings.filterwarnings("ignore", message=".*future.infer_string.*", module=r"ibis\..*")

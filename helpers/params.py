@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from helpers.contract import TABLES
+from helpers.core.contract import TABLES
 
 if TYPE_CHECKING:
     from helpers.data import Shop

@@ -1,6 +1,6 @@
 """The data contract: documentation and code agree, and the contract is self-consistent."""
 
-from helpers.contract import KINDS, TABLES, alias_table, render_data_doc
+from helpers.core.contract import KINDS, TABLES, alias_table, render_data_doc
 from helpers.data import project_root
 
 
@@ -58,7 +58,7 @@ def test_pandera_schema_accepts_the_sample_and_rejects_bad_rows():
     import pytest
 
     from helpers import data
-    from helpers.contract import pandera_schema
+    from helpers.core.contract import pandera_schema
 
     frame = data.connect("data/sample").table("traffic").execute()
     validated = pandera_schema("traffic").validate(frame)

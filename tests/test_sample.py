@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from helpers.contract import MECHANICS, TABLES
+from helpers.core.contract import MECHANICS, TABLES
 from helpers.sample import generate_sample
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"

@@ -573,7 +573,7 @@ def render_data_doc() -> str:
     lines = [
         "# Data contract",
         "",
-        "<!-- Generated from helpers/contract.py by `workbook docs`; do not edit by hand. "
+        "<!-- Generated from helpers/core/contract.py by `workbook docs`; do not edit by hand. "
         "A test fails when this file and the code disagree. -->",
         "",
         "A shop's data is a folder with one file per table, named after the table "

@@ -1,7 +1,7 @@
 """Deterministic, seeded sample shop (悦家优品旗舰店, a Tmall shop) with known ground truth.
 
 :func:`generate_sample` simulates 2025-01-01 .. 2026-11-15 of a mid-sized Tmall shop and
-writes every table of :mod:`helpers.contract` plus ``ground_truth.json``, the parameters
+writes every table of :mod:`helpers.core.contract` plus ``ground_truth.json``, the parameters
 the data were drawn from (true conversion per source, price elasticity per category,
 campaign uplift, refund probabilities, repeat purchase, market index transform, ...).
 Notebooks and tests use the truth to check that an analysis recovers what was put in.
@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from helpers.contract import ORDER_STATUSES, TABLES
+from helpers.core.contract import ORDER_STATUSES, TABLES
 
 __all__ = ["generate_sample", "DEFAULT_SEED", "START", "END"]
 
