@@ -579,7 +579,7 @@ def test_sentences_in_both_languages_escape_data_text(frames, impacts):
 
 
 # ---------------------------------------------------------------------- notebook
-@pytest.mark.slow
+@pytest.mark.reports
 def test_notebook_renders_in_english_with_the_helpers_figures(tmp_path, frames):
     """The batch runner renders the postmortem of 1111-2025 in English; the recorded key
     figures are the helpers' own, and no warning or error reaches the reader. The orders are
