@@ -2,6 +2,8 @@
 
 Small runs (scale 0.03) check determinism, formats and the contract; the committed
 sample in data/sample/ checks that the planted truth can be recovered from the files.
+Every test that generates a shop (about 5 s each) and every truth-recovery test is marked
+``recovery``; the unmarked ones read the committed sample only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 from helpers.core.contract import MECHANICS, TABLES
 from helpers.sample import generate_sample
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SMALL_SCALE = 0.03
 SEED = 7
 Z99 = 2.5758  # two-sided 99 % normal quantile
@@ -88,12 +90,14 @@ def small_tables(small) -> dict[str, pd.DataFrame]:
     return {name: load(small[0], name) for name in TABLES}
 
 
-@pytest.fixture(params=["small", "committed"])
-def any_tables(request, small_tables, tables) -> dict[str, pd.DataFrame]:
-    return small_tables if request.param == "small" else tables
+@pytest.fixture(params=[pytest.param("small", marks=pytest.mark.recovery), "committed"])
+def any_tables(request) -> dict[str, pd.DataFrame]:
+    # Looked up lazily so that the committed case does not generate the small shop.
+    return request.getfixturevalue("small_tables" if request.param == "small" else "tables")
 
 
 # -------------------------------------------------------------- determinism/format
+@pytest.mark.recovery
 def test_same_seed_gives_identical_bytes(small, tmp_path):
     folder, _ = small
     generate_sample(tmp_path, seed=SEED, scale=SMALL_SCALE)
@@ -104,11 +108,13 @@ def test_same_seed_gives_identical_bytes(small, tmp_path):
         assert (folder / name).read_bytes() == (tmp_path / name).read_bytes(), name
 
 
+@pytest.mark.recovery
 def test_other_seed_gives_other_orders(small, tmp_path):
     generate_sample(tmp_path, seed=SEED + 1, scale=SMALL_SCALE)
     assert (small[0] / "orders.csv").read_bytes() != (tmp_path / "orders.csv").read_bytes()
 
 
+@pytest.mark.recovery
 def test_parquet_is_deterministic_and_matches_csv(small, small_tables, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     truth_a = generate_sample(a, seed=SEED, scale=SMALL_SCALE, fmt="parquet")
@@ -142,9 +148,9 @@ def test_bad_arguments_are_refused(tmp_path):
         generate_sample(tmp_path, fmt="xlsx")
 
 
-@pytest.mark.parametrize("folder", ["small", "committed"])
-def test_csv_text_conventions(folder, small):
-    root = small[0] if folder == "small" else SAMPLE
+@pytest.mark.parametrize("folder", [pytest.param("small", marks=pytest.mark.recovery), "committed"])
+def test_csv_text_conventions(folder, request):
+    root = request.getfixturevalue("small")[0] if folder == "small" else SAMPLE
     for name, table in TABLES.items():
         data = (root / f"{name}.csv").read_bytes()
         assert not data.startswith(b"\xef\xbb\xbf"), name
@@ -307,6 +313,7 @@ def test_sample_folder_is_small():
 
 
 # ------------------------------------------------------------------ truth recovery
+@pytest.mark.recovery
 def test_conversion_per_source_recovers_truth(tables, truth):
     t = tables["traffic"]
     normal = t[~t["date"].isin(excluded_days(truth))]
@@ -319,6 +326,7 @@ def test_conversion_per_source_recovers_truth(tables, truth):
         assert abs(expected / spec["conversion"] - 1) < 0.05, source
 
 
+@pytest.mark.recovery
 def test_anomalies_are_visible(tables, truth):
     t = tables["traffic"].set_index(["source", "date"]).sort_index()
     excluded = excluded_days(truth)
@@ -336,6 +344,7 @@ def test_anomalies_are_visible(tables, truth):
         assert abs(np.log(ratio)) > 0.5 * abs(np.log(a["multiplier"])), (a, ratio)
 
 
+@pytest.mark.recovery
 def test_refund_rate_per_category_near_truth(tables, truth):
     orders, refunds, products = tables["orders"], tables["refunds"], tables["products"]
     lines = orders[(orders["status"] == "paid") & orders["campaign_id"].isna()
@@ -350,6 +359,7 @@ def test_refund_rate_per_category_near_truth(tables, truth):
         assert abs(rate - p) < 3.5 * math.sqrt(p * (1 - p) / n), (category, rate, p)
 
 
+@pytest.mark.recovery
 def test_spring_festival_dip_is_visible(tables, truth):
     daily = tables["traffic"].groupby("date")[["visitors", "paid_buyers"]].sum()
     for sf in truth["spring_festival"]:
@@ -360,6 +370,7 @@ def test_spring_festival_dip_is_visible(tables, truth):
         assert bottom["paid_buyers"] < 0.6 * later["paid_buyers"], sf["date"]
 
 
+@pytest.mark.recovery
 def test_campaign_sales_beat_the_weeks_before(tables, truth):
     daily = tables["traffic"].groupby("date")["paid_amount"].sum()
     excluded = excluded_days(truth)
@@ -378,6 +389,7 @@ def test_campaign_sales_beat_the_weeks_before(tables, truth):
             assert camp["pull_forward_after"] < 0, cid
 
 
+@pytest.mark.recovery
 def test_full_reduction_bunches_orders_above_the_threshold(tables):
     orders = tables["orders"]
     event = orders[(orders["campaign_id"] == "1111-2025") & (orders["status"] == "paid")]
@@ -387,6 +399,7 @@ def test_full_reduction_bunches_orders_above_the_threshold(tables):
     assert above > 1.5 * below
 
 
+@pytest.mark.recovery
 def test_trade_index_follows_the_recorded_transform(tables, truth):
     m = tables["market"]
     m = m[m["units"] > 0]
@@ -399,6 +412,7 @@ def test_trade_index_follows_the_recorded_transform(tables, truth):
     assert np.std(y - (log_a + b * x)) < 0.05
 
 
+@pytest.mark.recovery
 def test_fake_order_listings_jump_in_trade_over_traffic(tables, truth):
     m = tables["market"].assign(
         gap=lambda d: np.log(d["trade_index"]) - np.log(d["traffic_index"]))
@@ -412,6 +426,7 @@ def test_fake_order_listings_jump_in_trade_over_traffic(tables, truth):
         assert jump > 0.4, s
 
 
+@pytest.mark.recovery
 def test_repeat_purchase_truth_matches_the_orders(tables, truth):
     paid = tables["orders"][tables["orders"]["status"] == "paid"]
     days = paid.assign(day=paid["pay_time"].dt.normalize())[["customer_id", "day"]] \
@@ -431,6 +446,7 @@ def test_repeat_purchase_truth_matches_the_orders(tables, truth):
     assert all(truth["sources"][s]["observed_returning_share"] > 0.8 for s in crm)
 
 
+@pytest.mark.recovery
 def test_ads_recover_plan_truth(tables, truth):
     ads = tables["ads"]
     normal = ads[~ads["date"].isin(excluded_days(truth))]
@@ -457,6 +473,7 @@ def test_ads_recover_plan_truth(tables, truth):
         assert plans[plan]["observed_roas"] > 1.5 * breakeven
 
 
+@pytest.mark.recovery
 def test_peers_bracket_the_shop(tables):
     peers = tables["peers"].pivot(index="date", columns="metric",
                                   values=["peer_avg", "peer_excellent"])
