@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import data
+from helpers import settings
+from helpers.core.shop import connect
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -16,8 +17,10 @@ def _private_parse_cache(tmp_path_factory):
     """Tests (and the kernels they start) cache parsed exports in a temporary folder, not in ~/.cache."""
     mp = pytest.MonkeyPatch()
     mp.setenv("WORKBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("parse-cache")))
+    settings.reload()
     yield
     mp.undo()
+    settings.reload()
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +32,7 @@ def truth() -> dict:
 @pytest.fixture(scope="module")
 def sample():
     """The sample shop, connected once per test module (modules may override it)."""
-    return data.connect(SAMPLE)
+    return connect(SAMPLE)
 
 
 @pytest.fixture()
@@ -52,3 +55,11 @@ def anonymous_buyers(tmp_path) -> Path:
         "source": "搜索", "campaign_id": None, "status": "paid",
     }).to_parquet(tmp_path / "orders.parquet")
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _settings_follow_the_environment():
+    """Settings are read once (helpers.settings); a test that changes the environment calls
+    ``settings.reload()``, and every test ends with the settings of the restored environment."""
+    yield
+    settings.reload()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 
 def _cmd_check(args) -> int:
-    from helpers.data import DataError, check_folder
+    from helpers.core.errors import DataError
+    from helpers.core.shop import check_folder
 
     try:
         summary = check_folder(args.dir)
@@ -37,7 +38,7 @@ def _cmd_check(args) -> int:
     if summary["missing"]:
         print("  missing (sections that need them are skipped): " + ", ".join(summary["missing"]))
     for note in summary["notes"]:
-        print(f"  note: {note}")
+        print(f"  note: {note.en}")
     return 0
 
 
@@ -63,7 +64,8 @@ def _parse_value(text: str):
 
 
 def _cmd_run(args) -> int:
-    from helpers.batch import DEFAULT_TIMEOUT, RunConfigError, RunSpec, load_config, run_batch
+    from helpers.runner.batch import run_batch
+    from helpers.runner.config import DEFAULT_TIMEOUT, RunConfigError, RunSpec, load_config
 
     try:
         if args.notebook:
@@ -99,7 +101,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_metrics(args) -> int:
-    from helpers.batch import metrics_table
+    from helpers.runner.publish import metrics_table
 
     table = metrics_table(args.dir)
     if table.empty:
@@ -117,8 +119,8 @@ def _cmd_metrics(args) -> int:
 
 def _cmd_docs(args) -> int:
     from helpers.core.contract import render_data_doc
-    from helpers.data import project_root
-    from helpers.metrics import render_metrics_doc
+    from helpers.core.metrics import render_metrics_doc
+    from helpers.core.shop import project_root
 
     docs = project_root() / "docs"
     stale = []

@@ -2,8 +2,8 @@
 
 Every notebook ends with an Explore section built with :func:`explore`. In
 JupyterLab or Voilà the selectors update the section's tables and plots in
-place; in a batch run (the runner sets ``WORKBOOK_STATIC=1``) the section shows
-the default slice as a static table or plot, so the shared HTML never carries
+place; in a batch run (the runner gives the kernel ``WORKBOOK_STATIC=1``) the section
+shows the default slice as a static table or plot, so the shared HTML never carries
 an error or an empty widget box.
 
 The widgets only pick arguments; drawing is the ``render`` function the
@@ -12,19 +12,20 @@ notebook passes, which calls the same helpers as the report sections.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-STATIC_ENV = "WORKBOOK_STATIC"
+from helpers import settings
+from helpers.i18n import is_zh
+
 ALL = "__all__"
 
 
 def is_static() -> bool:
     """True in batch runs, where widgets cannot be live and the default slice is shown instead."""
-    return os.environ.get(STATIC_ENV, "") == "1"
+    return settings.get().static
 
 
 def choice(options: Sequence[Any] | dict[str, Any], value: Any = None, description: str = "",
@@ -137,11 +138,12 @@ def _render_and_close(render: Callable[..., Any], values: dict[str, Any], lang: 
     import matplotlib.pyplot as plt
     from IPython.display import display
 
-    from helpers import report
+    from helpers.present.display import show_markdown
+    from helpers.present.notes import capture, render_notes
 
-    # A slice's notes (e.g. days with a zero denominator) are shown under it as in the report
-    # sections; left as warnings they would reach the HTML report as a stderr block.
-    result, notes = report.capture_notes(render, **values)
+    # A slice's notes (e.g. days with a zero denominator) are shown under it, not in the
+    # report's list: the slice changes with every selection.
+    result, notes = capture(render, **values)
     figures = result if isinstance(result, list | tuple) else [result]
     for item in figures:
         if item is None:
@@ -149,7 +151,8 @@ def _render_and_close(render: Callable[..., Any], values: dict[str, Any], lang: 
         display(item)
         if isinstance(item, plt.Figure):
             plt.close(item)  # displayed once, then freed: redraws must not pile up figures
-    report.show_notes(notes, lang)
+    if notes:
+        show_markdown(render_notes(notes, lang))
 
 
 def explore(render: Callable[..., Any], controls: dict[str, Any], lang: str = "zh") -> Explorer | None:
@@ -171,7 +174,7 @@ def explore(render: Callable[..., Any], controls: dict[str, Any], lang: str = "z
 
     if is_static():
         defaults = current_values(controls)
-        note = ("*静态视图（默认筛选）。在 JupyterLab 或 `make dashboard` 中打开本笔记本即可交互筛选。*" if lang == "zh"
+        note = ("*静态视图（默认筛选）。在 JupyterLab 或 `make dashboard` 中打开本笔记本即可交互筛选。*" if is_zh(lang)
                 else "*Static view of the default slice. Open this notebook in JupyterLab or `make dashboard` "
                 "to explore interactively.*")
         display(Markdown(note))

@@ -1,0 +1,216 @@
+"""In-engine validation: every table, whatever its source, checked against its contract.
+
+Files, Parquet and warehouse tables go through the same checks inside the engine, so a
+table of millions of rows is checked without loading it: required columns, values readable
+as their kind, empty cells, bounds, allowed values, duplicate keys. A problem is a
+:class:`~helpers.core.errors.DataError` naming the origin, the column, example rows and the
+fix; a repair (exact duplicate rows removed, spaces around ids) is a sticky note.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from helpers.core.contract import TABLES, Column, Table
+from helpers.core.errors import DataError
+from helpers.core.notes import Note
+from helpers.core.readers import _FIXES, MAX_EXAMPLES, is_na
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+
+def _ibis_type(kind: str) -> str:
+    return {"str": "string", "int": "int64", "float": "float64", "date": "date",
+            "datetime": "timestamp", "bool": "boolean"}[kind]
+
+
+def _describe_rows(frame: pd.DataFrame, table: Table, column: str | None = None) -> list[str]:
+    out = []
+    for _, row in frame.head(MAX_EXAMPLES).iterrows():
+        where = f"line {row['_line']}: " if "_line" in row and not is_na(row["_line"]) else ""
+        keys = ", ".join(f"{k}={row[k]}" for k in table.key if k in row)
+        value = f" -> {column}={row[column]!r}" if column and column in row else ""
+        out.append(f"{where}{keys}{value}")
+    return out
+
+
+def validate_table(expr: ir.Table, table_name: str, origin: str,
+                   passed: dict | None = None) -> tuple[ir.Table, dict]:
+    """Check a table against its contract inside the engine.
+
+    Parameters
+    ----------
+    expr : the table (with contract column names; a ``_line`` column, when
+        present, gives file line numbers for messages).
+    table_name : contract table name.
+    origin : file, folder or warehouse table the data came from, for messages.
+    passed : the record of an earlier validation of the very same files (see
+        :func:`helpers.core.cache.validation_record`): the checks are not run again, only
+        the casts and the repairs they found.
+
+    Returns
+    -------
+    (table, record): the table restricted to contract columns and cast to contract types,
+    with exact duplicate rows removed and text stripped; the record is ``{"notes": [Note],
+    "duplicates_removed": bool, "stripped": [column]}``, what :func:`helpers.core.cache.
+    save_validation_record` keeps.
+
+    Raises
+    ------
+    DataError
+        on a missing required column, nulls where none are allowed, values out
+        of bounds or outside the allowed set, or duplicate keys whose rows differ.
+    """
+    table = TABLES[table_name]
+    notes: list[Note] = []
+    present = set(expr.columns)
+    for col in table.columns:
+        if col.name not in present:
+            if col.required:
+                raise DataError("required column is missing", file=origin, column=col.name,
+                                fix=f"add `{col.name}` ({col.description}); see docs/data.md.")
+            expr = expr.mutate(**{col.name: _null_literal(col)})
+    extra = [c for c in expr.columns if c not in table.names and c != "_line"]
+    if extra:
+        names = ", ".join(extra)
+        notes.append(Note(f"{origin}：忽略了不属于 `{table_name}` 表的列：{names}",
+                          f"{origin}: ignored columns not in the `{table_name}` contract: {names}", sticky=True))
+    cast = {}
+    for col in table.columns:
+        want = _ibis_type(col.kind)
+        if str(expr[col.name].type()).rstrip("!") != want:
+            cast[col.name] = expr[col.name].try_cast(want)
+    if cast and passed is None:
+        for name, casted in cast.items():
+            failed = expr.filter(expr[name].notnull() & casted.isnull())
+            n_failed = failed.count().execute()
+            if n_failed:
+                raise DataError(f"{n_failed} values cannot be read as {table.column(name).kind}",
+                                file=origin, column=name,
+                                examples=_describe_rows(failed.limit(MAX_EXAMPLES).execute(), table, name),
+                                fix=_FIXES[table.column(name).kind])
+    if cast:
+        expr = expr.mutate(**cast)
+    keep = [*table.names, *(["_line"] if "_line" in expr.columns else [])]
+    expr = expr.select(keep)
+    if passed is not None:
+        expr = _strip_text(expr, passed.get("stripped", []))
+        if passed["duplicates_removed"]:
+            expr = _drop_exact_duplicates(expr, table)
+        return expr, dict(passed)  # the notes of the full check, this one's included
+
+    checks = []
+    for col in table.columns:
+        c = expr[col.name]
+        if not col.nullable:
+            checks.append((col, c.isnull(), "empty values where the column must be filled",
+                           "fill them in, or remove the rows if they are not real data."))
+        if col.min_value is not None:
+            checks.append((col, c < col.min_value, f"values below {col.min_value:g}",
+                           "amounts and counts cannot be negative: returns belong in `refunds`, "
+                           "not as negative order lines."))
+        if col.max_value is not None:
+            checks.append((col, c > col.max_value, f"values above {col.max_value:g}",
+                           "check the unit (a rate of 35% is 0.35)."))
+        if col.choices is not None:
+            checks.append((col, c.notnull() & ~c.isin(list(col.choices)),
+                           f"values outside the allowed set {list(col.choices)}",
+                           "map them to an allowed value (the Chinese names in docs/data.md are accepted)."))
+    # Ids and names must match across tables as they do in CSV exports (whose cells the
+    # parser strips); a padded value of a column with a fixed set is refused below instead.
+    text = [col.name for col in table.columns if col.kind == "str" and col.choices is None]
+    if checks or text:
+        import ibis
+
+        counts = expr.aggregate(**{f"c{i}": ibis.ifelse(cond, 1, 0).sum()
+                                   for i, (_, cond, _, _) in enumerate(checks)},
+                                **{f"padded_{name}": ibis.ifelse(_is_padded(expr[name]), 1, 0).sum()
+                                   for name in text}).execute()
+        for i, (col, cond, problem, fix) in enumerate(checks):
+            n = counts[f"c{i}"].iloc[0]
+            if n and n > 0:
+                examples = expr.filter(cond).limit(MAX_EXAMPLES).execute()
+                raise DataError(f"{int(n)} rows have {problem}", file=origin, column=col.name,
+                                examples=_describe_rows(examples, table, col.name), fix=fix)
+        padded = {name: int(counts[f"padded_{name}"].iloc[0] or 0) for name in text}
+        padded = {name: n for name, n in padded.items() if n}
+        expr = _strip_text(expr, list(padded))
+        notes.extend(Note(f"{origin}：`{name}` 列有 {n} 个值前后带空格（已去除，与 CSV 导出一致）",
+                          f"{origin}: column `{name}`: {n} values had spaces around them (removed, as for CSV "
+                          "exports)", sticky=True)
+                     for name, n in padded.items())
+    else:
+        padded = {}
+    expr, dup_notes = _check_duplicate_keys(expr, table, origin)
+    return expr, {"notes": notes + dup_notes, "duplicates_removed": bool(dup_notes), "stripped": list(padded)}
+
+
+_PADDING = (" ", "\t", "\n", "\r", "\u3000")  # what str.strip removes from CSV cells, and full-width spaces
+
+
+def _is_padded(column):
+    """Whether a text value starts or ends with white space (prefix tests: far cheaper than a trim)."""
+    import ibis
+
+    cond = ibis.literal(False)
+    for mark in _PADDING:
+        cond = cond | column.startswith(mark) | column.endswith(mark)
+    return cond.fill_null(False)
+
+
+def _strip_text(expr: ir.Table, columns: list[str]) -> ir.Table:
+    """Text columns without the white space around values (ids compare equal to their CSV form)."""
+    marks = "".join(_PADDING)  # none is special inside a character class, in RE2 or in Java
+    edges = f"^[{marks}]+|[{marks}]+$"
+    return expr.mutate(**{name: expr[name].re_replace(edges, "") for name in columns}) if columns else expr
+
+
+def _null_literal(col: Column):
+    import ibis
+
+    return ibis.null().cast(_ibis_type(col.kind))
+
+
+def _check_duplicate_keys(expr: ir.Table, table: Table, origin: str) -> tuple[ir.Table, list[Note]]:
+    key = list(table.key)
+    dupes = expr.group_by(key).aggregate(n=expr.count()).filter(lambda t: t.n > 1)
+    n_keys = dupes.count().execute()
+    if not n_keys:
+        return expr, []
+    content = expr.select(table.names)
+    distinct_rows = content.distinct()
+    n_distinct_keys = distinct_rows.group_by(key).aggregate(n=distinct_rows.count()).filter(
+        lambda t: t.n > 1).count().execute()
+    if n_distinct_keys:
+        sample = dupes.limit(MAX_EXAMPLES).execute()
+        rows = expr.inner_join(sample[key].pipe(_memtable), key).order_by(key).limit(MAX_EXAMPLES * 2)
+        raise DataError(
+            f"{n_distinct_keys} keys ({', '.join(key)}) appear on several rows with different values",
+            file=origin, column=", ".join(key),
+            examples=_describe_rows(rows.execute(), table),
+            fix="each key must appear once: merge the rows (add up quantities and amounts) or "
+            "correct the key.",
+        )
+    total = expr.count().execute()
+    removed = total - distinct_rows.count().execute()
+    note = Note(f"{origin}：删除了 {removed} 行完全重复的数据（{n_keys} 个键），这是叠加日期范围重叠的导出时产生的。",
+                f"{origin}: removed {removed} exact duplicate rows ({n_keys} keys), which exports "
+                "produce when overlapping date ranges are stacked.", sticky=True)
+    return _drop_exact_duplicates(expr, table), [note]
+
+
+def _drop_exact_duplicates(expr: ir.Table, table: Table) -> ir.Table:
+    """One row per distinct content, keeping the first file line of each."""
+    if "_line" in expr.columns:
+        first_lines = expr.group_by(table.names).aggregate(_line=expr._line.min())
+        return first_lines.select(expr.columns)
+    return expr.select(table.names).distinct()
+
+
+def _memtable(frame):
+    import ibis
+
+    return ibis.memtable(frame)
+
+

@@ -1,0 +1,2 @@
+"""Batch runs and the command line: runs.yaml, papermill execution, HTML reports, the index,
+worker processes and Dask; ``workbook`` (cli)."""

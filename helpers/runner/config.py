@@ -1,0 +1,237 @@
+"""Run configuration: ``runs.yaml``, run names, and each run's parameters checked against its
+notebook before anything executes.
+
+A run is a notebook, a name and parameters. Runs come from a config file (``defaults`` plus
+a ``runs`` list) or from the command line. Every run's parameters are checked against the
+notebook's own ``parameters`` cell (names, types, dates); relative dates for cron
+(``today``, ``yesterday``, ``last_7_days``, ``last_week``, ``last_month``) are resolved
+then. Parameters that hold credentials are refused: papermill writes parameters into the
+executed notebook and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers.core.secrets import has_secret, mask_url
+from helpers.core.shop import project_root
+
+DEFAULT_TIMEOUT = 1200  # seconds for a whole run
+RELATIVE_DATES = ("today", "yesterday", "last_7_days", "last_week", "last_month")
+SECRET_NAME = re.compile(r"pass(word)?|pwd|token|secret|api_?key|private_?key|credential|dsn", re.I)
+SAFE_NAME = re.compile(r"^[\w.\-]+$")
+
+
+class RunConfigError(ValueError):
+    """A run cannot start: bad config, unknown notebook, or a parameter that does not fit."""
+
+
+@dataclass
+class RunSpec:
+    name: str
+    notebook: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    timeout: int = DEFAULT_TIMEOUT
+
+
+@dataclass
+class RunResult:
+    name: str
+    notebook: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    html: str | None = None
+    ipynb: str | None = None
+    error: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    finished: str = ""
+
+
+def list_notebooks(root: Path | None = None) -> list[Path]:
+    """The report notebooks, in their numbered order."""
+    return sorted((root or project_root()).joinpath("notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+def load_config(path: str | Path) -> list[RunSpec]:
+    """Read a runs file: ``defaults`` (parameters, timeout) and ``runs`` (name, notebook, parameters).
+
+    Notebook paths are relative to the config file's folder.
+
+    Raises
+    ------
+    RunConfigError
+        naming the run for a missing notebook, a duplicate or unsafe name, or a malformed entry.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RunConfigError(f"{path}: cannot read the runs file ({exc})") from exc
+    defaults = config.get("defaults") or {}
+    unknown = set(defaults) - {"parameters", "timeout"}
+    if unknown:
+        raise RunConfigError(f"{path}: unknown keys in defaults: {sorted(unknown)}; use parameters, timeout")
+    base = path.parent
+    specs = []
+    for i, entry in enumerate(config.get("runs") or []):
+        if not isinstance(entry, dict) or "notebook" not in entry:
+            raise RunConfigError(f"{path}: run #{i + 1} needs at least `notebook:`")
+        extra = set(entry) - {"name", "notebook", "parameters", "timeout"}
+        if extra:
+            raise RunConfigError(f"{path}: run #{i + 1}: unknown keys {sorted(extra)}")
+        notebook = (base / entry["notebook"]).resolve()
+        name = str(entry.get("name") or notebook.stem)
+        params = {**(defaults.get("parameters") or {}), **(entry.get("parameters") or {})}
+        timeout = int(entry.get("timeout", defaults.get("timeout", DEFAULT_TIMEOUT)))
+        specs.append(RunSpec(name, str(notebook), params, timeout))
+    if not specs:
+        raise RunConfigError(f"{path}: no runs listed under `runs:`")
+    check_names(specs)
+    return specs
+
+
+def check_names(specs: Iterable[RunSpec]) -> None:
+    """Run names are unique per notebook and safe as file names; notebooks exist."""
+    seen: set[tuple[str, str]] = set()
+    for spec in specs:
+        if not SAFE_NAME.match(spec.name):
+            raise RunConfigError(f"run {spec.name!r}: names may use letters, digits, '.', '-' and '_' only")
+        if not Path(spec.notebook).is_file():
+            raise RunConfigError(f"run {spec.name!r}: notebook not found: {spec.notebook}")
+        key = (Path(spec.notebook).stem, spec.name)
+        if key in seen:
+            raise RunConfigError(f"run {spec.name!r} appears twice for {Path(spec.notebook).name}")
+        seen.add(key)
+
+
+def resolve_relative_date(token: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day a relative date stands for, seen from ``today``.
+
+    ``today`` and ``yesterday`` are single days; ``last_7_days`` ends yesterday;
+    ``last_week`` is the last complete Monday-Sunday week; ``last_month`` the
+    last complete calendar month.
+    """
+    one = dt.timedelta(days=1)
+    if token == "today":
+        return today, today
+    if token == "yesterday":
+        return today - one, today - one
+    if token == "last_7_days":
+        return today - 7 * one, today - one
+    if token == "last_week":
+        end = today - dt.timedelta(days=today.weekday() + 1)
+        return end - 6 * one, end
+    if token == "last_month":
+        end = today.replace(day=1) - one
+        return end.replace(day=1), end
+    raise ValueError(f"unknown relative date {token!r}; use one of {RELATIVE_DATES}")
+
+
+def _is_date_param(name: str, default: Any) -> bool:
+    return name == "date" or name.endswith("_date") or bool(
+        isinstance(default, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", default))
+
+
+def check_parameters(spec: RunSpec, today: dt.date | None = None) -> dict[str, Any]:
+    """Check a run's parameters against the notebook's ``parameters`` cell and resolve them.
+
+    Rules: the name must be declared in the notebook; the value must have the
+    declared type (``int`` accepts whole numbers only; ``float`` accepts ints;
+    ``bool`` only true/false); date parameters take an ISO date, empty, or a
+    relative date (resolved against ``today``: a range token given to a
+    ``start`` parameter also fills the matching empty ``end`` parameter); names
+    that look secret and URLs with credentials are refused, because papermill
+    writes parameters into the executed notebook and the report.
+
+    Returns
+    -------
+    The resolved parameters (what the notebook will receive).
+
+    Raises
+    ------
+    RunConfigError
+        naming the run and the parameter.
+    """
+    import papermill
+
+    today = today or dt.date.today()
+    try:
+        declared = papermill.inspect_notebook(spec.notebook)
+    except Exception as exc:
+        raise RunConfigError(f"run {spec.name!r}: cannot read the notebook's parameters ({exc})") from exc
+    resolved: dict[str, Any] = {}
+    range_ends: dict[str, dt.date] = {}
+    for name, value in spec.parameters.items():
+        where = f"run {spec.name!r}: parameter {name!r}"
+        if SECRET_NAME.search(name):
+            raise RunConfigError(f"{where} looks like a credential; pass credentials through environment "
+                                 "variables (e.g. WORKBOOK_DB_URL), never as parameters")
+        if isinstance(value, str) and has_secret(value):
+            raise RunConfigError(f"{where} holds a credential ({mask_url(value)}); use WORKBOOK_DB_URL")
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise RunConfigError(f"{where} is not declared in {Path(spec.notebook).name} (it has: {known})")
+        info = declared[name]
+        kind = (info.get("inferred_type_name") or "None").split("[")[0]
+        default = _literal(info.get("default"))
+        if _is_date_param(name, default):
+            value = _check_date(where, value, today, name, range_ends)
+        else:
+            value = _check_type(where, value, kind)
+        resolved[name] = value
+    for name, end in range_ends.items():
+        partner = re.sub(r"start", "end", name)
+        if partner in declared and not resolved.get(partner):
+            resolved[partner] = end.isoformat()
+    return resolved
+
+
+def _literal(text: Any) -> Any:
+    import ast
+
+    try:
+        return ast.literal_eval(text) if isinstance(text, str) else text
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _check_date(where: str, value: Any, today: dt.date, name: str, range_ends: dict[str, dt.date]) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value in (None, ""):
+        return ""
+    text = str(value).strip()
+    if text in RELATIVE_DATES:
+        start, end = resolve_relative_date(text, today)
+        if "end" in name:
+            return end.isoformat()
+        if "start" in name:
+            range_ends[name] = end
+        return start.isoformat()
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise RunConfigError(f"{where}={value!r} is not a date: use YYYY-MM-DD, empty, or one of "
+                             f"{', '.join(RELATIVE_DATES)}") from exc
+
+
+def _check_type(where: str, value: Any, kind: str) -> Any:
+    checks = {
+        "str": lambda v: isinstance(v, str),
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+    }
+    if kind not in checks:  # untyped or container parameters: accept what YAML gave
+        return value
+    if not checks[kind](value):
+        raise RunConfigError(f"{where}={value!r} should be {kind}")
+    return float(value) if kind == "float" else value

@@ -1,0 +1,205 @@
+"""One run: execute a notebook with papermill in a kernel of its own, then publish its outputs.
+
+The kernel gets its settings through its own environment (the kernel manager), never by
+changing the environment of the process that starts it: ``WORKBOOK_STATIC=1`` (Explore
+sections show their default slice), the engine's share of memory in parallel runs, and a
+pinned inline plot backend (an inherited ``MPLBACKEND=Agg`` would strip every plot from the
+report). Outputs are written to a temporary folder and moved into place only on success,
+so a failed or killed run never replaces the last good report; a failed run keeps its
+executed notebook as ``<run>.failed.ipynb``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import signal
+import tempfile
+import time
+import traceback
+import uuid
+from pathlib import Path
+from typing import Any
+
+from helpers import settings
+from helpers.core.secrets import mask_url
+from helpers.core.shop import resolve_data_dir
+from helpers.present.display import METRIC_MIME
+from helpers.runner.config import RunResult, RunSpec, check_parameters
+from helpers.runner.publish import prepare_for_html, render_html, report_language
+
+KERNEL_NAME = "python3"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+def data_fingerprint(data_dir: str | None) -> str:
+    """SHA-256 (first 12 hex digits) over the names and bytes of a data folder's files, or of the URL's identity."""
+    if not data_dir:
+        url = settings.get().db_url
+        return "warehouse:" + hashlib.sha256(mask_url(url).encode()).hexdigest()[:12] if url else "none"
+    folder = resolve_data_dir(data_dir)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        with path.open("rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def package_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {}
+    for name in ("ecommerce-workbook", "pandas", "ibis-framework", "duckdb", "papermill", "matplotlib", "seaborn"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "-"
+    return out
+
+
+def collect_metrics(nb) -> list[dict[str, Any]]:
+    """Key figures recorded with ``present.display.record`` in an executed notebook, in order (last one per name wins)."""
+    found: dict[str, dict[str, Any]] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(METRIC_MIME)
+            if payload:
+                found[payload["name"]] = dict(payload)
+    return list(found.values())
+
+
+def kernel_env(run_settings: settings.Settings) -> dict[str, str]:
+    """What a run's kernel adds to the environment it inherits: the run's ``WORKBOOK_*``
+    settings and the inline plot backend."""
+    return {**run_settings.to_env(), "MPLBACKEND": INLINE_BACKEND}
+
+
+def kernel_manager_class(env: dict[str, str]):
+    """A kernel manager on local IPC sockets (no TCP ports, no 'running over TCP without
+    encryption' noise) whose kernel starts with ``env`` added to the inherited environment."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            # the socket path prefix must be unique: parallel kernels in one folder would share it
+            self.ip = str(Path(tempfile.gettempdir()) / f"workbook-kernel-{uuid.uuid4().hex[:16]}")
+
+        async def _async_pre_start_kernel(self, **kw):
+            kw["env"] = {**os.environ, **kw.get("env", {}), **env}
+            return await super()._async_pre_start_kernel(**kw)
+
+    return RunKernelManager
+
+
+class RunTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):  # pragma: no cover - exercised through run timeouts
+    raise RunTimeout()
+
+
+def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | None = None,
+                show_code: bool = False, run_settings: settings.Settings | None = None) -> RunResult:
+    """Execute one run and publish its outputs atomically.
+
+    Parameters
+    ----------
+    spec : the run.
+    out_dir : reports folder; outputs go to ``out_dir/<notebook-stem>/``.
+    params : resolved parameters (default: ``check_parameters(spec)``).
+    show_code : keep code cells in the HTML.
+    run_settings : the kernel's settings (default: this process's, with ``static`` on).
+
+    Returns
+    -------
+    RunResult; on failure ``error`` holds the failing cell's error and the
+    last good report is untouched.
+    """
+    import nbformat
+    import papermill as pm
+
+    started = time.perf_counter()
+    notebook = Path(spec.notebook).resolve()
+    target = Path(out_dir).resolve() / notebook.stem
+    target.mkdir(parents=True, exist_ok=True)
+    params = check_parameters(spec) if params is None else params
+    result = RunResult(spec.name, str(notebook), "failed", 0.0, parameters=params)
+    use_alarm = spec.timeout > 0 and hasattr(signal, "SIGALRM") and _in_main_thread()
+    # Explore sections of a published report show their default slice
+    env = kernel_env((run_settings or settings.get()).replace(static=True))
+    with tempfile.TemporaryDirectory(dir=target, prefix=".run-") as tmp:
+        tmp_nb = Path(tmp) / f"{spec.name}.ipynb"
+        previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
+        if use_alarm:
+            signal.alarm(spec.timeout)
+        try:
+            pm.execute_notebook(str(notebook), str(tmp_nb), parameters=params, kernel_name=KERNEL_NAME,
+                                cwd=str(notebook.parent), progress_bar=False, request_save_on_cell_execute=False,
+                                kernel_manager_class=kernel_manager_class(env),
+                                execution_timeout=spec.timeout if spec.timeout > 0 else None)
+            nb = nbformat.read(tmp_nb, as_version=4)
+            result.metrics = collect_metrics(nb)
+            fingerprint = data_fingerprint(params.get("data_dir"))
+            tmp_html = Path(tmp) / f"{spec.name}.html"
+            lang = report_language(spec, params)
+            render_html(prepare_for_html(nb, spec, params, fingerprint, lang), tmp_html, spec.name, show_code, lang)
+            tmp_metrics = Path(tmp) / f"{spec.name}.metrics.json"
+            tmp_metrics.write_text(json.dumps({"run": spec.name, "notebook": notebook.name, "parameters": params,
+                                               "metrics": result.metrics}, ensure_ascii=False, indent=1),
+                                   encoding="utf-8")
+            for produced in (tmp_nb, tmp_html, tmp_metrics):
+                os.replace(produced, target / produced.name)
+            (target / f"{spec.name}.failed.ipynb").unlink(missing_ok=True)
+            result.status = "ok"
+            result.html = str(target / f"{spec.name}.html")
+            result.ipynb = str(target / f"{spec.name}.ipynb")
+        except RunTimeout:
+            result.error = f"timed out after {spec.timeout} s (set `timeout:` for this run to allow more)"
+            _keep_failed(tmp_nb, target, spec.name)
+        except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
+            result.error = _short_error(exc)
+            _keep_failed(tmp_nb, target, spec.name)
+        finally:
+            if use_alarm:
+                signal.alarm(0)
+                signal.signal(signal.SIGALRM, previous)
+    if result.status != "ok" and (target / f"{spec.name}.html").exists():
+        result.html = str(target / f"{spec.name}.html")  # the last good report, still in place
+    result.seconds = time.perf_counter() - started
+    result.finished = dt.datetime.now().isoformat(timespec="seconds")
+    return result
+
+
+def _in_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _keep_failed(tmp_nb: Path, target: Path, name: str) -> None:
+    if tmp_nb.exists():
+        os.replace(tmp_nb, target / f"{name}.failed.ipynb")
+
+
+def _short_error(exc: BaseException) -> str:
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        cell = getattr(exc, "exec_count", None)
+        return f"{ename}: {evalue}" + (f" (cell [{cell}])" if cell else "")
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def run_worker(task: tuple[RunSpec, str, dict[str, Any], bool, settings.Settings]) -> RunResult:
+    """Execute one run in a worker process (or a Dask worker); always reports back."""
+    spec, out_dir, params, show_code, run_settings = task
+    try:
+        return execute_run(spec, out_dir, params, show_code, run_settings)
+    except BaseException as exc:  # a worker must always report back
+        return RunResult(spec.name, spec.notebook, "failed", 0.0, error=_short_error(exc), parameters=params)

@@ -1,0 +1,181 @@
+"""Publishing: a run's self-contained HTML report, and the index of every run in a folder.
+
+The HTML has code hidden (``show_code`` keeps it), a header with the parameters, the data
+fingerprint and the package versions, plots embedded and no script from a CDN: it opens
+offline and can be forwarded. ``<out>/index.html`` lists every run ever published into the
+folder with its latest status and key figures (``runs.json`` is its catalogue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from helpers.i18n import check_lang, is_zh
+from helpers.present.display import METRIC_MIME
+from helpers.runner.config import RunResult, RunSpec
+
+
+def report_language(spec: RunSpec, params: dict[str, Any]) -> str:
+    """The language a run's report is in: its ``lang`` parameter, else the notebook's default."""
+    import ast
+
+    if "lang" in params:
+        return check_lang(params["lang"])
+    import papermill
+
+    default = papermill.inspect_notebook(spec.notebook).get("lang", {}).get("default") or '"zh"'
+    return check_lang(ast.literal_eval(default))
+
+
+def _header_cell(spec: RunSpec, params: dict[str, Any], fingerprint: str, lang: str):
+    import nbformat
+
+    from helpers.runner.execute import package_versions
+
+    zh = is_zh(lang)
+    title = html.escape(spec.name)
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in params.items())
+    versions = html.escape(", ".join(f"{k} {v}" for k, v in package_versions().items()))
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    made, data, parameter, value = (("生成于", "数据指纹", "参数", "值") if zh else
+                                    ("generated", "data fingerprint", "parameter", "value"))
+    return nbformat.v4.new_markdown_cell(
+        f'<div class="workbook-header"><p><b>{title}</b> · {html.escape(Path(spec.notebook).name)} · '
+        f"{made} {now} · {data} <code>{fingerprint}</code></p>"
+        f'<table class="workbook-params"><tr><th>{parameter}</th><th>{value}</th></tr>{rows}</table>'
+        f'<p class="workbook-versions">{versions}</p></div>')
+
+
+def in_language(cell, lang: str) -> bool:
+    """Whether a cell belongs in a report in ``lang``: a cell tagged ``lang-xx`` is written in
+    language xx only (a notebook carries each text cell once per language)."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    langs = [t.removeprefix("lang-") for t in tags if t.startswith("lang-")]
+    return not langs or lang in langs
+
+
+def prepare_for_html(nb, spec: RunSpec, params: dict[str, Any], fingerprint: str, lang: str):
+    """The executed notebook as its reader sees it: the text cells of the report's language, the
+    parameters as a header table (not papermill's injected cell), no widget state, no key-figure
+    outputs."""
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+                and in_language(c, lang)]
+    # Widgets cannot live in a static page (Explore sections show their default slice instead); their
+    # saved state would only make the page fetch a widget renderer from a CDN and carry data text in
+    # a script block.
+    nb.metadata.pop("widgets", None)
+    hidden = (METRIC_MIME, "application/vnd.jupyter.widget-view+json")
+    for cell in nb.cells:  # key figures are data for the index, not part of the page
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if not any(m in o.get("data", {}) for m in hidden)]
+    position = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0
+    nb.cells.insert(position, _header_cell(spec, params, fingerprint, lang))
+    return nb
+
+
+_EXTRA_CSS = """<style>
+img{max-width:100%;height:auto} .jp-Notebook{padding:0 8px} table{display:block;overflow-x:auto}
+.workbook-header{font-size:90%;color:#444;border-bottom:1px solid #ddd;margin-bottom:1em}
+.workbook-params th,.workbook-params td{padding:2px 8px;text-align:left}
+.workbook-versions{font-size:85%;color:#888}
+</style>"""
+
+
+def render_html(nb, html_path: Path, title: str, show_code: bool = False, lang: str = "zh") -> None:
+    """Render an executed notebook to one self-contained HTML file (plots embedded as base64 PNG)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    # self-contained and offline: no CDN scripts (require.js, MathJax); the report needs neither
+    body = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", body)
+    body = body.replace("</head>", _EXTRA_CSS + "\n</head>", 1)
+    body = re.sub(r"<html(\s[^>]*)?>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
+    html_path.write_text(body, encoding="utf-8")
+
+
+def _format_metric(m: dict[str, Any]) -> str:
+    value, unit = m.get("value"), m.get("unit")
+    if value is None:
+        return "—"
+    if isinstance(value, int | float):
+        if unit == "pct":
+            return f"{value:.2%}"
+        if unit == "yuan":
+            return f"¥{value:,.0f}" if abs(value) >= 100 else f"¥{value:,.2f}"
+        if unit == "ratio":
+            return f"{value:.2f}"
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def write_index(out_dir: Path, results: list[RunResult]) -> Path:
+    """Update ``runs.json`` (latest result per run) and write ``index.html`` listing every run.
+
+    Runs from earlier batches stay listed with their last result, so the index
+    is the catalogue of everything published in the folder.
+    """
+    out_dir = Path(out_dir)
+    registry_path = out_dir / "runs.json"
+    try:
+        registry = {(r["notebook"], r["name"]): r for r in json.loads(registry_path.read_text(encoding="utf-8"))}
+    except (OSError, ValueError, KeyError, TypeError):
+        registry = {}
+    for r in results:
+        registry[(r.notebook, r.name)] = asdict(r)
+    entries = sorted(registry.values(), key=lambda e: (Path(e["notebook"]).name, e["name"]))
+    tmp = registry_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, registry_path)
+
+    rows = []
+    for e in entries:
+        link = html.escape(e["name"])
+        if e.get("html") and Path(e["html"]).exists():
+            link = f'<a href="{html.escape(os.path.relpath(e["html"], out_dir))}">{link}</a>'
+        status = "✅ ok" if e["status"] == "ok" else "❌ failed" + (" (showing last good report)" if e.get("html") else "")
+        error = f"<pre>{html.escape(e['error'])}</pre>" if e.get("error") else ""
+        params = "<br>".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in e["parameters"].items())
+        figures = "<br>".join(f"{html.escape(str(m.get('label') or m['name']))}: {html.escape(_format_metric(m))}"
+                              for m in e.get("metrics") or [])
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(Path(e['notebook']).name)}</td><td>{status}{error}</td>"
+                    f"<td>{e['seconds']:.1f}s<br><small>{html.escape(e.get('finished') or '')}</small></td>"
+                    f"<td>{params}</td><td>{figures}</td></tr>")
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = f"""<!doctype html>
+<html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>电商运营报告 · Reports</title>
+<style>body{{font-family:-apple-system,"Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:1em}}
+table{{border-collapse:collapse;display:block;overflow-x:auto}}td,th{{border:1px solid #ddd;padding:.4em .6em;vertical-align:top;font-size:90%}}
+th{{background:#f4f4f4}}pre{{white-space:pre-wrap;max-width:40em;margin:.3em 0 0;color:#a00}}</style></head>
+<body><h1>电商运营报告 · Reports</h1><p>Updated {stamp}. {len(entries)} runs.</p>
+<table><tr><th>report</th><th>notebook</th><th>status</th><th>time</th><th>parameters</th><th>key figures</th></tr>
+{''.join(rows)}
+</table></body></html>
+"""
+    index = out_dir / "index.html"
+    tmp_index = out_dir / "index.html.tmp"
+    tmp_index.write_text(page, encoding="utf-8")
+    os.replace(tmp_index, index)
+    return index
+
+
+def metrics_table(out_dir: str | Path):
+    """All key figures recorded under a reports folder: one row per run, one column per figure."""
+    import pandas as pd
+
+    rows = []
+    for path in sorted(Path(out_dir).glob("*/*.metrics.json")):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        row = {"notebook": record["notebook"], "run": record["run"]}
+        row.update({m["name"]: m.get("value") for m in record["metrics"]})
+        rows.append(row)
+    return pd.DataFrame(rows)
