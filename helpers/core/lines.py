@@ -3,7 +3,8 @@
 One definition of a paid order line (:func:`paid_order_lines`), of a known buyer
 (:func:`known_customer`), of a line with its product's category, title and cost
 (:func:`with_products`), of a paid line with its refund (:func:`lines_with_refunds`), and of
-a product's and a source's display name.
+a product's and a source's display name; and the peer tier's average and excellent lines
+(:func:`peer_lines`, 同行同层) that reports compare the shop with.
 """
 
 from __future__ import annotations
@@ -131,3 +132,23 @@ def lines_with_refunds(shop: Shop, period: Period):
         lines = lines.mutate(category=ibis.literal("?"), title=lines.product_id,
                              unit_cost=ibis.null().cast("float64"))
     return lines
+
+
+def peer_lines(shop: Shop, period: Period, tier: str | None = None) -> pd.DataFrame:
+    """Peer-tier average and excellent lines over the period (mean of the daily values).
+
+    Returns
+    -------
+    Frame indexed by metric with columns ``peer_avg`` and ``peer_excellent``;
+    empty when the data has no ``peers`` table or no rows in the period.
+    """
+    import pandas as pd
+
+    if not shop.has("peers"):
+        return pd.DataFrame(columns=["peer_avg", "peer_excellent"])
+    p = shop.table("peers")
+    p = p.filter((p.date >= period.start.date()) & (p.date <= period.end.date()))
+    if tier:
+        p = p.filter(p.tier == tier)
+    return (p.group_by("metric").aggregate(peer_avg=p.peer_avg.mean(), peer_excellent=p.peer_excellent.mean())
+            .execute().set_index("metric").sort_index())

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers.core import metrics
-from helpers.core.lines import known_customer, paid_order_lines, with_products
+from helpers.core.lines import known_customer, paid_order_lines, peer_lines, with_products
 from helpers.core.notes import caught, note, quiet
 
 if TYPE_CHECKING:
@@ -141,24 +141,6 @@ def _refund_amount(shop: Shop, period: Period, basis: str) -> float:
         lines = paid_order_lines(shop, period).select("order_id", "product_id")
         r = r.semi_join(lines, ["order_id", "product_id"])
     return _num(r.refund_amount.sum().execute())
-
-
-def peer_lines(shop: Shop, period: Period, tier: str | None = None) -> pd.DataFrame:
-    """Peer-tier average and excellent lines over the period (mean of the daily values).
-
-    Returns
-    -------
-    Frame indexed by metric with columns ``peer_avg`` and ``peer_excellent``;
-    empty when the data has no ``peers`` table or no rows in the period.
-    """
-    if not shop.has("peers"):
-        return pd.DataFrame(columns=["peer_avg", "peer_excellent"])
-    p = shop.table("peers")
-    p = p.filter((p.date >= period.start.date()) & (p.date <= period.end.date()))
-    if tier:
-        p = p.filter(p.tier == tier)
-    return (p.group_by("metric").aggregate(peer_avg=p.peer_avg.mean(), peer_excellent=p.peer_excellent.mean())
-            .execute().set_index("metric").sort_index())
 
 
 def compare_periods(shop: Shop, period: Period, refund_basis: str = "refund_date",
