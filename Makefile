@@ -36,9 +36,25 @@ sample: $(SAMPLE)/orders.csv
 reports: install sample
 	$(BIN)/workbook run runs.yaml --out $(REPORTS)
 
-## test: set up, then run the whole test suite (unit tests and every notebook under nbval)
+## test: set up, then run the whole test suite (every tier, and every notebook under nbval)
 test: install sample
 	$(BIN)/python -m pytest tests --nbval-lax notebooks $(PYTEST_ARGS)
+
+## test-fast: the unit tier only (no truth recovery, no notebook runs, no Spark): minutes, not ten
+test-fast: install sample
+	$(BIN)/python -m pytest tests -m "not recovery and not reports and not spark" $(PYTEST_ARGS)
+
+## test-recovery: the analyses recover the truth the sample generator simulated
+test-recovery: install sample
+	$(BIN)/python -m pytest tests -m recovery $(PYTEST_ARGS)
+
+## test-reports: notebooks and batch runs end to end (papermill, nbval, the browser)
+test-reports: install sample
+	$(BIN)/python -m pytest tests --nbval-lax notebooks -m reports $(PYTEST_ARGS)
+
+## test-engines: the helpers on Spark as well as DuckDB (needs Java 17+)
+test-engines: install sample
+	$(BIN)/python -m pytest tests -m spark $(PYTEST_ARGS)
 
 ## lint: ruff on the code and notebooks
 lint: install
@@ -66,4 +82,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 	find $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 
-.PHONY: help install sample reports test lint docs check lab dashboard clean
+.PHONY: help install sample reports test test-fast test-recovery test-reports test-engines lint docs check lab dashboard clean

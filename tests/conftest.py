@@ -63,3 +63,10 @@ def _settings_follow_the_environment():
     ``settings.reload()``, and every test ends with the settings of the restored environment."""
     yield
     settings.reload()
+
+
+def pytest_collection_modifyitems(items):
+    """Notebooks run under nbval belong to the reports tier (`make test-reports`)."""
+    for item in items:
+        if str(item.fspath).endswith(".ipynb"):
+            item.add_marker(pytest.mark.reports)

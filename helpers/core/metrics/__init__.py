@@ -25,42 +25,9 @@ paid promotion), ``profit`` (margins, stock, refunds), ``customers``, ``market``
 ``docs``. Heavy libraries (ibis) are imported inside the functions that need them.
 """
 
-from helpers.core.metrics.customers import (
-    cohort_retention,
-    cohort_sales_per_customer,
-    repurchase_rate_customers,
-    repurchase_rate_orders,
-    repurchase_within_days,
-    returning_rate,
-)
-from helpers.core.metrics.docs import render_metrics_doc, write_metrics_doc
-from helpers.core.metrics.general import change, describe_method, rate_over_days, share
-from helpers.core.metrics.market import (
-    concentration_ratio,
-    demand_per_listing,
-    hhi,
-    opportunity_score,
-)
-from helpers.core.metrics.profit import (
-    basket_lift,
-    contribution_margin,
-    days_of_cover,
-    gross_margin,
-    gross_profit,
-    refund_rate_by_count,
-    refund_rate_by_value,
-    sell_through,
-)
-from helpers.core.metrics.reductions import (
-    PreparedOrders,
-    RateResult,
-    first_of,
-    prepare_orders,
-    repurchase_rate_customers_from_orders,
-    repurchase_rate_orders_from_orders,
-    repurchase_within_days_from_orders,
-    returning_rate_from_orders,
-)
+# isort: off
+# Importing a module registers its metrics: this order (traffic first) is the order of the
+# registry and of docs/metrics.md.
 from helpers.core.metrics.registry import AREAS, METRICS, UNITS, MetricInfo, label, metric
 from helpers.core.metrics.traffic import (
     amount_per_order,
@@ -79,6 +46,43 @@ from helpers.core.metrics.traffic import (
     roi,
     uv_value,
 )
+from helpers.core.metrics.profit import (
+    basket_lift,
+    contribution_margin,
+    days_of_cover,
+    gross_margin,
+    gross_profit,
+    refund_rate_by_count,
+    refund_rate_by_value,
+    sell_through,
+)
+from helpers.core.metrics.customers import (
+    cohort_retention,
+    cohort_sales_per_customer,
+    repurchase_rate_customers,
+    repurchase_rate_orders,
+    repurchase_within_days,
+    returning_rate,
+)
+from helpers.core.metrics.market import (
+    concentration_ratio,
+    demand_per_listing,
+    hhi,
+    opportunity_score,
+)
+from helpers.core.metrics.general import change, describe_method, rate_over_days, share
+from helpers.core.metrics.reductions import (
+    PreparedOrders,
+    RateResult,
+    first_of,
+    prepare_orders,
+    repurchase_rate_customers_from_orders,
+    repurchase_rate_orders_from_orders,
+    repurchase_within_days_from_orders,
+    returning_rate_from_orders,
+)
+from helpers.core.metrics.docs import render_metrics_doc, write_metrics_doc
+# isort: on
 
 __all__ = [
     "AREAS", "METRICS", "UNITS", "MetricInfo", "PreparedOrders", "RateResult",

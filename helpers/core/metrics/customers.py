@@ -99,7 +99,7 @@ def repurchase_within_days(repeat_customers, cohort_customers):
         complete.
     """
     return _rate(
-        "repurchase_within_days", repeat_customers, cohort_customers, "首购客户数 cohort customers"
+        "repurchase_within_days", repeat_customers, cohort_customers, "cohort_customers"
     )
 
 
@@ -130,7 +130,7 @@ def returning_rate(returning_customers, previous_customers):
         Buyers (at least one paid order) of the previous period.
     """
     return _rate(
-        "returning_rate", returning_customers, previous_customers, "上期客户数 previous buyers"
+        "returning_rate", returning_customers, previous_customers, "previous_customers"
     )
 
 

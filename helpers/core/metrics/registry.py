@@ -155,20 +155,11 @@ def _prepare(*values: Any) -> tuple[list[np.ndarray], Callable[[np.ndarray], Any
     return arrays, shape
 
 
-# What is counted in a note: (zh noun, en singular, en plural).
-_WHAT = {
-    "denominator": ("分母", "denominator", "denominators"),
-    "gross_margin": ("毛利率", "gross margin", "gross margins"),
-    "trials": ("样本数", "trial count", "trial counts"),
-    "day": ("天", "day", "days"),
-    "value": ("值", "value", "values"),
-}
-
-
 def count_note(k: int, total: int, what: str, zh_state: str, en_state: tuple[str, str]) -> Note:
     """``"3 of 10 denominators are 0"`` / ``"10 个分母中有 3 个为 0"`` (``"the denominator is 0"``
-    / ``"分母为 0"`` when there is one value)."""
-    zh_noun, one, many = _WHAT[what]
+    / ``"分母为 0"`` when there is one value). ``what`` names the label ``noun_<what>``."""
+    zh_noun, one = i18n.label(f"noun_{what}", "zh"), i18n.label(f"noun_{what}", "en")
+    many = one + "s"
     if total == 1:
         return Note(f"{zh_noun}{zh_state}", f"the {one} {en_state[0]}")
     return Note(f"{total} 个{zh_noun}中有 {k} 个{zh_state}",

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers.data import project_root
+from helpers.core.shop import project_root
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian package `chromium`)")
+pytestmark = [pytest.mark.reports,
+              pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (Debian package `chromium`)")]
 
 
 def _free_port() -> int:

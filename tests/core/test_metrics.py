@@ -1,5 +1,5 @@
-"""Tests for helpers.metrics: every metric with known numbers, zero denominators, intervals,
-multi-day methods, repurchase reductions and the generated docs."""
+"""Tests for helpers.core.metrics: every metric with known numbers, zero denominators, multi-day
+methods, repurchase reductions and the generated docs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import metrics as m
-from helpers.metrics import METRICS, MetricNote
+from helpers.core import metrics as m
+from helpers.core import stats
+from helpers.core.metrics import METRICS
+from helpers.core.notes import MetricNote
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # key -> (scalar args, expected)
 CASES = {
@@ -75,14 +77,14 @@ ZERO_CASES = {
     "cost_per_order": ((10.0, 0), "attributed orders = 0"),
     "gross_margin": ((0.0, 10.0), "revenue = 0"),
     "refund_rate_by_value": ((0.0, 0.0), "paid amount = 0"),
-    "refund_rate_by_count": ((0, 0), "paid order lines = 0"),
+    "refund_rate_by_count": ((0, 0), "paid lines = 0"),
     "repurchase_rate_customers": ((0, 0), "customers = 0"),
     "repurchase_rate_orders": ((0, 0), "orders = 0"),
     "repurchase_within_days": ((0, 0), "cohort customers = 0"),
-    "returning_rate": ((0, 0), "previous buyers = 0"),
+    "returning_rate": ((0, 0), "previous period's customers = 0"),
     "cohort_retention": ((0, 0), "cohort customers = 0"),
     "cohort_sales_per_customer": ((0.0, 0), "cohort customers = 0"),
-    "change": ((5.0, 0.0), "previous = 0"),
+    "change": ((5.0, 0.0), "previous period = 0"),
     "share": ((5.0, 0.0), "total = 0"),
     "hhi": ((0.0, 0.0), "market sales = 0"),
     "concentration_ratio": ((0.0, 0.0), "market sales = 0"),
@@ -163,9 +165,10 @@ def test_zero_denominator_gives_nan_and_a_note(key):
         result = fn(key)(*args)
     assert math.isnan(result)
     assert len(record) == 1
-    message = str(record[0].message)
-    assert text in message
-    assert message.startswith(METRICS[key].zh + ":")
+    note = record[0].message.note
+    assert text in note.en.lower()
+    assert note.en.startswith(METRICS[key].en + ":")
+    assert note.zh.startswith(METRICS[key].zh + "：") and "→ NaN" in note.zh
 
 
 def test_zero_denominators_counted_in_one_note():
@@ -176,9 +179,8 @@ def test_zero_denominators_counted_in_one_note():
         result = m.conversion_rate(paid, visitors)
     notes = [w for w in record if issubclass(w.category, MetricNote)]
     assert len(notes) == 1
-    assert str(notes[0].message) == (
-        "支付转化率: 3 of 10 denominators are 0 -> NaN (访客数 visitors = 0)"
-    )
+    assert notes[0].message.note.en == "Conversion rate: 3 of 10 denominators are 0 -> NaN (Visitors = 0)"
+    assert notes[0].message.note.zh == "支付转化率：10 个分母中有 3 个为 0 → NaN（访客数 = 0）"
     assert notes[0].filename == __file__  # the note points at the caller
     assert result.isna().sum() == 3
     assert result[7] == 0.0  # 0 buyers of 30 visitors is a real 0
@@ -251,44 +253,44 @@ def test_share_defaults_to_sum():
 
 
 def test_wilson_known_value():
-    low, high = m.wilson_interval(5, 10)
+    low, high = stats.wilson_interval(5, 10)
     assert low == pytest.approx(0.2366, abs=1e-4)
     assert high == pytest.approx(0.7634, abs=1e-4)
 
 
 def test_wilson_edges():
-    low, high = m.wilson_interval(0, 10)
+    low, high = stats.wilson_interval(0, 10)
     assert low == 0.0
     assert high == pytest.approx(0.2775, abs=1e-4)
-    low, high = m.wilson_interval(10, 10)
+    low, high = stats.wilson_interval(10, 10)
     assert high == 1.0
     assert low == pytest.approx(0.7225, abs=1e-4)
     with pytest.warns(MetricNote, match="trials = 0"):
-        low, high = m.wilson_interval(0, 0)
+        low, high = stats.wilson_interval(0, 0)
     assert math.isnan(low) and math.isnan(high)
     with pytest.warns(MetricNote, match="outside"):
-        low, _ = m.wilson_interval(11, 10)
+        low, _ = stats.wilson_interval(11, 10)
     assert math.isnan(low)
 
 
 def test_wilson_vectorised_and_confidence():
     s = pd.Series([5, 0, 10], index=list("xyz"))
     n = pd.Series([10, 10, 10], index=list("xyz"))
-    low, high = m.wilson_interval(s, n)
+    low, high = stats.wilson_interval(s, n)
     assert list(low.index) == list("xyz")
     assert low.tolist() == pytest.approx([0.2366, 0.0, 0.7225], abs=1e-4)
-    low90, high90 = m.wilson_interval(5, 10, confidence=0.90)
+    low90, high90 = stats.wilson_interval(5, 10, confidence=0.90)
     assert 0.2366 < low90 < 0.5 < high90 < 0.7634
     with pytest.raises(ValueError):
-        m.wilson_interval(5, 10, confidence=95)
+        stats.wilson_interval(5, 10, confidence=95)
 
 
 def test_rate_with_interval():
-    assert m.rate_with_interval(5, 10) == pytest.approx(
+    assert stats.rate_with_interval(5, 10) == pytest.approx(
         {"rate": 0.5, "low": 0.23659, "high": 0.76341}, abs=1e-4
     )
     with pytest.warns(MetricNote) as record:
-        df = m.rate_with_interval(
+        df = stats.rate_with_interval(
             pd.Series([5, 0], index=["a", "b"]), pd.Series([10, 0], index=["a", "b"])
         )
     assert len(record) == 1
@@ -313,8 +315,8 @@ def test_daily_mean_skips_zero_days_with_note():
     with pytest.warns(MetricNote, match="1 of 3 days has a denominator of 0") as record:
         value = m.rate_over_days(buyers, visitors, "daily_mean", key="conversion_rate")
     assert value == pytest.approx(0.055)
-    assert "支付转化率" in str(record[0].message)
-    assert "日均口径" in str(record[0].message)
+    assert "支付转化率" in record[0].message.note.zh and "日均口径" in record[0].message.note.zh
+    assert "Conversion rate daily mean" in record[0].message.note.en
     # pooled needs no note for a zero day: it is just part of the sums
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -337,12 +339,12 @@ def test_rate_over_days_scale():
 
 
 def test_describe_method():
-    assert m.describe_method("pooled") == "合计口径 (pooled)"
-    assert m.describe_method("daily_mean") == "日均口径 (mean of daily rates)"
+    assert m.describe_method("pooled", "zh") == "合计口径（总数/总数）"
+    assert m.describe_method("daily_mean", "zh") == "日均口径（每日比率的平均）"
     assert "pooled" in m.describe_method("pooled", "en")
     assert "mean of daily rates" in m.describe_method("daily_mean", "en")
     with pytest.raises(ValueError):
-        m.describe_method("weighted")
+        m.describe_method("weighted", "zh")
 
 
 # --------------------------------------------------------------------------- repurchase
@@ -387,7 +389,8 @@ def test_repurchase_customers_from_orders():
     with pytest.warns(MetricNote) as record:
         r = m.repurchase_rate_customers_from_orders(_orders())
     note = _one_note(record)
-    assert note.startswith("复购率(人数):")
+    assert note.startswith("Repurchase rate (customers):")
+    assert record[0].message.note.zh.startswith("复购率(人数)：")
     assert "3 of 13 order lines (3 orders) with an empty customer_id excluded" in note
     assert "1 order line(s) without pay_time" in note
     assert (r.numerator, r.denominator) == (3, 5)  # c2, c4, c5 of c1..c5
@@ -592,7 +595,7 @@ def test_reduction_on_clean_orders_has_no_note():
 
 def test_reduction_on_no_orders_is_nan():
     empty = _orders().iloc[:0]
-    with pytest.warns(MetricNote, match="customers = 0"):
+    with pytest.warns(MetricNote, match="(?i)customers = 0"):
         r = m.repurchase_rate_customers_from_orders(empty)
     assert math.isnan(r.rate) and r.denominator == 0
 
@@ -620,20 +623,23 @@ def test_registry_metadata_and_docstrings():
 
 
 def test_label():
-    assert m.label("conversion_rate") == "支付转化率"
+    assert m.label("conversion_rate", "zh") == "支付转化率"
     assert m.label("conversion_rate", "en") == "Conversion rate"
-    assert m.label("aov", unit=True) == "客单价 (元)"
+    assert m.label("aov", "zh", unit=True) == "客单价 (元)"
+    assert m.label("aov", "en", unit=True) == "AOV (per buyer) (yuan)"
     with pytest.raises(KeyError, match="conversion_rate"):
-        m.label("conversion_rat")
+        m.label("conversion_rat", "zh")
     with pytest.raises(ValueError):
         m.label("aov", "fr")
 
 
-def test_metric_decorator_rejects_duplicates_and_bad_units():
-    with pytest.raises(ValueError):
-        m.metric(key="aov", zh="x", en="x", unit="%", formula="x", area="traffic")(lambda: 0)
-    with pytest.raises(ValueError):
-        m.metric(key="new", zh="x", en="x", unit="kg", formula="x", area="traffic")
+def test_metric_decorator_rejects_duplicates_bad_units_and_unlabelled_keys():
+    with pytest.raises(ValueError, match="twice"):
+        m.metric(key="aov", unit="%", formula="x", area="traffic")(lambda: 0)
+    with pytest.raises(ValueError, match="unit"):
+        m.metric(key="visitors", unit="kg", formula="x", area="traffic")
+    with pytest.raises(ValueError, match="no label"):
+        m.metric(key="not_a_label_key", unit="%", formula="x", area="traffic")
 
 
 def test_docs_file_matches_registry():
@@ -646,7 +652,7 @@ def test_rendered_doc_lists_everything():
     assert "workbook docs" in doc.splitlines()[0]
     for key, info in METRICS.items():
         assert f"`{key}`" in doc and info.zh in doc
-    assert "合计口径 (pooled)" in doc and "日均口径 (mean of daily rates)" in doc
+    assert "合计口径（总数/总数）" in doc and "日均口径（每日比率的平均）" in doc
 
 
 def test_write_metrics_doc(tmp_path):
@@ -656,7 +662,7 @@ def test_write_metrics_doc(tmp_path):
 
 def test_import_is_light():
     code = (
-        "import sys, helpers.metrics; "
+        "import sys, helpers.core.metrics; "
         "print(sorted(k for k in ('ibis', 'matplotlib', 'seaborn', 'scipy') if k in sys.modules))"
     )
     out = subprocess.run(

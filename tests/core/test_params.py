@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
-from helpers import data, params
-from helpers.params import Period
+from helpers.core import params
+from helpers.core.calendar import Period
+from helpers.core.notes import caught
+from helpers.core.shop import connect
 
 HEADER = "order_id,order_time,pay_time,customer_id,product_id,quantity,list_price,paid_amount,source,status"
 
@@ -15,15 +17,16 @@ def shop(tmp_path):
     lines = [HEADER] + [f"o{i},{d:%Y-%m-%d} 10:00,{d:%Y-%m-%d} 10:01,c{i},p1,1,10,10,s,paid"
                         for i, d in enumerate(days)]
     (tmp_path / "orders.csv").write_text("\n".join(lines), encoding="utf-8")
-    return data.connect(tmp_path)
+    return connect(tmp_path)
 
 
 def test_empty_period_defaults_to_the_latest_complete_week(shop):
-    checked = params.check_params(shop, lang="en")
+    with caught() as notes:
+        checked = params.check_params(shop, lang="en")
     assert checked.period == Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15"))
     assert checked.period.start.weekday() == 0 and checked.period.days == 7
-    assert "defaults to 2026-11-09 ~ 2026-11-15" in checked.notes[0]
-    assert "分析期默认为 2026-11-09 ~ 2026-11-15" in params.check_params(shop).notes[0]
+    assert "defaults to 2026-11-09 ~ 2026-11-15" in notes[0].en
+    assert "分析期默认为 2026-11-09 ~ 2026-11-15" in notes[0].zh
 
 
 def test_other_default_rules(shop):
@@ -55,8 +58,10 @@ def test_bad_parameters_are_named(shop, kwargs, message):
 
 
 def test_explicit_period_partly_outside_the_data_is_noted(shop):
-    checked = params.check_params(shop, start_date="2026-11-10", end_date="2026-11-30", lang="en")
-    assert checked.period.days == 21 and "extends beyond the data" in checked.notes[0]
+    with caught() as notes:
+        checked = params.check_params(shop, start_date="2026-11-10", end_date="2026-11-30", lang="en")
+    assert checked.period.days == 21 and "extends beyond the data" in notes[0].en
+    assert "超出数据范围" in notes[0].zh
 
 
 def test_campaign_defaults_and_checks(tmp_path, shop):
@@ -68,4 +73,4 @@ def test_campaign_defaults_and_checks(tmp_path, shop):
         "old,旧,bogo,,,,,2026-10-01,2026-10-03,0\nfuture,新,bogo,,,,,2026-12-01,2026-12-03,0\n", encoding="utf-8")
     (tmp_path / "orders.csv").write_text(HEADER + "\no1,2026-11-01 10:00,2026-11-01 10:01,c,p1,1,10,10,s,paid\n",
                                          encoding="utf-8")
-    assert params.check_params(data.connect(tmp_path), campaign_id="").campaign_id == "old"
+    assert params.check_params(connect(tmp_path), campaign_id="").campaign_id == "old"

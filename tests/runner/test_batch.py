@@ -9,9 +9,11 @@ import os
 import nbformat
 import pytest
 
-from helpers import batch
-from helpers.batch import RunConfigError, RunSpec
-from helpers.cli import main as cli_main
+from helpers import settings
+from helpers.core.shop import default_memory_limit, project_root
+from helpers.runner import batch, config, execute, publish
+from helpers.runner.cli import main as cli_main
+from helpers.runner.config import RunConfigError, RunSpec
 
 PARAMS = '''label: str = "ok"  # text to show
 fail: bool = False  # raise on purpose
@@ -23,15 +25,17 @@ top_n: int = 5  # rows to show'''
 BODY = """import time
 import pandas as pd
 from IPython.display import display
-from helpers import report
+from helpers.present.display import record
 time.sleep(pause)
 if fail:
     raise ValueError("broken on purpose")
 display(pd.DataFrame({"title": [label]}))
-report.record("rows", 1, "count", "Rows")
-report.record("share", 0.25, "pct", "Share")
+record("rows", 1, "count", "Rows")
+record("share", 0.25, "pct", "Share")
 import os
-report.record("engine_memory", os.environ.get("WORKBOOK_DUCKDB_MEMORY_LIMIT", "default"), "text", "Engine memory")"""
+record("engine_memory", os.environ.get("WORKBOOK_DUCKDB_MEMORY_LIMIT", "default"), "text", "Engine memory")
+record("static", os.environ.get("WORKBOOK_STATIC", ""), "text", "Static")
+record("backend", os.environ.get("MPLBACKEND", ""), "text", "Plot backend")"""
 
 
 def tiny_notebook(path, body=BODY):
@@ -58,14 +62,14 @@ def spec(notebook, name="t", **params):
 
 def test_unknown_mistyped_and_malformed_parameters_name_the_run(notebook):
     with pytest.raises(RunConfigError, match="run 't': parameter 'colour' is not declared in 01-tiny.ipynb"):
-        batch.check_parameters(spec(notebook, colour="red"))
+        config.check_parameters(spec(notebook, colour="red"))
     with pytest.raises(RunConfigError, match="parameter 'top_n'='5' should be int"):
-        batch.check_parameters(spec(notebook, top_n="5"))
+        config.check_parameters(spec(notebook, top_n="5"))
     with pytest.raises(RunConfigError, match="parameter 'fail'=1 should be bool"):
-        batch.check_parameters(spec(notebook, fail=1))
+        config.check_parameters(spec(notebook, fail=1))
     with pytest.raises(RunConfigError, match="'start_date'='2026-02-30' is not a date"):
-        batch.check_parameters(spec(notebook, start_date="2026-02-30"))
-    assert batch.check_parameters(spec(notebook, pause=1)) == {"pause": 1.0}  # an int is a fine float
+        config.check_parameters(spec(notebook, start_date="2026-02-30"))
+    assert config.check_parameters(spec(notebook, pause=1)) == {"pause": 1.0}  # an int is a fine float
 
 
 @pytest.mark.parametrize(("token", "start", "end"), [
@@ -77,16 +81,16 @@ def test_unknown_mistyped_and_malformed_parameters_name_the_run(notebook):
 ])
 def test_relative_dates_resolve_at_run_time(notebook, token, start, end):
     wednesday = dt.date(2026, 11, 18)
-    resolved = batch.check_parameters(spec(notebook, start_date=token), today=wednesday)
+    resolved = config.check_parameters(spec(notebook, start_date=token), today=wednesday)
     assert resolved == {"start_date": start, "end_date": end}
-    assert batch.check_parameters(spec(notebook, end_date=token), today=wednesday) == {"end_date": end}
+    assert config.check_parameters(spec(notebook, end_date=token), today=wednesday) == {"end_date": end}
 
 
 def test_credentials_are_refused_before_running(notebook, tmp_path):
     with pytest.raises(RunConfigError, match="looks like a credential"):
-        batch.check_parameters(spec(notebook, db_password="hunter2"))
-    with pytest.raises(RunConfigError, match="URL with a password") as err:
-        batch.check_parameters(spec(notebook, label="postgres://bob:hunter2@db/shop"))
+        config.check_parameters(spec(notebook, db_password="hunter2"))
+    with pytest.raises(RunConfigError, match="holds a credential") as err:
+        config.check_parameters(spec(notebook, label="postgres://bob:hunter2@db/shop"))
     assert "hunter2" not in str(err.value)
     with pytest.raises(RunConfigError):
         batch.run_batch([spec(notebook, "good"), spec(notebook, "bad", api_token="abc123")], tmp_path, quiet=True)
@@ -98,33 +102,34 @@ def test_config_errors(tmp_path, notebook):
     (tmp_path / "runs.yaml").write_text(f"runs:\n  - name: a\n    notebook: {notebook}\n  - name: a\n"
                                         f"    notebook: {notebook}\n", encoding="utf-8")
     with pytest.raises(RunConfigError, match="run 'a' appears twice"):
-        batch.load_config(tmp_path / "runs.yaml")
+        config.load_config(tmp_path / "runs.yaml")
     (tmp_path / "runs.yaml").write_text("runs:\n  - name: x\n    notebook: nope.ipynb\n", encoding="utf-8")
     with pytest.raises(RunConfigError, match="run 'x': notebook not found"):
-        batch.load_config(tmp_path / "runs.yaml")
+        config.load_config(tmp_path / "runs.yaml")
     (tmp_path / "runs.yaml").write_text(f"runs:\n  - name: ../evil\n    notebook: {notebook}\n", encoding="utf-8")
     with pytest.raises(RunConfigError, match="names may use"):
-        batch.load_config(tmp_path / "runs.yaml")
+        config.load_config(tmp_path / "runs.yaml")
     (tmp_path / "runs.yaml").write_text(f"defaults: {{params: {{}}}}\nruns:\n  - notebook: {notebook}\n",
                                         encoding="utf-8")
     with pytest.raises(RunConfigError, match="unknown keys in defaults"):
-        batch.load_config(tmp_path / "runs.yaml")
+        config.load_config(tmp_path / "runs.yaml")
 
 
 def test_shipped_config_lists_every_notebook():
-    specs = batch.load_config(batch.project_root() / "runs.yaml")
+    specs = config.load_config(project_root() / "runs.yaml")
     listed = {spec.notebook for spec in specs}
-    for notebook in batch.list_notebooks():
+    for notebook in config.list_notebooks():
         assert str(notebook.resolve()) in listed, f"add a run for {notebook.name} to runs.yaml"
     for s in specs:
-        batch.check_parameters(s)
+        config.check_parameters(s)
 
 
 # --- one run ----------------------------------------------------------------------
 
 
+@pytest.mark.reports
 def test_run_publishes_html_notebook_and_metrics(tmp_path, notebook):
-    result = batch.execute_run(spec(notebook, label="<script>alert(1)</script>", top_n=3), tmp_path)
+    result = execute.execute_run(spec(notebook, label="<script>alert(1)</script>", top_n=3), tmp_path)
     assert result.status == "ok", result.error
     folder = tmp_path / "01-tiny"
     html = (folder / "t.html").read_text(encoding="utf-8")
@@ -132,40 +137,46 @@ def test_run_publishes_html_notebook_and_metrics(tmp_path, notebook):
     assert "broken on purpose" not in html, "code is hidden by default"
     assert "# Parameters" not in html, "papermill's injected cell is replaced by the header table"
     assert '<table class="workbook-params">' in html and "<th>top_n</th><td>3</td>" in html
-    assert "data fingerprint" in html and "pandas" in html
+    assert "数据指纹" in html and "pandas" in html  # a notebook without a lang parameter reports in zh
+    assert '<html lang="zh-CN">' in html
     assert "application/vnd.workbook.metric+json" not in html
     executed = nbformat.read(folder / "t.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells), "run record intact"
     metrics = json.loads((folder / "t.metrics.json").read_text(encoding="utf-8"))
     recorded = {m["name"]: m["value"] for m in metrics["metrics"]}
-    assert (recorded["rows"], recorded["share"]) == (1, 0.25) and set(recorded) == {"rows", "share", "engine_memory"}
+    assert (recorded["rows"], recorded["share"]) == (1, 0.25)
+    assert set(recorded) == {"rows", "share", "engine_memory", "static", "backend"}
+    assert recorded["static"] == "1", "the kernel is told to show Explore sections statically"
     assert not list(folder.glob(".run-*"))
     assert "WORKBOOK_STATIC" not in os.environ, "the static switch is only for the kernel"
 
 
+@pytest.mark.reports
 def test_show_code_keeps_code(tmp_path, notebook):
-    batch.execute_run(spec(notebook), tmp_path, show_code=True)
+    execute.execute_run(spec(notebook), tmp_path, show_code=True)
     assert "broken on purpose" in (tmp_path / "01-tiny" / "t.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.reports
 def test_failed_run_keeps_the_last_good_report(tmp_path, notebook):
-    assert batch.execute_run(spec(notebook, label="first"), tmp_path).status == "ok"
+    assert execute.execute_run(spec(notebook, label="first"), tmp_path).status == "ok"
     folder = tmp_path / "01-tiny"
     before = (folder / "t.html").read_bytes()
-    bad = batch.execute_run(spec(notebook, fail=True), tmp_path)
+    bad = execute.execute_run(spec(notebook, fail=True), tmp_path)
     assert bad.status == "failed" and "ValueError: broken on purpose" in bad.error
     assert (folder / "t.html").read_bytes() == before
     failed = nbformat.read(folder / "t.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "ValueError" for c in failed.cells for o in c.get("outputs", []))
-    index = batch.write_index(tmp_path, [bad]).read_text(encoding="utf-8")
+    index = publish.write_index(tmp_path, [bad]).read_text(encoding="utf-8")
     assert "broken on purpose" in index and "showing last good report" in index and 'href="01-tiny/t.html"' in index
-    assert batch.execute_run(spec(notebook, label="again"), tmp_path).status == "ok"
+    assert execute.execute_run(spec(notebook, label="again"), tmp_path).status == "ok"
     assert not (folder / "t.failed.ipynb").exists()
 
 
+@pytest.mark.reports
 def test_run_timeout(tmp_path, notebook):
     slow = RunSpec("slow", str(notebook), {"pause": 30.0}, timeout=3)
-    result = batch.execute_run(slow, tmp_path)
+    result = execute.execute_run(slow, tmp_path)
     assert result.status == "failed" and "timed out after 3 s" in result.error
     assert result.seconds < 25
     assert not (tmp_path / "01-tiny" / "slow.html").exists()
@@ -174,26 +185,27 @@ def test_run_timeout(tmp_path, notebook):
 # --- many runs ---------------------------------------------------------------------
 
 
+@pytest.mark.reports
 def test_batch_in_parallel_workers_and_index_keeps_earlier_runs(tmp_path, notebook, monkeypatch):
-    from helpers import data
-
     monkeypatch.delenv("WORKBOOK_DUCKDB_MEMORY_LIMIT", raising=False)
+    settings.reload()
     specs = [spec(notebook, "a", label="A"), spec(notebook, "b", label="B"), spec(notebook, "c", fail=True)]
     results = batch.run_batch(specs, tmp_path, jobs=2, quiet=True)
     assert [r.name for r in results] == ["a", "b", "c"]
     assert [r.status for r in results] == ["ok", "ok", "failed"]
     # two runs at once split the engines' default memory; the setting ends with the batch
     memory = [{m["name"]: m["value"] for m in r.metrics}["engine_memory"] for r in results[:2]]
-    assert memory == [data.default_memory_limit(2)] * 2 and "WORKBOOK_DUCKDB_MEMORY_LIMIT" not in os.environ
+    assert memory == [default_memory_limit(2)] * 2 and "WORKBOOK_DUCKDB_MEMORY_LIMIT" not in os.environ
     batch.run_batch([spec(notebook, "d")], tmp_path, quiet=True)
     registry = json.loads((tmp_path / "runs.json").read_text(encoding="utf-8"))
     assert sorted(e["name"] for e in registry) == ["a", "b", "c", "d"]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "Share: 25.00%" in index and "Rows: 1" in index
-    table = batch.metrics_table(tmp_path)
+    table = publish.metrics_table(tmp_path)
     assert sorted(table["run"]) == ["a", "b", "d"] and set(table["share"]) == {0.25}
 
 
+@pytest.mark.reports
 def test_cli_ad_hoc_run_exit_status_and_summary(tmp_path, notebook, capsys):
     out = str(tmp_path / "r")
     assert cli_main(["run", "--notebook", str(notebook), "--name", "adhoc", "-p", "top_n", "7",
@@ -208,6 +220,7 @@ def test_cli_ad_hoc_run_exit_status_and_summary(tmp_path, notebook, capsys):
     assert "adhoc" in capsys.readouterr().out
 
 
+@pytest.mark.reports
 def test_dask_executor_gives_the_same_reports(tmp_path, notebook):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
@@ -234,6 +247,7 @@ def _chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+@pytest.mark.reports
 @pytest.mark.skipif(_chromium() is None, reason="needs Chromium (Debian package `chromium`; .ci/run installs it)")
 def test_titles_with_script_do_not_run_in_the_browser(tmp_path):
     import shutil
@@ -241,15 +255,15 @@ def test_titles_with_script_do_not_run_in_the_browser(tmp_path):
 
     import pandas as pd
 
-    sample = batch.project_root() / "data" / "sample"
+    sample = project_root() / "data" / "sample"
     data_dir = tmp_path / "shop"
     shutil.copytree(sample, data_dir)
     products = pd.read_csv(data_dir / "products.csv", dtype=str, keep_default_na=False)
     products["title"] = [XSS[i % len(XSS)] + f" #{i}" for i in range(len(products))]
     products.loc[products.index % 2 == 0, "category"] = XSS[1]
     products.to_csv(data_dir / "products.csv", index=False)
-    notebook = batch.project_root() / "notebooks" / "00-shop-overview.ipynb"
-    result = batch.execute_run(RunSpec("xss", str(notebook), {"data_dir": str(data_dir)}, 300), tmp_path / "out")
+    notebook = project_root() / "notebooks" / "00-shop-overview.ipynb"
+    result = execute.execute_run(RunSpec("xss", str(notebook), {"data_dir": str(data_dir)}, 300), tmp_path / "out")
     assert result.status == "ok", result.error
     page = tmp_path / "out" / "00-shop-overview" / "xss.html"
     text = page.read_text(encoding="utf-8")
@@ -270,3 +284,46 @@ def test_titles_with_script_do_not_run_in_the_browser(tmp_path):
     assert not re.search(r"<img[^>]*onerror", dom), "an <img> element from the data was created"
     assert not re.search(r"<script[^>]*>[^<]*(alert|data-pwned)", dom), "a <script> element from the data"
     assert "&lt;img src=x onerror=alert(1)&gt;" in dom  # shown as text instead
+
+
+# --- what the kernel gets, and what the reader sees -------------------------------
+
+PLOT = """import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3])"""
+
+
+@pytest.mark.reports
+def test_an_inherited_plot_backend_cannot_strip_the_plots(tmp_path, monkeypatch):
+    """MPLBACKEND=Agg in the shell that starts a batch (a cron job, a CI runner) would make every
+    plot invisible in the kernel; the runner pins the inline backend in the kernel's environment."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = tiny_notebook(tmp_path / "02-plot.ipynb", PLOT)
+    result = execute.execute_run(spec(notebook, "plot"), tmp_path / "out")
+    assert result.status == "ok", result.error
+    html = (tmp_path / "out" / "02-plot" / "plot.html").read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in html
+    assert os.environ["MPLBACKEND"] == "Agg", "the runner's own environment is left as it was"
+
+
+def test_the_kernel_gets_the_runs_settings_and_the_inline_backend():
+    env = execute.kernel_env(settings.Settings(duckdb_memory_limit="2GB", static=True))
+    assert env == {"WORKBOOK_DUCKDB_MEMORY_LIMIT": "2GB", "WORKBOOK_STATIC": "1",
+                   "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+def test_a_report_keeps_the_text_cells_of_its_language(notebook):
+    nb = nbformat.v4.new_notebook()
+    zh, en, both = (nbformat.v4.new_markdown_cell(t) for t in ("## 核心指标", "## Key figures", "both"))
+    zh.metadata["tags"], en.metadata["tags"] = ["lang-zh"], ["lang-en"]
+    nb.cells = [zh, en, both, nbformat.v4.new_code_cell("1")]
+    for lang, kept in (("zh", "## 核心指标"), ("en", "## Key figures")):
+        copy = nbformat.from_dict(json.loads(json.dumps(nb)))
+        shown = publish.prepare_for_html(copy, spec(notebook), {"lang": lang}, "fp", lang)
+        texts = [c.source for c in shown.cells if c.cell_type == "markdown"]
+        assert kept in texts and "both" in texts
+        assert {"## 核心指标", "## Key figures"} - {kept} & set(texts) == set()
+    assert publish.report_language(spec(notebook), {"lang": "en"}) == "en"
+    assert publish.report_language(spec(notebook), {}) == "zh"  # the notebook declares no lang: zh
+    with pytest.raises(ValueError, match="use one of zh, en"):
+        publish.report_language(spec(notebook), {"lang": "fr"})

@@ -1,7 +1,7 @@
 """The data contract: documentation and code agree, and the contract is self-consistent."""
 
 from helpers.core.contract import KINDS, TABLES, alias_table, render_data_doc
-from helpers.data import project_root
+from helpers.core.shop import project_root
 
 
 def test_docs_data_md_is_generated_from_the_contract():

@@ -1,15 +1,18 @@
-"""Shop overview: period figures on a hand-built shop whose answers are known, and on the sample."""
+"""Shop overview calculations and views: period figures on a hand-built shop whose answers are
+known, and on the sample shop against the truth it simulated."""
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import pandas as pd
 import pytest
 
-from helpers import data, metrics, overview, report
-from helpers.params import Period
+from helpers.areas.overview import calc as overview
+from helpers.areas.overview import views
+from helpers.core.calendar import Period
+from helpers.core.notes import MetricNote
+from helpers.core.shop import connect, project_root
 
 WEEK = Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15"))
 PREV = WEEK.previous()
@@ -58,7 +61,7 @@ def shop(tmp_path):
         "date": ["2026-11-10", "2026-11-11"], "channel": "直通车", "plan": "测款",
         "impressions": [1000, 1000], "clicks": [50, 50], "spend": [100.0, 50.0],
         "attributed_orders": [1, 2], "attributed_amount": [200.0, 250.0], "attribution_window_days": 15}))
-    return data.connect(tmp_path)
+    return connect(tmp_path)
 
 
 def test_summarize_period_uses_pay_time_and_paid_lines(shop):
@@ -85,11 +88,13 @@ def test_refund_bases_differ_as_documented(shop):
 
 
 def test_compare_periods_against_previous_last_year_and_peers(shop):
-    with pytest.warns(metrics.MetricNote) as notes:
+    with pytest.warns(MetricNote) as notes:
         table = overview.compare_periods(shop, WEEK)
-    messages = [str(n.message) for n in notes]
-    assert any(m.startswith("same weeks last year (2025-11-10 ~ 2025-11-16) has no sales") for m in messages)
-    assert any(m.startswith("previous period (2026-11-02 ~ 2026-11-08): 投入产出比") for m in messages)
+    messages = [n.message.note for n in notes if isinstance(n.message, MetricNote)]
+    assert any(m.en.startswith("same weeks last year (2025-11-10 ~ 2025-11-16) has no sales") for m in messages)
+    assert any(m.zh.startswith("去年同期（2025-11-10 ~ 2025-11-16）在数据中没有销售和流量") for m in messages)
+    assert any(m.en.startswith("previous period (2026-11-02 ~ 2026-11-08): ROI (ROAS)") for m in messages)
+    assert any(m.zh.startswith("上期（2026-11-02 ~ 2026-11-08）：投入产出比") for m in messages)
     assert table.loc["sales", "previous"] == 300.0
     assert table.loc["sales", "change"] == pytest.approx(1.0)
     assert pd.isna(table.loc["sales", "yoy"])  # no data a year back: NaN, never 0
@@ -104,7 +109,9 @@ def test_zero_visitors_give_nan_with_a_note(tmp_path, shop):
         warnings.simplefilter("always")
         s = overview.summarize_period(shop, empty)
     assert s["sales"] == 0 and pd.isna(s["conversion_rate"]) and pd.isna(s["aov"])
-    assert any(issubclass(w.category, metrics.MetricNote) for w in caught)
+    notes = [w.message.note for w in caught if issubclass(w.category, MetricNote)]
+    assert any("Conversion rate: the denominator is 0" in n.en for n in notes)
+    assert any("支付转化率：分母为 0" in n.zh for n in notes)
 
 
 def test_top_movers_and_sentences_escape_titles(shop):
@@ -112,7 +119,7 @@ def test_top_movers_and_sentences_escape_titles(shop):
     assert movers.loc["<b>连衣裙</b>", "delta"] == 200.0  # 300 this week vs 100 last week
     assert movers.loc["T恤", "delta"] == 100.0
     assert movers["share_of_change"].sum() == pytest.approx(1.0)
-    sentence = report.describe_movers(movers, "商品", "zh")
+    sentence = views.describe_movers(movers, "商品", "zh")
     assert "&lt;b&gt;" in sentence and "<b>" not in sentence
     by_source = overview.top_movers(shop, WEEK, "source")
     assert by_source.loc["搜索", "delta"] == 500.0 and by_source.loc["直通车", "delta"] == -200.0
@@ -120,8 +127,8 @@ def test_top_movers_and_sentences_escape_titles(shop):
 
 def test_without_products_margin_is_unknown_and_products_show_ids(shop, tmp_path):
     (tmp_path / "products.csv").unlink()
-    bare = data.connect(tmp_path)
-    with pytest.warns(metrics.MetricNote):
+    bare = connect(tmp_path)
+    with pytest.warns(MetricNote, match="Gross margin: no `products` table"):
         s = overview.summarize_period(bare, WEEK)
     assert s["sales"] == 600 and pd.isna(s["gross_margin"])
     movers = overview.top_movers(bare, WEEK, "product")
@@ -137,35 +144,51 @@ def test_daily_sales_fills_missing_days(shop):
 
 
 def test_kpi_table_and_overview_sentences(shop):
-    with pytest.warns(metrics.MetricNote):
+    with pytest.warns(MetricNote):
         table = overview.compare_periods(shop, WEEK)
-    shown = report.kpi_table(table, "en")
+    shown = views.kpi_table(table, "en")
     assert shown.loc["Sales", "This period"] == "¥600"
     assert shown.loc["Sales", "vs. previous period"] == "+100.0%"
-    text = report.describe_overview(table, WEEK.label(), "zh")
+    text = views.describe_overview(table, WEEK.label(), "zh")
     assert "支付金额 ¥600" in text and "环比 +100.0%" in text
-    peers = report.describe_peers(table, table.loc["visitors", "current"], "en")
+    peers = views.describe_peers(table, table.loc["visitors", "current"], "en")
     assert "below the tier average ¥1.00" in peers and "about ¥105" in peers  # (1.00 - 0.85) x 700
 
 
-SAMPLE = data.project_root() / "data" / "sample"
+SAMPLE = project_root() / "data" / "sample"
 
 
-def test_sample_overview_matches_ground_truth_sources():
-    """On the sample shop, pooled conversion per source in a quiet month is close to the simulated truth."""
-    truth = json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))
-    shop = data.connect(SAMPLE)
+@pytest.mark.recovery
+def test_sample_overview_recovers_the_simulated_conversion_on_ordinary_weeks(truth):
+    """On ordinary weeks (no campaign, festival or anomaly) the overview's conversion is the
+    simulated one: each source's true conversion, weighted by the visitors it brought, within
+    three binomial standard errors. A campaign week is far from it (the overview must not be
+    read as the shop's normal rate there)."""
+    import numpy as np
+
+    shop = connect(SAMPLE)
+    excluded = [(pd.Timestamp(w["start"]), pd.Timestamp(w["end"])) for w in truth["normal_days"]["excluded_windows"]]
+    weeks = [Period(start, start + pd.Timedelta(days=6))
+             for start in pd.date_range("2025-02-03", "2026-11-09", freq="7D")]
+    quiet = [w for w in weeks if not any(lo <= w.end and w.start <= hi for lo, hi in excluded)]
+    assert len(quiet) > 30
     t = shop.table("traffic")
-    frame = t.group_by("source").aggregate(v=t.visitors.sum(), b=t.paid_buyers.sum()).execute()
-    assert set(frame["source"]) == set(truth["sources"])
+    for week in quiet[::8]:
+        in_week = t.filter((t.date >= week.start.date()) & (t.date <= week.end.date()))
+        visitors = in_week.group_by("source").aggregate(v=in_week.visitors.sum()).execute().set_index("source")["v"]
+        p = pd.Series({s: truth["sources"][s]["conversion"] for s in visitors.index})
+        expected = float((visitors * p).sum() / visitors.sum())
+        se = float(np.sqrt((visitors * p * (1 - p)).sum()) / visitors.sum())
+        got = overview.summarize_period(shop, week)["conversion_rate"]
+        assert got == pytest.approx(expected, abs=3 * se + 0.001), week.label()
     s = overview.summarize_period(shop, Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15")))
-    assert s["sales"] > 0 and s["visitors"] > 0
     assert s["uv_value"] == pytest.approx(s["conversion_rate"] * s["aov"])
 
 
-@pytest.mark.filterwarnings("ignore:毛利率")
 def test_lines_without_a_customer_are_sales_but_not_buyers(anonymous_buyers):
     """An empty customer_id (a warehouse export's "") is no buyer: 支付买家数 counts c1 and c2, with a note."""
-    with pytest.warns(metrics.MetricNote, match=r"支付买家数 \(buyers\), 2026-11-09 ~ 2026-11-15: 4 of 7 paid order lines \(140.00 yuan\)"):
-        s = overview.summarize_period(data.connect(anonymous_buyers), WEEK)
+    with pytest.warns(MetricNote, match=r"Buyers, 2026-11-09 ~ 2026-11-15: 4 of 7 paid order lines \(140.00 yuan\)") as record:
+        s = overview.summarize_period(connect(anonymous_buyers), WEEK)
+    assert any("支付买家数，2026-11-09 ~ 2026-11-15：7 条已支付订单行中有 4 条（140.00 元）买家ID为空" in w.message.note.zh
+               for w in record if isinstance(w.message, MetricNote))
     assert s["buyers"] == 2 and s["paid_orders"] == 7 and s["sales"] == 380.0
