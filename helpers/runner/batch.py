@@ -4,15 +4,16 @@ cluster, and write the index."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
-import time
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from helpers import settings
 from helpers.core.shop import default_memory_limit
 from helpers.runner.config import RunConfigError, RunResult, RunSpec, check_names, check_parameters
-from helpers.runner.execute import run_worker
+from helpers.runner.execute import RUN_TEMP_PREFIX, run_worker
 from helpers.runner.publish import write_index
 
 
@@ -40,7 +41,7 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int = 1, show_
     resolved = [check_parameters(spec, today) for spec in specs]  # all errors before any run starts
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp(out_dir)
+    remove_leftovers(out_dir)
     kernel_settings = run_settings(jobs if executor == "local" else 1, len(specs))
     tasks = [(spec, str(out_dir), params, show_code, kernel_settings)
              for spec, params in zip(specs, resolved, strict=True)]
@@ -53,6 +54,9 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int = 1, show_
 
     def report(result: RunResult) -> None:
         results.append(result)
+        # each run's entry is in the index as soon as its report is in place: a batch killed
+        # half-way leaves an index that describes every page beside it
+        write_index(out_dir, [result])
         if bar is not None:
             bar.update(1)
         if not quiet or result.status != "ok":
@@ -69,9 +73,9 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int = 1, show_
     finally:
         if bar is not None:
             bar.close()
+    remove_leftovers(out_dir)  # the workers have ended: their kernels' socket folders go too
     order = {spec.name + spec.notebook: i for i, spec in enumerate(specs)}
     results.sort(key=lambda r: order.get(r.name + r.notebook, 0))
-    write_index(out_dir, results)
     return results
 
 
@@ -105,7 +109,8 @@ def _execute(tasks, jobs: int, executor: str, scheduler: str | None) -> Iterable
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # spawn: workers start clean (no inherited ZMQ or DuckDB state) and stay alive for all their runs
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                             initializer=_die_with_parent) as pool:
         futures = [pool.submit(run_worker, task) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
@@ -124,9 +129,43 @@ def run_settings(jobs: int, runs: int) -> settings.Settings:
     return current
 
 
-def _remove_stale_temp(out_dir: Path) -> None:
-    """Temporary folders left by a killed run (older than a day are surely dead) are removed."""
-    cutoff = time.time() - 86400
-    for tmp in out_dir.glob("*/.run-*"):
-        if tmp.is_dir() and tmp.stat().st_mtime < cutoff:
+def remove_leftovers(out_dir: Path) -> None:
+    """What killed runs left behind: their temporary folders in the reports folder and their
+    kernels' socket folders. A leftover is one whose process is gone; a run still going (a
+    batch of another process publishing into the same folder) keeps its own."""
+    for tmp in out_dir.glob(f"*/{RUN_TEMP_PREFIX}*"):
+        pid = tmp.name.removeprefix(RUN_TEMP_PREFIX).split("-", 1)[0]
+        if tmp.is_dir() and not _alive(pid):
             shutil.rmtree(tmp, ignore_errors=True)
+    for sockets in Path(tempfile.gettempdir()).glob("workbook-kernels-*"):
+        if not _alive(sockets.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether a process of this pid runs; anything that is not a pid counts as gone."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: a worker ends at once when the batch that started it dies (Linux sends
+    it SIGTERM). Its kernel follows (a kernel polls its parent), and what the run left in the
+    reports folder is removed by the next batch (:func:`remove_leftovers`)."""
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(143))  # not unwinding: nobody waits for a result
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the kernels' own parent poller still applies
+        pass
+    if os.getppid() == 1:  # the batch died before the line above took effect
+        os._exit(143)

@@ -58,7 +58,7 @@ def _parse_value(text: str):
 
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date that does not exist, such as 2026-02-30
         return text
     return text if value is None or isinstance(value, list | dict) else value
 
@@ -92,6 +92,9 @@ def _cmd_run(args) -> int:
     except RunConfigError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a reports folder that cannot be written (read-only, full)
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
     failed = [r for r in results if r.status != "ok"]
     if not args.quiet or failed:
         print(f"{len(results) - len(failed)} ok, {len(failed)} failed; index: {Path(args.out) / 'index.html'}")
@@ -186,7 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "format", "unset") is None:
         args.format = "csv" if args.scale <= 5 else "parquet"
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `workbook metrics | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

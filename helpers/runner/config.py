@@ -20,6 +20,7 @@ from typing import Any
 
 from helpers.core.secrets import has_secret, mask_url
 from helpers.core.shop import project_root
+from helpers.i18n import check_lang
 
 DEFAULT_TIMEOUT = 1200  # seconds for a whole run
 RELATIVE_DATES = ("today", "yesterday", "last_7_days", "last_week", "last_month")
@@ -66,50 +67,99 @@ def load_config(path: str | Path) -> list[RunSpec]:
     Raises
     ------
     RunConfigError
-        naming the run for a missing notebook, a duplicate or unsafe name, or a malformed entry.
+        naming the file and the run for a file that is not UTF-8 YAML, an entry of the wrong
+        shape, a missing notebook, a duplicate or unsafe name, or a timeout that is not a whole
+        number of seconds.
     """
     import yaml
 
     path = Path(path)
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise RunConfigError(f"{path}: cannot read the runs file ({exc})") from exc
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RunConfigError(f"{path}: cannot read the runs file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise RunConfigError(f"{path}: the runs file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    try:
+        config = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2026-02-30
+        raise RunConfigError(f"{path}: not valid YAML ({' '.join(str(exc).split())}); dates like "
+                             "2026-02-30 do not exist, and text with ':' needs quotes") from exc
+    config = {} if config is None else config
+    _expect(isinstance(config, dict), path, "the file", "a mapping with `runs:` (and `defaults:`)", config)
     defaults = config.get("defaults") or {}
+    _expect(isinstance(defaults, dict), path, "`defaults`", "a mapping (parameters, timeout)", defaults)
     unknown = set(defaults) - {"parameters", "timeout"}
     if unknown:
         raise RunConfigError(f"{path}: unknown keys in defaults: {sorted(unknown)}; use parameters, timeout")
+    shared = defaults.get("parameters") or {}
+    _expect(isinstance(shared, dict), path, "`defaults.parameters`", "a mapping of name: value", shared)
+    runs = config.get("runs") or []
+    _expect(isinstance(runs, list), path, "`runs`", "a list of runs (`- notebook: ...`)", runs)
     base = path.parent
     specs = []
-    for i, entry in enumerate(config.get("runs") or []):
+    for i, entry in enumerate(runs):
+        where = f"run #{i + 1}"
         if not isinstance(entry, dict) or "notebook" not in entry:
-            raise RunConfigError(f"{path}: run #{i + 1} needs at least `notebook:`")
+            raise RunConfigError(f"{path}: {where} needs at least `notebook:`")
         extra = set(entry) - {"name", "notebook", "parameters", "timeout"}
         if extra:
-            raise RunConfigError(f"{path}: run #{i + 1}: unknown keys {sorted(extra)}")
-        notebook = (base / entry["notebook"]).resolve()
+            raise RunConfigError(f"{path}: {where}: unknown keys {sorted(extra)}")
+        params = entry.get("parameters") or {}
+        _expect(isinstance(params, dict), path, f"{where}'s `parameters`", "a mapping of name: value", params)
+        notebook = (base / str(entry["notebook"])).resolve()
         name = str(entry.get("name") or notebook.stem)
-        params = {**(defaults.get("parameters") or {}), **(entry.get("parameters") or {})}
-        timeout = int(entry.get("timeout", defaults.get("timeout", DEFAULT_TIMEOUT)))
-        specs.append(RunSpec(name, str(notebook), params, timeout))
+        timeout = _timeout(entry.get("timeout", defaults.get("timeout", DEFAULT_TIMEOUT)), path, where)
+        specs.append(RunSpec(name, str(notebook), {**shared, **params}, timeout))
     if not specs:
         raise RunConfigError(f"{path}: no runs listed under `runs:`")
     check_names(specs)
     return specs
 
 
+def _expect(ok: bool, path: Path, what: str, shape: str, value: Any) -> None:
+    if not ok:
+        raise RunConfigError(f"{path}: {what} must be {shape}, not {type(value).__name__} {value!r}"[:300])
+
+
+def _timeout(value: Any, path: Path, where: str) -> int:
+    """A run's timeout in whole seconds (0: no limit)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise RunConfigError(f"{path}: {where}: timeout must be whole seconds, not {value!r}")
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise RunConfigError(f"{path}: {where}: timeout must be whole seconds, not {value!r}") from None
+    if seconds < 0:
+        raise RunConfigError(f"{path}: {where}: timeout must be 0 (no limit) or more seconds, not {seconds}")
+    return seconds
+
+
 def check_names(specs: Iterable[RunSpec]) -> None:
-    """Run names are unique per notebook and safe as file names; notebooks exist."""
+    """Run names and notebook names are unique per notebook and safe as file names; notebooks exist.
+
+    A name becomes a path under the reports folder: ``..`` or a leading dot would write outside
+    it or hide the report, so both are refused.
+    """
     seen: set[tuple[str, str]] = set()
     for spec in specs:
-        if not SAFE_NAME.match(spec.name):
-            raise RunConfigError(f"run {spec.name!r}: names may use letters, digits, '.', '-' and '_' only")
-        if not Path(spec.notebook).is_file():
+        if not _safe(spec.name):
+            raise RunConfigError(f"run {spec.name!r}: names may use letters, digits, '.', '-' and '_' only, "
+                                 "and may not start with '.'")
+        notebook = Path(spec.notebook)
+        if not _safe(notebook.stem) or notebook.suffix != ".ipynb":
+            raise RunConfigError(f"run {spec.name!r}: the notebook's file name {notebook.name!r} cannot name a "
+                                 "reports folder; rename it (letters, digits, '-', '_'; ending .ipynb)")
+        if not notebook.is_file():
             raise RunConfigError(f"run {spec.name!r}: notebook not found: {spec.notebook}")
-        key = (Path(spec.notebook).stem, spec.name)
+        key = (notebook.stem, spec.name)
         if key in seen:
-            raise RunConfigError(f"run {spec.name!r} appears twice for {Path(spec.notebook).name}")
+            raise RunConfigError(f"run {spec.name!r} appears twice for {notebook.name}")
         seen.add(key)
+
+
+def _safe(name: str) -> bool:
+    return bool(SAFE_NAME.match(name)) and not name.startswith(".")
 
 
 def resolve_relative_date(token: str, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -147,9 +197,11 @@ def check_parameters(spec: RunSpec, today: dt.date | None = None) -> dict[str, A
     declared type (``int`` accepts whole numbers only; ``float`` accepts ints;
     ``bool`` only true/false); date parameters take an ISO date, empty, or a
     relative date (resolved against ``today``: a range token given to a
-    ``start`` parameter also fills the matching empty ``end`` parameter); names
-    that look secret and URLs with credentials are refused, because papermill
-    writes parameters into the executed notebook and the report.
+    ``start`` parameter also fills the matching empty ``end`` parameter); a start
+    after its end and a language other than zh/en are refused here, before a kernel
+    starts; names that look secret and values holding a credential (a URL with user
+    info or a password query, a DSN string) are refused, because papermill writes
+    parameters into the executed notebook and the report.
 
     Returns
     -------
@@ -174,8 +226,8 @@ def check_parameters(spec: RunSpec, today: dt.date | None = None) -> dict[str, A
         if SECRET_NAME.search(name):
             raise RunConfigError(f"{where} looks like a credential; pass credentials through environment "
                                  "variables (e.g. WORKBOOK_DB_URL), never as parameters")
-        if isinstance(value, str) and has_secret(value):
-            raise RunConfigError(f"{where} holds a credential ({mask_url(value)}); use WORKBOOK_DB_URL")
+        if any(has_secret(text) for text in _texts(value)):
+            raise RunConfigError(f"{where} holds a credential ({mask_url(str(value))}); use WORKBOOK_DB_URL")
         if name not in declared:
             known = ", ".join(declared) or "none"
             raise RunConfigError(f"{where} is not declared in {Path(spec.notebook).name} (it has: {known})")
@@ -186,12 +238,33 @@ def check_parameters(spec: RunSpec, today: dt.date | None = None) -> dict[str, A
             value = _check_date(where, value, today, name, range_ends)
         else:
             value = _check_type(where, value, kind)
+        if name == "lang":
+            try:
+                check_lang(value)
+            except ValueError as exc:
+                raise RunConfigError(f"{where}: {exc}") from None
         resolved[name] = value
     for name, end in range_ends.items():
         partner = re.sub(r"start", "end", name)
         if partner in declared and not resolved.get(partner):
             resolved[partner] = end.isoformat()
+    for name, start in resolved.items():
+        partner = re.sub(r"start", "end", name) if "start" in name else None
+        if partner and start and resolved.get(partner) and start > resolved[partner]:
+            raise RunConfigError(f"run {spec.name!r}: {name}={start} is after {partner}={resolved[partner]}; "
+                                 "swap them")
     return resolved
+
+
+def _texts(value: Any) -> list[str]:
+    """Every piece of text in a parameter value (lists and mappings from YAML included)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (*_texts(k), *_texts(v))]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _texts(v)]
+    return []
 
 
 def _literal(text: Any) -> Any:

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from helpers import settings
-from helpers.core.secrets import mask_url
+from helpers.core.secrets import mask_text, mask_url, secret_values
 from helpers.core.shop import resolve_data_dir
 from helpers.present.display import METRIC_MIME
 from helpers.runner.config import RunResult, RunSpec, check_parameters
 from helpers.runner.publish import prepare_for_html, render_html, report_language
 
 KERNEL_NAME = "python3"
+RUN_TEMP_PREFIX = ".run-"  # + the pid of the process running it: a dead pid's folder is left over
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
@@ -72,6 +73,11 @@ def collect_metrics(nb) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def kernel_socket_dir(pid: int) -> Path:
+    """Where the kernels started by process ``pid`` keep their IPC sockets."""
+    return Path(tempfile.gettempdir()) / f"workbook-kernels-{pid}"
+
+
 def kernel_env(run_settings: settings.Settings) -> dict[str, str]:
     """What a run's kernel adds to the environment it inherits: the run's ``WORKBOOK_*``
     settings and the inline plot backend."""
@@ -88,7 +94,9 @@ def kernel_manager_class(env: dict[str, str]):
             super().__init__(**kwargs)
             self.transport = "ipc"
             # the socket path prefix must be unique: parallel kernels in one folder would share it
-            self.ip = str(Path(tempfile.gettempdir()) / f"workbook-kernel-{uuid.uuid4().hex[:16]}")
+            sockets = kernel_socket_dir(os.getpid())
+            sockets.mkdir(parents=True, exist_ok=True)
+            self.ip = str(sockets / uuid.uuid4().hex[:16])
 
         async def _async_pre_start_kernel(self, **kw):
             kw["env"] = {**os.environ, **kw.get("env", {}), **env}
@@ -133,8 +141,10 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
     result = RunResult(spec.name, str(notebook), "failed", 0.0, parameters=params)
     use_alarm = spec.timeout > 0 and hasattr(signal, "SIGALRM") and _in_main_thread()
     # Explore sections of a published report show their default slice
-    env = kernel_env((run_settings or settings.get()).replace(static=True))
-    with tempfile.TemporaryDirectory(dir=target, prefix=".run-") as tmp:
+    run_settings = run_settings or settings.get()
+    env = kernel_env(run_settings.replace(static=True))
+    secrets = secret_values(run_settings.db_url)
+    with tempfile.TemporaryDirectory(dir=target, prefix=f"{RUN_TEMP_PREFIX}{os.getpid()}-") as tmp:
         tmp_nb = Path(tmp) / f"{spec.name}.ipynb"
         previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
         if use_alarm:
@@ -144,16 +154,20 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
                                 cwd=str(notebook.parent), progress_bar=False, request_save_on_cell_execute=False,
                                 kernel_manager_class=kernel_manager_class(env),
                                 execution_timeout=spec.timeout if spec.timeout > 0 else None)
-            nb = nbformat.read(tmp_nb, as_version=4)
+            nb = scrub_secrets(nbformat.read(tmp_nb, as_version=4), secrets)
+            nbformat.write(nb, tmp_nb)
             result.metrics = collect_metrics(nb)
             fingerprint = data_fingerprint(params.get("data_dir"))
             tmp_html = Path(tmp) / f"{spec.name}.html"
             lang = report_language(spec, params)
-            render_html(prepare_for_html(nb, spec, params, fingerprint, lang), tmp_html, spec.name, show_code, lang)
+            shown = prepare_for_html(nbformat.from_dict(json.loads(json.dumps(nb))), spec, params, fingerprint, lang)
+            render_html(shown, tmp_html, spec.name, show_code, lang)
             tmp_metrics = Path(tmp) / f"{spec.name}.metrics.json"
-            tmp_metrics.write_text(json.dumps({"run": spec.name, "notebook": notebook.name, "parameters": params,
-                                               "metrics": result.metrics}, ensure_ascii=False, indent=1),
-                                   encoding="utf-8")
+            record = {"run": spec.name, "notebook": notebook.name, "notebook_path": str(notebook),
+                      "parameters": params, "metrics": result.metrics,
+                      "seconds": round(time.perf_counter() - started, 1),
+                      "finished": dt.datetime.now().isoformat(timespec="seconds")}
+            tmp_metrics.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
             for produced in (tmp_nb, tmp_html, tmp_metrics):
                 os.replace(produced, target / produced.name)
             (target / f"{spec.name}.failed.ipynb").unlink(missing_ok=True)
@@ -162,10 +176,10 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             result.ipynb = str(target / f"{spec.name}.ipynb")
         except RunTimeout:
             result.error = f"timed out after {spec.timeout} s (set `timeout:` for this run to allow more)"
-            _keep_failed(tmp_nb, target, spec.name)
+            _keep_failed(tmp_nb, target, spec.name, secrets)
         except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
-            result.error = _short_error(exc)
-            _keep_failed(tmp_nb, target, spec.name)
+            result.error = mask_text(_short_error(exc), secrets)
+            _keep_failed(tmp_nb, target, spec.name, secrets)
         finally:
             if use_alarm:
                 signal.alarm(0)
@@ -183,9 +197,37 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _keep_failed(tmp_nb: Path, target: Path, name: str) -> None:
+def _keep_failed(tmp_nb: Path, target: Path, name: str, secrets: list[str]) -> None:
+    import nbformat
+
     if tmp_nb.exists():
+        try:
+            nbformat.write(scrub_secrets(nbformat.read(tmp_nb, as_version=4), secrets), tmp_nb)
+        except Exception:  # an unreadable partial notebook is kept as papermill left it
+            pass
         os.replace(tmp_nb, target / f"{name}.failed.ipynb")
+
+
+def scrub_secrets(nb, secrets: list[str]):
+    """The notebook with every credential masked in every text output (streams, HTML, Markdown,
+    errors and tracebacks): an engine's error message can quote the connection URL it was given.
+    Images are left alone (a short password could be a piece of any base64 picture)."""
+    def clean(value):
+        if isinstance(value, str):
+            return mask_text(value, secrets)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for key in ("text", "evalue", "traceback"):
+                if key in output:
+                    output[key] = clean(output[key])
+            for mime, value in output.get("data", {}).items():
+                if not mime.startswith("image/"):
+                    output["data"][mime] = clean(value) if isinstance(value, str | list) else value
+    return nb
 
 
 def _short_error(exc: BaseException) -> str:
@@ -201,5 +243,5 @@ def run_worker(task: tuple[RunSpec, str, dict[str, Any], bool, settings.Settings
     spec, out_dir, params, show_code, run_settings = task
     try:
         return execute_run(spec, out_dir, params, show_code, run_settings)
-    except BaseException as exc:  # a worker must always report back
+    except Exception as exc:  # a worker reports every failure back (but a SIGTERM ends it)
         return RunResult(spec.name, spec.notebook, "failed", 0.0, error=_short_error(exc), parameters=params)

@@ -8,11 +8,13 @@ folder with its latest status and key figures (``runs.json`` is its catalogue).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 import os
 import re
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -117,31 +119,107 @@ def _format_metric(m: dict[str, Any]) -> str:
     return str(value)
 
 
-def write_index(out_dir: Path, results: list[RunResult]) -> Path:
-    """Update ``runs.json`` (latest result per run) and write ``index.html`` listing every run.
+class PublishError(OSError):
+    """A report folder that cannot be written (read-only, full): the reports already published stay."""
 
-    Runs from earlier batches stay listed with their last result, so the index
-    is the catalogue of everything published in the folder.
+
+@contextlib.contextmanager
+def folder_lock(out_dir: Path):
+    """Hold the reports folder's lock: processes publishing into one folder (one Airflow task per
+    report) update its catalogue one at a time."""
+    import fcntl
+
+    with (out_dir / ".index.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path`` through a file of its own beside it, then one rename: a reader sees
+    the old file or the new one, never half of either, and two writers never share a temporary."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_catalogue(out_dir: Path) -> dict[tuple[str, str], dict]:
+    """The catalogue of runs published in a folder (``runs.json``), latest result per run.
+
+    A catalogue that cannot be read is rebuilt from the published files (each run's
+    ``<run>.metrics.json`` beside its report) and kept aside as ``runs.json.corrupt-<time>``:
+    the list of what was published is never silently emptied.
+    """
+    path = out_dir / "runs.json"
+    if not path.exists():
+        return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        return {(e["notebook"], e["name"]): e for e in entries}
+    except (OSError, ValueError, KeyError, TypeError):
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        os.replace(path, path.with_name(f"runs.json.corrupt-{stamp}"))
+        return recover_catalogue(out_dir)
+
+
+def recover_catalogue(out_dir: Path) -> dict[tuple[str, str], dict]:
+    """The catalogue as the published files tell it: every run with a report and its key figures."""
+    found = {}
+    for record_path in sorted(out_dir.glob("*/*.metrics.json")):
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            name, notebook = record["run"], str(record.get("notebook_path") or record["notebook"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        html_path = record_path.with_name(f"{name}.html")
+        found[(notebook, name)] = asdict(RunResult(
+            name, notebook, "ok", float(record.get("seconds") or 0.0),
+            html=str(html_path) if html_path.exists() else None,
+            ipynb=str(record_path.with_name(f"{name}.ipynb")), parameters=record.get("parameters") or {},
+            metrics=record.get("metrics") or [], finished=record.get("finished") or ""))
+    return found
+
+
+def write_index(out_dir: Path, results: list[RunResult]) -> Path:
+    """Add ``results`` to the folder's catalogue (``runs.json``) and write ``index.html`` listing
+    every run ever published there, under the folder's lock and atomically.
+
+    Raises
+    ------
+    PublishError
+        when the folder cannot be written; the reports already in it are untouched.
     """
     out_dir = Path(out_dir)
-    registry_path = out_dir / "runs.json"
     try:
-        registry = {(r["notebook"], r["name"]): r for r in json.loads(registry_path.read_text(encoding="utf-8"))}
-    except (OSError, ValueError, KeyError, TypeError):
-        registry = {}
-    for r in results:
-        registry[(r.notebook, r.name)] = asdict(r)
-    entries = sorted(registry.values(), key=lambda e: (Path(e["notebook"]).name, e["name"]))
-    tmp = registry_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, registry_path)
+        with folder_lock(out_dir):
+            registry = read_catalogue(out_dir)
+            for r in results:
+                registry[(r.notebook, r.name)] = asdict(r)
+            entries = sorted(registry.values(), key=lambda e: (Path(e["notebook"]).name, e["name"]))
+            write_atomically(out_dir / "runs.json", json.dumps(entries, ensure_ascii=False, indent=1))
+            write_atomically(out_dir / "index.html", _index_page(out_dir, entries))
+    except OSError as exc:
+        raise PublishError(f"cannot write the index of {out_dir} ({exc.strerror or exc}); the reports "
+                           "already published there are unchanged") from exc
+    return out_dir / "index.html"
 
+
+def _index_page(out_dir: Path, entries: list[dict]) -> str:
     rows = []
     for e in entries:
         link = html.escape(e["name"])
         if e.get("html") and Path(e["html"]).exists():
             link = f'<a href="{html.escape(os.path.relpath(e["html"], out_dir))}">{link}</a>'
         status = "✅ ok" if e["status"] == "ok" else "❌ failed" + (" (showing last good report)" if e.get("html") else "")
+        if e["status"] != "ok":
+            candidate = out_dir / Path(e["notebook"]).stem / f"{e['name']}.failed.ipynb"
+            if candidate.exists():
+                status += f' <a href="{html.escape(os.path.relpath(candidate, out_dir))}">failed notebook</a>'
         error = f"<pre>{html.escape(e['error'])}</pre>" if e.get("error") else ""
         params = "<br>".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in e["parameters"].items())
         figures = "<br>".join(f"{html.escape(str(m.get('label') or m['name']))}: {html.escape(_format_metric(m))}"
@@ -150,7 +228,7 @@ def write_index(out_dir: Path, results: list[RunResult]) -> Path:
                     f"<td>{e['seconds']:.1f}s<br><small>{html.escape(e.get('finished') or '')}</small></td>"
                     f"<td>{params}</td><td>{figures}</td></tr>")
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = f"""<!doctype html>
+    return f"""<!doctype html>
 <html lang="zh"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>电商运营报告 · Reports</title>
 <style>body{{font-family:-apple-system,"Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:1em}}
@@ -161,21 +239,25 @@ th{{background:#f4f4f4}}pre{{white-space:pre-wrap;max-width:40em;margin:.3em 0 0
 {''.join(rows)}
 </table></body></html>
 """
-    index = out_dir / "index.html"
-    tmp_index = out_dir / "index.html.tmp"
-    tmp_index.write_text(page, encoding="utf-8")
-    os.replace(tmp_index, index)
-    return index
 
 
 def metrics_table(out_dir: str | Path):
-    """All key figures recorded under a reports folder: one row per run, one column per figure."""
+    """All key figures recorded under a reports folder: one row per run, one column per figure.
+
+    A ``metrics.json`` that cannot be read is skipped and named on stderr (the others still count).
+    """
+    import sys
+
     import pandas as pd
 
     rows = []
     for path in sorted(Path(out_dir).glob("*/*.metrics.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        row = {"notebook": record["notebook"], "run": record["run"]}
-        row.update({m["name"]: m.get("value") for m in record["metrics"]})
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            row = {"notebook": record["notebook"], "run": record["run"]}
+            row.update({m["name"]: m.get("value") for m in record["metrics"]})
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"skipped {path}: not a metrics record ({exc})", file=sys.stderr)
+            continue
         rows.append(row)
     return pd.DataFrame(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,48 +15,7 @@ from helpers.core.shop import default_memory_limit, project_root
 from helpers.runner import batch, config, execute, publish
 from helpers.runner.cli import main as cli_main
 from helpers.runner.config import RunConfigError, RunSpec
-
-PARAMS = '''label: str = "ok"  # text to show
-fail: bool = False  # raise on purpose
-pause: float = 0.0  # seconds to sleep
-start_date: str = ""  # first day, YYYY-MM-DD
-end_date: str = ""  # last day, YYYY-MM-DD
-top_n: int = 5  # rows to show'''
-
-BODY = """import time
-import pandas as pd
-from IPython.display import display
-from helpers.present.display import record
-time.sleep(pause)
-if fail:
-    raise ValueError("broken on purpose")
-display(pd.DataFrame({"title": [label]}))
-record("rows", 1, "count", "Rows")
-record("share", 0.25, "pct", "Share")
-import os
-record("engine_memory", os.environ.get("WORKBOOK_DUCKDB_MEMORY_LIMIT", "default"), "text", "Engine memory")
-record("static", os.environ.get("WORKBOOK_STATIC", ""), "text", "Static")
-record("backend", os.environ.get("MPLBACKEND", ""), "text", "Plot backend")"""
-
-
-def tiny_notebook(path, body=BODY):
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell(PARAMS)
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny report"), params, nbformat.v4.new_code_cell(body)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def notebook(tmp_path_factory):
-    return tiny_notebook(tmp_path_factory.mktemp("nb") / "01-tiny.ipynb")
-
-
-def spec(notebook, name="t", **params):
-    return RunSpec(name, str(notebook), params, timeout=120)
-
+from tests.runner.tiny import spec, tiny_notebook
 
 # --- checks before anything runs ------------------------------------------------
 
@@ -327,3 +287,85 @@ def test_a_report_keeps_the_text_cells_of_its_language(notebook):
     assert publish.report_language(spec(notebook), {}) == "zh"  # the notebook declares no lang: zh
     with pytest.raises(ValueError, match="use one of zh, en"):
         publish.report_language(spec(notebook), {"lang": "fr"})
+
+
+LEAK = """import os
+url = os.environ.get("WORKBOOK_DB_URL")
+print("engine at", url)
+password = url.split("//")[1].rsplit("@", 1)[0].split(":", 1)[1]
+if fail:
+    raise ValueError(f'could not connect: password "{password}" refused for {url}')"""
+
+
+@pytest.mark.reports
+def test_the_warehouse_password_reaches_no_output(tmp_path, monkeypatch):
+    """An engine's error quotes the URL it was given: the report, the run record, the failed
+    notebook, the index and its catalogue show it masked."""
+    url = "postgres://bob:pa/ss@1@db.example:5432/shop"
+    monkeypatch.setenv("WORKBOOK_DB_URL", url)
+    settings.reload()
+    notebook = tiny_notebook(tmp_path / "03-leak.ipynb", LEAK)
+    out = tmp_path / "out"
+    ok = execute.execute_run(spec(notebook, "ok"), out)
+    bad = execute.execute_run(spec(notebook, "bad", fail=True), out)
+    publish.write_index(out, [ok, bad])
+    assert ok.status == "ok" and bad.status == "failed"
+    written = {p.name: p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()}
+    assert {"ok.html", "ok.ipynb", "bad.failed.ipynb", "index.html", "runs.json"} <= set(written)
+    for name, text in written.items():
+        assert "pa/ss" not in text, f"{name} shows the password"
+    assert "postgres://***@db.example:5432/shop" in written["ok.html"]
+    assert "***" in bad.error and "pa/ss" not in bad.error
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids of the processes whose command line or environment mentions ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in seen:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.reports
+def test_a_killed_batch_leaves_no_workers_kernels_or_temporary_folders(tmp_path):
+    """A batch killed outright (kill -9, an OOM kill): its workers and their kernels end with it,
+    the index lists only what was published, and the next batch removes what the dead runs left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    notebook = tiny_notebook(tmp_path / "04-slow.ipynb")
+    config_path = tmp_path / "runs.yaml"
+    config_path.write_text(f"runs:\n  - {{name: fast, notebook: {notebook}}}\n"
+                           f"  - {{name: slow1, notebook: {notebook}, parameters: {{pause: 120.0}}}}\n"
+                           f"  - {{name: slow2, notebook: {notebook}, parameters: {{pause: 120.0}}}}\n",
+                           encoding="utf-8")
+    out = tmp_path / "out"
+    batch_proc = subprocess.Popen([sys.executable, "-m", "helpers.runner.cli", "run", str(config_path), "--out",
+                                   str(out), "--jobs", "2", "--quiet"], cwd=project_root(),
+                                  env={**os.environ, "WORKBOOK_TEST_MARKER": str(tmp_path)})
+    deadline = time.time() + 120
+    while time.time() < deadline and not ((out / "runs.json").exists() and len(list(out.glob("04-slow/.run-*"))) == 2):
+        time.sleep(0.5)  # the fast run is published and both slow runs have started, in the two workers
+    time.sleep(3)
+    assert len(_processes_with(str(tmp_path))) >= 3, "the batch, its workers and their kernels are running"
+    batch_proc.send_signal(signal.SIGKILL)
+    batch_proc.wait(10)
+    deadline = time.time() + 30
+    while time.time() < deadline and _processes_with(str(tmp_path)):
+        time.sleep(0.5)
+    assert _processes_with(str(tmp_path)) == [], "orphaned workers or kernels keep running"
+    entries = json.loads((out / "runs.json").read_text(encoding="utf-8"))
+    assert [e["name"] for e in entries] == ["fast"], "the index lists what was published, nothing else"
+    assert list(out.glob("04-slow/.run-*")), "the killed runs left their temporary folders"
+    batch.run_batch([spec(notebook, "next")], out, quiet=True)
+    assert not list(out.glob("04-slow/.run-*")), "the next batch removes them"
+    assert not (out / "04-slow" / "slow1.html").exists()
