@@ -1,0 +1,31 @@
+"""The market notebook run end to end by the runner: wholly in its language, the helpers' figures."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.areas.market import size
+from helpers.core.notes import quiet
+from helpers.core.shop import project_root
+from helpers.runner.config import RunSpec
+from helpers.runner.execute import execute_run
+
+NOTEBOOK = project_root() / "notebooks" / "01-market-research.ipynb"
+
+
+@pytest.mark.reports
+def test_market_notebook_renders_in_english_with_the_figures_of_the_helpers(tmp_path, shop, cal, end):
+    spec = RunSpec("market-en", str(NOTEBOOK), {"lang": "en", "category": "美妆护肤", "price_bands": "110,190,340"})
+    result = execute_run(spec, tmp_path)
+    assert result.status == "ok", result.error
+    html = (tmp_path / "01-market-research" / "market-en.html").read_text(encoding="utf-8")
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no warning or error reaches the reader
+    assert "Market size and trend" in html and "市场规模与趋势" not in html  # only the English text cells
+    assert "Static view of the default slice" in html
+    figures = {m["name"]: m["value"] for m in result.metrics}
+    with quiet():
+        monthly = size.market_size(size.listing_sales(shop, cal, "美妆护肤"), cal, end)
+    full = monthly[~monthly["partial"]]
+    assert figures["market_size"] == full["sales"].iloc[-1]
+    assert figures["own_share"] == full["own_share"].iloc[-1]
+    assert figures["top_band"] == "110-190" and figures["fake_order_suspects"] == 1
