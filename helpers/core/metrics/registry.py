@@ -162,6 +162,8 @@ def count_note(k: int, total: int, what: str, zh_state: str, en_state: tuple[str
     many = one + "s"
     if total == 1:
         return Note(f"{zh_noun}{zh_state}", f"the {one} {en_state[0]}")
+    if what == "day":  # 天 is its own measure word: "7 天中有 2 天"
+        return Note(f"{total} 天中有 {k} 天{zh_state}", f"{k} of {total} {many} {en_state[0] if k == 1 else en_state[1]}")
     return Note(f"{total} 个{zh_noun}中有 {k} 个{zh_state}",
                 f"{k} of {total} {many} {en_state[0] if k == 1 else en_state[1]}")
 

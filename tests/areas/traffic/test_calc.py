@@ -78,7 +78,7 @@ def test_daily_mean_leaves_out_days_without_visitors_and_says_so(shop):
     assert table.loc[ODD, "conversion_rate"] == pytest.approx((1 / 20) / 5)
     assert table.loc["搜索", "conversion_rate"] == pytest.approx(0.05)
     assert any(n.zh.startswith(ODD) and n.en.startswith(ODD) for n in notes)
-    assert has_note(notes, "7 个天中有 2 个分母为 0", "2 of 7 days have a denominator of 0")
+    assert has_note(notes, "7 天中有 2 天分母为 0", "2 of 7 days have a denominator of 0")
 
 
 def test_source_groups_and_free_vs_paid(shop):
