@@ -2,9 +2,10 @@
 
 Parsing text is the slow part of a run and every notebook of a batch loads the same files,
 so a parsed table is kept as Parquet under :attr:`helpers.settings.Settings.cache_folder`
-(``WORKBOOK_CACHE_DIR``; ``off`` disables it), keyed by the files' paths, sizes and
-modification times, the contract and the loader's own code. A changed file, contract or
-loader gets a new key. A cache entry that cannot be read is parsed again; a cache that
+(``WORKBOOK_CACHE_DIR``; ``off`` disables it), keyed by the files' paths and contents, the
+contract and the loader's own code. A changed file (even one whose size and modification
+time an edit kept), contract or loader gets a new key; hashing reads each file once, about a
+second per gigabyte, against the seconds a parse or a validation costs. A cache entry that cannot be read is parsed again; a cache that
 cannot be written (a read-only home) only costs speed.
 """
 
@@ -20,7 +21,7 @@ from helpers import settings
 from helpers.core.contract import TABLES
 from helpers.core.notes import Note
 
-_LOADER = ("readers.py", "validate.py", "cache.py")  # a change to any of them invalidates the cache
+_LOADER = ("readers.py", "values.py", "validate.py", "cache.py")  # a change to any of them invalidates the cache
 
 
 def cache_dir() -> Path | None:
@@ -36,8 +37,10 @@ def cache_key(files: list[Path], table_name: str) -> str:
         digest.update((here / name).read_bytes())
     digest.update(repr(TABLES[table_name]).encode())
     for path in files:
-        stat = path.stat()
-        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        digest.update(f"{path.resolve()}|{path.stat().st_size}|".encode())
+        with path.open("rb") as fh:  # the bytes themselves: an edit can keep the size and the time
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()[:32]
 
 

@@ -39,6 +39,21 @@ class Column:
     value_aliases: dict[str, str] = field(default_factory=dict)  # export value -> contract value
     additive: bool = False  # summed in `workbook check` totals
     unit: str = ""
+    # the grammar of a number (helpers.core.values): money, count, rate, plain or any; derived
+    # from the kind, unit and bounds unless given
+    number: str = ""
+
+    def __post_init__(self):
+        if self.kind in ("int", "float") and not self.number:
+            if self.unit == "元":
+                grammar = "money"
+            elif self.kind == "float" and self.min_value == 0 and self.max_value == 1:
+                grammar = "rate"
+            elif self.kind == "int" or self.unit in ("件", "人", "次", "笔"):
+                grammar = "count"
+            else:
+                grammar = "plain"
+            object.__setattr__(self, "number", grammar)
 
 
 @dataclass(frozen=True)
@@ -351,8 +366,9 @@ _register(
             _c("metric", "str", "metric name", choices=PEER_METRICS, value_aliases=PEER_METRIC_ALIASES,
                aliases=("指标",)),
             _c("tier", "str", "the shop's tier (层级), e.g. L4", aliases=("层级",)),
-            _c("peer_avg", "float", "tier average (同行同层平均)", min_value=0, aliases=("同行同层平均",)),
-            _c("peer_excellent", "float", "tier excellent line (同行同层优秀)", min_value=0,
+            _c("peer_avg", "float", "tier average (同行同层平均)", min_value=0, number="any",
+               aliases=("同行同层平均",)),
+            _c("peer_excellent", "float", "tier excellent line (同行同层优秀)", min_value=0, number="any",
                aliases=("同行同层优秀",)),
         ),
     )

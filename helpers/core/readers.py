@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from helpers.core import cache
-from helpers.core.contract import TABLES, Column, Table, alias_table
+from helpers.core.contract import TABLES, Table, alias_table
 from helpers.core.errors import DataError
 from helpers.core.notes import Note
+from helpers.core.values import parse_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,32 +26,67 @@ if TYPE_CHECKING:
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xls")
 SUFFIXES = (".parquet", *TEXT_SUFFIXES, *EXCEL_SUFFIXES)
-MISSING_TOKENS = frozenset({"", "-", "--", "—", "null", "none", "nan", "n/a", "#n/a"})
 MAX_EXAMPLES = 5
 HEADER_SCAN_ROWS = 30
 
 
 
-def decode_bytes(raw: bytes, file: str | Path = "<bytes>") -> tuple[str, str]:
-    """Decode an export, trying UTF-8 (with or without BOM) before GB18030.
+CHUNK_ROWS = 200_000  # rows parsed at a time: a file of any size is read in bounded memory
+MAX_EXCEL_BYTES = 200 * 2**20  # openpyxl holds a whole workbook in memory
 
-    UTF-8 must come first: GB18030 decodes UTF-8 bytes into wrong characters
-    without raising. GB18030 is a superset of GBK and GB2312.
 
-    Returns
-    -------
-    (text, encoding name)
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text export: UTF-8 (with or without BOM), GB18030 (GBK, GB2312) or Big5.
+
+    The whole file is checked, a megabyte at a time. UTF-8 must come first: GB18030 decodes
+    UTF-8 bytes into wrong characters without raising. Big5 (traditional Chinese exports)
+    also decodes as GB18030 without an error, into kana, Greek, box drawing and rare
+    characters: a file whose GB18030 reading is full of those, and which is valid Big5, is
+    read as Big5.
+
+    Raises
+    ------
+    DataError
+        when the file is none of them.
     """
     for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
-        except UnicodeDecodeError:
-            continue
-    raise DataError(
-        "the file is neither UTF-8 nor GBK/GB18030 text",
-        file=file,
-        fix="re-export as CSV (UTF-8) or XLSX from the platform.",
-    )
+        if _decodes(path, encoding):
+            if encoding == "gb18030" and _looks_big5(path):
+                return "big5"
+            return encoding
+    if _decodes(path, "big5"):
+        return "big5"
+    raise DataError("the file is neither UTF-8 nor GBK/GB18030 nor Big5 text", file=path,
+                    fix="re-export as CSV (UTF-8) or XLSX from the platform.")
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_big5(path: Path) -> bool:
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 16)
+    try:
+        as_gb = sample.decode("gb18030", errors="ignore")
+        sample.decode("big5", errors="strict")
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in as_gb if ord(ch) > 0x2E7F]
+    # kana, Greek, Cyrillic, box drawing and the rare hanzi of GBK's extensions: what Big5's
+    # common characters turn into when read as GB18030
+    odd = sum(1 for ch in wide if 0x3040 <= ord(ch) <= 0x30FF or ch.encode("gb2312", errors="ignore") == b"")
+    return len(wide) >= 20 and odd > 0.3 * len(wide)
 
 
 def _header_score(cells: list[Any], aliases: dict[str, str]) -> int:
@@ -90,52 +126,100 @@ def is_na(value: Any) -> bool:
         return False
 
 
-def _read_raw(path: Path, table: Table) -> tuple[pd.DataFrame, list[str], int, str]:
-    """The cells below the header of a text or Excel file, as text, with the header and its row index."""
-    import pandas as pd
-
+def _read_raw(path: Path, table: Table):
+    """The header of an export, its row index, the encoding, and an iterator of the cells below
+    it as text, in chunks of :data:`CHUNK_ROWS` rows (one chunk for Excel)."""
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        engine = "calamine" if suffix == ".xls" else "openpyxl"
-        try:
-            frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
-        except Exception as exc:  # corrupt or password-protected workbooks
-            raise DataError(f"cannot read the Excel file ({exc})", file=path,
-                            fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
-        head = [[None if is_na(v) else v for v in row] for row in frame.head(HEADER_SCAN_ROWS).itertuples(index=False)]
-        header_at = find_header_row(head, table)
-        if header_at < 0:
-            return frame, head[-header_at - 2] if head else [], header_at, "excel"
-        body = frame.iloc[header_at + 1:].reset_index(drop=True)
-        body = body.map(_excel_cell_text)
-        return body, [str(c).strip() if not is_na(c) else "" for c in head[header_at]], header_at, "excel"
-    text, encoding = decode_bytes(path.read_bytes(), path)
-    lines = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
+        return _read_excel(path, table)
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        lines = [line.rstrip("\r\n") for _, line in zip(range(HEADER_SCAN_ROWS), fh, strict=False)]
     delimiter = "\t" if suffix == ".tsv" or (
         sum(line.count("\t") for line in lines) > sum(line.count(",") for line in lines)) else ","
     head = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
     header_at = find_header_row(head, table)
+    name = "utf-8" if encoding == "utf-8-sig" else encoding
     if header_at < 0:
-        return pd.DataFrame(), head[-header_at - 2] if head else [], header_at, encoding
+        return (head[-header_at - 2] if head else []), header_at, name, iter(())
     header = [c.strip() for c in head[header_at]]
+    return header, header_at, name, _text_chunks(path, encoding, delimiter, header_at, len(header))
+
+
+def _text_chunks(path: Path, encoding: str, delimiter: str, header_at: int, width: int):
+    import pandas as pd
+
+    fix = "a value probably contains the separator or a quote (\"): quote it properly, or re-export the file."
     try:
-        body = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, skiprows=header_at + 1, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False, engine="c")
+        reader = pd.read_csv(path, encoding=encoding, sep=delimiter, header=None, skiprows=header_at + 1,
+                             dtype=str, keep_default_na=False, skip_blank_lines=False, engine="c",
+                             chunksize=CHUNK_ROWS, names=None)
+        for body in reader:
+            body = _check_row_width(body, path, header_at, width, fix)
+            _check_swallowed_lines(body, path, header_at, width, delimiter)
+            yield body
     except pd.errors.EmptyDataError:
-        body = pd.DataFrame(columns=range(len(header)))
+        return
     except pd.errors.ParserError as exc:
-        raise DataError(f"rows have more cells than the header ({exc})", file=path,
-                        fix="a value probably contains the separator: quote it, or re-export the file.") from exc
-    extra = body.columns[len(header):]
+        problem = ("a quote (\") is never closed" if "EOF inside string" in str(exc) else
+                   "rows have more cells than the header" if "Expected" in str(exc) else "rows do not parse")
+        raise DataError(f"{problem} ({' '.join(str(exc).split())})", file=path, fix=fix) from exc
+
+
+def _check_row_width(body, path: Path, header_at: int, width: int, fix: str):
+    extra = body.columns[width:]
     if len(extra):
-        surplus = body[extra].apply(lambda c: c.str.strip().ne("")).any(axis=1)
+        surplus = body[extra].apply(lambda c: c.fillna("").str.strip().ne("")).any(axis=1)
         if surplus.any():
             rows = [header_at + 2 + i for i in surplus[surplus].index[:MAX_EXAMPLES]]
             raise DataError(f"{int(surplus.sum())} rows have more cells than the header", file=path,
-                            examples=[f"line {line}" for line in rows],
-                            fix="a value probably contains the separator: quote it, or re-export the file.")
+                            examples=[f"line {line}" for line in rows], fix=fix)
         body = body.drop(columns=extra)
-    return body, header, header_at, encoding
+    return body
+
+
+def _check_swallowed_lines(body, path: Path, header_at: int, width: int, delimiter: str) -> None:
+    """A quote opened and never closed makes the next lines one cell: rows vanish without an
+    error. A cell holding whole rows (a line with as many separators as a row) is that."""
+    if width < 2:
+        return
+    for column in body.columns:
+        cells = body[column].fillna("")
+        multi = cells.str.contains("\n", regex=False)
+        if not multi.any():
+            continue
+        rowlike = cells[multi].map(lambda cell: sum(line.count(delimiter) >= width - 1
+                                                    for line in cell.split("\n")[1:]))
+        swallowed = rowlike[rowlike > 0]
+        if len(swallowed):
+            first = swallowed.index[0]
+            raise DataError(
+                f"an unclosed quote (\") makes {int(swallowed.sum())} following lines part of one cell, so their "
+                "rows would be lost", file=path,
+                examples=[f"line {header_at + 2 + first} (the cell starts {cells[first][:60]!r})"],
+                fix="close the quote in that cell, or remove it; re-export the file if it came like this.")
+
+
+def _read_excel(path: Path, table: Table):
+    import pandas as pd
+
+    if path.stat().st_size > MAX_EXCEL_BYTES:
+        raise DataError(f"the Excel file is {path.stat().st_size / 2**20:,.0f} MB: too large to read whole",
+                        file=path, fix="export it as CSV (read in parts) or Parquet, or split it by month "
+                        f"into a folder {table.name}/.")
+    engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
+    try:
+        frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
+    except Exception as exc:  # corrupt or password-protected workbooks
+        raise DataError(f"cannot read the Excel file ({exc})", file=path,
+                        fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
+    head = [[None if is_na(v) else v for v in row] for row in frame.head(HEADER_SCAN_ROWS).itertuples(index=False)]
+    header_at = find_header_row(head, table)
+    if header_at < 0:
+        return (head[-header_at - 2] if head else []), header_at, "excel", iter(())
+    body = frame.iloc[header_at + 1:].reset_index(drop=True).map(_excel_cell_text)
+    header = [str(c).strip() if not is_na(c) else "" for c in head[header_at]]
+    return header, header_at, "excel", iter([body])
 
 
 def _excel_cell_text(value: Any) -> Any:
@@ -176,7 +260,7 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
 
     path = Path(path)
     table = TABLES[table_name]
-    body, header, header_at, encoding = _read_raw(path, table)
+    header, header_at, encoding, chunks = _read_raw(path, table)
     if header_at < 0:
         seen = ", ".join(str(c) for c in header if c not in (None, "")) or "(empty)"
         raise DataError(
@@ -211,14 +295,9 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
                 file=path, column=col.name,
                 fix=f"add the column or rename its header to one of: {accepted}.",
             )
-    body = body.reindex(columns=range(len(header)), fill_value="").fillna("")
-    blank = body.apply(lambda c: c.str.strip().eq("")).all(axis=1) if len(body.columns) else pd.Series(True, body.index)
-    body = body[~blank]
-    lines = pd.Series(body.index + header_at + 2, index=body.index)
-    out = {"_line": lines.to_numpy()}
-    for col in table.columns:
-        raw = body[positions[col.name]] if col.name in positions else pd.Series("", index=body.index)
-        out[col.name] = parse_column(raw, col, lines, path).to_numpy()
+    parts = [_parse_chunk(body, table, positions, len(header), header_at, path) for body in chunks]
+    frame = pd.concat(parts, ignore_index=True) if parts else _parse_chunk(
+        pd.DataFrame(columns=range(len(header))), table, positions, len(header), header_at, path)
     notes = []
     if ignored:
         names = ", ".join(ignored[:12]) + (" ..." if len(ignored) > 12 else "")
@@ -227,108 +306,24 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
     if header_at > 0:
         notes.append(Note(f"{path.name}：跳过了表头上方的 {header_at} 行标题（{encoding}）。",
                           f"{path.name}: skipped {header_at} title rows above the header ({encoding}).", sticky=True))
-    frame = pd.DataFrame(out)
     return frame[["_line", *table.names]], notes
 
 
-_NUMBER_MARKS = (",", " ", "\u00a0", "¥", "￥", "$", "元")
-_EXCEL_WRAPPED = r'^="?(.*?)"?$'
-_SCIENTIFIC = r"^\d(\.\d+)?[eE]\+\d+$"
-_DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d", "%Y-%m-%d %H:%M",
-                 "%Y年%m月%d日", "%Y-%m")
-_BOOLS = {"true": True, "t": True, "1": True, "yes": True, "y": True, "是": True,
-          "false": False, "f": False, "0": False, "no": False, "n": False, "否": False}
-
-
-def parse_column(raw: pd.Series, col: Column, lines: pd.Series | list[int], file: Path | str) -> pd.Series:
-    """Parse one column's raw text cells to its contract kind, or raise naming the bad cells.
-
-    Missing tokens (empty, ``-``, ``—``, ``null``) become nulls; any other value
-    that cannot be read as the column's kind is an error. Nothing is coerced
-    silently. Vectorised: a 500,000-line export parses in about a second.
-
-    Parameters
-    ----------
-    raw : the cells as text (None or "" for empty).
-    col : the contract column.
-    lines : file line of each cell, for messages.
-    file : file name, for messages.
-    """
+def _parse_chunk(body, table: Table, positions: dict[str, int], width: int, header_at: int, path: Path):
+    """One chunk of cells as contract columns of parsed values, with each row's file line."""
     import pandas as pd
 
-    raw = pd.Series(raw).reset_index(drop=True).fillna("").astype("str")  # Arrow-backed: vectorised
-    lines = pd.Series(list(lines))
-    text = raw.str.strip()
-    missing = text.str.lower().isin(MISSING_TOKENS)
-    text = text.mask(missing, None)
-    if col.kind in ("date", "datetime"):
-        series = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        for fmt in _DATE_FORMATS:
-            todo = series.isna() & ~missing
-            if not todo.any():
-                break
-            series[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        series = series.astype("datetime64[us]")
-        bad = series.isna() & ~missing
-        if col.kind == "date":
-            bad |= series.notna() & (series != series.dt.normalize())
-    elif col.kind in ("int", "float"):
-        cleaned = text
-        for mark in _NUMBER_MARKS:  # plain replaces stay in Arrow; a regex here falls back to Python
-            cleaned = cleaned.str.replace(mark, "", regex=False)
-        scale = pd.Series(1.0, index=cleaned.index)
-        for suffix, factor in (("%", 0.01), ("万", 1e4), ("亿", 1e8)):
-            has = cleaned.str.endswith(suffix, na=False)
-            scale[has] = factor
-            cleaned = cleaned.mask(has, cleaned.str[:-1])
-        numbers = pd.to_numeric(cleaned, errors="coerce") * scale
-        bad = numbers.isna() & ~missing
-        if col.kind == "int":
-            bad |= numbers.notna() & (numbers % 1 != 0)
-            series = numbers.mask(bad).round().astype("Int64")
-        else:
-            series = numbers.astype("float64")
-    elif col.kind == "bool":
-        series = text.str.lower().map(_BOOLS).astype("boolean")
-        bad = series.isna() & ~missing
-    else:
-        wrapped = text.str.startswith("=", na=False)
-        text = text.mask(wrapped, text.str.replace(_EXCEL_WRAPPED, r"\1", regex=True))
-        text = text.str.lstrip("'\t").str.strip()
-        if col.name.endswith("_id"):
-            sci = text.str.match(_SCIENTIFIC, na=False)
-            if sci.any():
-                idx = sci[sci].index[:MAX_EXAMPLES]
-                raise DataError(
-                    f"{int(sci.sum())} ids are in scientific notation, so their digits are lost",
-                    file=file, column=col.name,
-                    examples=[f"line {lines[i]}: {raw[i]!r}" for i in idx],
-                    fix="Excel rewrote long ids as numbers: re-export the file from the platform "
-                    "and do not save it from Excel, or format the column as text before saving.",
-                )
-        if col.value_aliases:
-            text = text.replace(col.value_aliases)
-        series = text.astype("string")
-        bad = pd.Series(False, index=text.index)
-    if bad.any():
-        idx = bad[bad].index[:MAX_EXAMPLES]
-        raise DataError(
-            f"{int(bad.sum())} values cannot be read as {col.kind}",
-            file=file, column=col.name,
-            examples=[f"line {lines[i]}: {raw[i]!r}" for i in idx],
-            fix=_FIXES[col.kind],
-        )
-    return series
+    body = body.reindex(columns=range(width), fill_value="").fillna("")
+    blank = body.apply(lambda c: c.str.strip().eq("")).all(axis=1) if len(body.columns) else pd.Series(True, body.index)
+    body = body[~blank]
+    lines = pd.Series(body.index + header_at + 2, index=body.index)
+    out = {"_line": lines.to_numpy(dtype="int64")}
+    for col in table.columns:
+        raw = body[positions[col.name]] if col.name in positions else pd.Series("", index=body.index)
+        out[col.name] = parse_column(raw, col, lines, path).to_numpy()
+    return pd.DataFrame(out)
 
 
-_FIXES = {
-    "int": "use whole numbers (thousands separators are fine); leave the cell empty or '-' if unknown.",
-    "float": "use numbers such as 1234.5, 1,234.5, ¥12.50 or 3.5%; leave empty or '-' if unknown.",
-    "date": "use dates such as 2026-11-11, 2026/11/11 or 20261111.",
-    "datetime": "use times such as 2026-11-11 10:30:00 or 2026/11/11 10:30.",
-    "bool": "use true/false, 1/0, yes/no or 是/否.",
-    "str": "",
-}
 
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from helpers.core.contract import TABLES, Column, Table
 from helpers.core.errors import DataError
 from helpers.core.notes import Note
-from helpers.core.readers import _FIXES, MAX_EXAMPLES, is_na
+from helpers.core.readers import MAX_EXAMPLES, is_na
+from helpers.core.values import FIXES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -89,7 +90,7 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
                 raise DataError(f"{n_failed} values cannot be read as {table.column(name).kind}",
                                 file=origin, column=name,
                                 examples=_describe_rows(failed.limit(MAX_EXAMPLES).execute(), table, name),
-                                fix=_FIXES[table.column(name).kind])
+                                fix=FIXES[table.column(name).kind])
     if cast:
         expr = expr.mutate(**cast)
     keep = [*table.names, *(["_line"] if "_line" in expr.columns else [])]

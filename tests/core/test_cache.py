@@ -73,3 +73,16 @@ def test_files_that_passed_are_not_checked_again_until_they_change(tmp_path, mon
         pd.concat([frame, clash]).to_parquet(tmp_path / "orders.parquet")
     with pytest.raises(DataError, match="different values"):
         connect(tmp_path).table("orders")
+
+
+def test_an_edit_that_keeps_size_and_time_is_not_served_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    settings.reload()
+    path = write(tmp_path / "d" / "orders.csv", [HEADER_ZH, *ROWS_ZH])
+    stat = path.stat()
+    assert orders_frame(tmp_path / "d")["paid_amount"].tolist()[0] == 1200.5
+    text = path.read_bytes().replace("¥1200.50".encode(), "¥1300.50".encode())  # same length
+    path.write_bytes(text)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert orders_frame(tmp_path / "d")["paid_amount"].tolist()[0] == 1300.5

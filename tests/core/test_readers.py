@@ -159,3 +159,50 @@ def test_error_in_stacked_file_names_the_file_and_line(tmp_path):
     with pytest.raises(DataError) as err:
         connect(tmp_path).table("orders")
     assert "status" in str(err.value) and "2026-11.csv:2" in str(err.value) and "退货中" in str(err.value)
+
+
+def test_an_unclosed_quote_that_would_swallow_rows_is_an_error(tmp_path):
+    """A stray quote used to make the next 2,000 rows one cell: sales silently fell by a third."""
+    rows = [f"28390{i:04d},2026-11-01 10:00,2026-11-01 10:01,c{i},1001,1,10,10,手淘搜索,交易成功" for i in range(3000)]
+    rows[1000] = rows[1000].replace(",c1000,", ',"c1000,')  # the quote opens and closes 2,000 lines later
+    rows[2999] = rows[2999].replace(",c2999,", ',c2999",')
+    write(tmp_path / "orders.csv", [HEADER_ZH, *rows])
+    with pytest.raises(DataError, match="unclosed quote") as err:
+        connect(tmp_path).table("orders")
+    assert "line 1002" in str(err.value) and "orders.csv" in str(err.value)
+    rows[2999] = rows[2999].replace('c2999",', "c2999,")  # never closed at all
+    write(tmp_path / "orders.csv", [HEADER_ZH, *rows])
+    with pytest.raises(DataError, match="never closed"):
+        connect(tmp_path).table("orders")
+
+
+def test_a_quoted_review_with_line_breaks_is_one_cell_not_an_error(tmp_path):
+    write(tmp_path / "orders.csv", [HEADER_ZH, *ROWS_ZH])
+    write(tmp_path / "reviews.csv", ["订单编号,商品ID,评价时间,评分,评价内容",
+                                     '283900001,1001,2026-11-05 10:00,5,"很好看\n第二天就到了\n会回购"',
+                                     "283900003,1001,2026-11-06 10:00,2,一般"])
+    reviews = connect(tmp_path).table("reviews").order_by("order_id").execute()
+    assert reviews["text"].tolist() == ["很好看\n第二天就到了\n会回购", "一般"]
+
+
+def test_a_big5_export_is_read_as_big5_not_as_gbk_garbage(tmp_path):
+    header = "order_id,order_time,pay_time,customer_id,product_id,quantity,list_price,paid_amount,source,status"
+    rows = [f"{i},2026-11-01 10:00,2026-11-01 10:01,會員{i}號,p1,1,10,10,手機淘寶搜尋,paid" for i in range(40)]
+    write(tmp_path / "orders.csv", [header, *rows], "big5")
+    frame = connect(tmp_path).table("orders").order_by("order_id").execute()
+    assert frame["source"].iloc[0] == "手機淘寶搜尋" and frame["customer_id"].iloc[0].startswith("會員")
+
+
+def test_a_large_export_is_read_in_parts_with_true_line_numbers(tmp_path, monkeypatch):
+    from helpers.core import readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 7)  # a 2 GB export reads the same way, 200,000 rows at a time
+    rows = [f"o{i},2026-11-01 10:00,2026-11-01 10:01,c{i},1001,1,10,{i},手淘搜索,交易成功" for i in range(50)]
+    rows[40] = rows[40].replace(",1,10,40,", ",x,10,40,")
+    write(tmp_path / "orders.csv", ["订单报表", HEADER_ZH, *rows])
+    with pytest.raises(DataError, match="line 43: 'x'"):
+        connect(tmp_path).table("orders")
+    rows[40] = rows[40].replace(",x,10,40,", ",1,10,40,")
+    write(tmp_path / "orders.csv", ["订单报表", HEADER_ZH, *rows])
+    frame = connect(tmp_path).table("orders").execute()
+    assert len(frame) == 50 and frame["paid_amount"].sum() == sum(range(50))
