@@ -21,6 +21,7 @@ Kinds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 KINDS = ("str", "int", "float", "date", "datetime", "bool")
 
@@ -42,6 +43,7 @@ class Column:
     # the grammar of a number (helpers.core.values): money, count, rate, plain or any; derived
     # from the kind, unit and bounds unless given
     number: str = ""
+    future: bool = False  # a date or time that may lie ahead (a planned campaign); others may not
 
     def __post_init__(self):
         if self.kind in ("int", "float") and not self.number:
@@ -57,6 +59,28 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A check across columns of one row: ``bad(table)`` is an Ibis condition true for a row
+    that cannot be right (more buyers than visitors, money paid for nothing)."""
+
+    columns: tuple[str, ...]
+    problem: str
+    fix: str
+    bad: Any = field(compare=False, repr=False)
+    # a rule that only notes: the rows stay (the 口径 says what happens to them) and every report
+    # on the data says how many there are, in Chinese as ``note_zh``
+    note_zh: str = ""
+
+
+def _above(smaller: str, larger: str, fix: str) -> RowRule:
+    return RowRule((smaller, larger), f"{smaller} above {larger}", fix,
+                   lambda t: t[smaller] > t[larger])
+
+
+_SWAPPED = "they are probably swapped, or come from different days or filters: export them again together."
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     description: str
@@ -65,6 +89,7 @@ class Table:
     date_column: str  # the column that places a row in time (periods, ranges)
     grain: str  # one row per ...
     optional: bool = True  # notebooks can run without it (sections are skipped)
+    rules: tuple[RowRule, ...] = ()  # checks across the columns of one row
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -155,6 +180,14 @@ _register(
         grain="order line: one product in one order",
         key=("order_id", "product_id"),
         date_column="order_time",
+        rules=(RowRule(("quantity", "paid_amount"), "money paid for no units (quantity 0)",
+                       "a paid line sells at least one unit: correct the quantity, or put a price adjustment on "
+                       "the line of the product it adjusts.",
+                       lambda t: (t.quantity == 0) & (t.paid_amount > 0)),
+               RowRule(("status", "pay_time"), "lines marked paid without a pay time: they count in no sales "
+                       "figure", "export the orders again with their pay time, or check these orders' status.",
+                       lambda t: (t.status == "paid") & t.pay_time.isnull(),
+                       note_zh="条标为已支付的订单行没有付款时间，不计入任何销售数字（请重新导出带付款时间的订单，或核对这些订单的状态）")),
         optional=False,
         columns=(
             _c("order_id", "str", "order number", aliases=("订单编号", "订单号", "主订单编号", "子订单编号", "InvoiceNo", "Order ID")),
@@ -229,6 +262,8 @@ _register(
         grain="day x traffic source",
         key=("date", "source"),
         date_column="date",
+        rules=(_above("paid_buyers", "visitors", _SWAPPED), _above("order_buyers", "visitors", _SWAPPED),
+               _above("cart_buyers", "visitors", _SWAPPED), _above("bounced_visitors", "visitors", _SWAPPED)),
         columns=(
             _c("date", "date", "statistics day", aliases=("统计日期", "日期")),
             _c("source", "str", "traffic source (二级来源)", aliases=("流量来源", "来源名称", "二级来源")),
@@ -257,6 +292,7 @@ _register(
         grain="day x channel x plan",
         key=("date", "channel", "plan"),
         date_column="date",
+        rules=(_above("clicks", "impressions", _SWAPPED),),
         columns=(
             _c("date", "date", "statistics day", aliases=("日期", "统计日期")),
             _c("channel", "str", "paid channel", aliases=("推广渠道", "渠道", "推广工具")),
@@ -293,10 +329,10 @@ _register(
                unit="元", aliases=("减", "优惠金额")),
             _c("discount_rate", "float", "限时折扣 price multiplier, e.g. 0.8 for 八折", nullable=True,
                min_value=0, max_value=1, aliases=("折扣",)),
-            _c("warmup_start", "date", "first day of warm-up (预热); empty if none", nullable=True,
+            _c("warmup_start", "date", "first day of warm-up (预热); empty if none", nullable=True, future=True,
                aliases=("预热开始", "预热时间")),
-            _c("start", "date", "first day of the campaign", aliases=("开始时间", "开始日期")),
-            _c("end", "date", "last day of the campaign", aliases=("结束时间", "结束日期")),
+            _c("start", "date", "first day of the campaign", future=True, aliases=("开始时间", "开始日期")),
+            _c("end", "date", "last day of the campaign", future=True, aliases=("结束时间", "结束日期")),
             _c("budget", "float", "fixed cost (fees, gifts, design); empty if unknown (profit then "
                "leaves it out and says so)", nullable=True, min_value=0, additive=True, unit="元",
                aliases=("预算", "活动预算")),
@@ -503,6 +539,7 @@ _register(
         grain="test x day x variant",
         key=("test_id", "date", "variant"),
         date_column="date",
+        rules=(_above("clicks", "impressions", _SWAPPED),),
         columns=(
             _c("test_id", "str", "test name or id", aliases=("测试ID", "测款ID", "实验ID", "测试名称")),
             _c("date", "date", "statistics day", aliases=("统计日期", "日期")),

@@ -152,3 +152,41 @@ def peer_lines(shop: Shop, period: Period, tier: str | None = None) -> pd.DataFr
         p = p.filter(p.tier == tier)
     return (p.group_by("metric").aggregate(peer_avg=p.peer_avg.mean(), peer_excellent=p.peer_excellent.mean())
             .execute().set_index("metric").sort_index())
+
+
+def refunds_of_paid_lines(shop: Shop):
+    """The refunds every refund figure counts (an Ibis table): those of a paid order line, each
+    at most the amount paid for that line, with the line's ``paid_amount`` and ``pay_time``.
+
+    A refund of a line that is not in the orders (an order older than the export, a mistyped
+    id) cannot be set against any sale, and a refund larger than its line would make a refund
+    rate above 100%: the first are left out, the second counted at the line's amount, and a
+    note says how many of each and how much.
+    """
+    import ibis
+
+    r = shop.table("refunds")
+    paid = paid_order_lines(shop).select("order_id", "product_id", "paid_amount", "pay_time")
+    joined = r.left_join(paid, ["order_id", "product_id"]).drop("order_id_right", "product_id_right")
+    row = joined.aggregate(
+        unmatched=ibis.ifelse(joined.paid_amount.isnull(), 1, 0).sum(),
+        unmatched_amount=ibis.ifelse(joined.paid_amount.isnull(), joined.refund_amount, 0.0).sum(),
+        over=ibis.ifelse(joined.refund_amount > joined.paid_amount, 1, 0).sum(),
+        over_amount=ibis.ifelse(joined.refund_amount > joined.paid_amount,
+                                joined.refund_amount - joined.paid_amount, 0.0).sum(),
+    ).execute().iloc[0]
+    from helpers.core.notes import note
+    from helpers.core.shop import fill_zero
+
+    if fill_zero(row["unmatched"]):
+        n, amount = int(row["unmatched"]), fill_zero(row["unmatched_amount"])
+        note(f"{n} 笔退款（{amount:,.2f} 元）在订单中找不到已支付的子订单（订单早于导出范围，或编号不一致），未计入任何退款数字",
+             f"{n} refunds ({amount:,.2f} yuan) match no paid order line (an order older than the export, or "
+             "different ids) and are left out of every refund figure", stacklevel=3)
+    if fill_zero(row["over"]):
+        n, amount = int(row["over"]), fill_zero(row["over_amount"])
+        note(f"{n} 笔退款大于对应子订单的实付金额，按实付金额计入（多出 {amount:,.2f} 元未计）",
+             f"{n} refunds are larger than the amount paid for their line and count at that amount "
+             f"({amount:,.2f} yuan above it left out)", stacklevel=3)
+    matched = joined.filter(joined.paid_amount.notnull())
+    return matched.mutate(refund_amount=ibis.least(matched.refund_amount, matched.paid_amount))

@@ -273,6 +273,7 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
     aliases = alias_table()[table_name]
     positions: dict[str, int] = {}
     ignored: list[str] = []
+    problems: list[DataError] = []
     for i, name in enumerate(header):
         target = aliases.get(name.lower())
         if target is None:
@@ -280,21 +281,24 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
                 ignored.append(name)
             continue
         if target in positions:
-            raise DataError(
-                f"two headers mean the same contract column {target!r}: "
-                f"{header[positions[target]]!r} and {name!r}",
-                file=path, column=target,
-                fix="delete or rename one of them so the file says which to use.",
-            )
+            problems.append(DataError(
+                f"two headers mean the same contract column {target!r}: {header[positions[target]]!r} and {name!r}",
+                file=path, column=target, fix="delete or rename one of them so the file says which to use."))
+            continue
         positions[target] = i
     for col in table.columns:
         if col.required and col.name not in positions:
             accepted = ", ".join([col.name, *col.aliases])
-            raise DataError(
-                f"required column is missing (accepted headers: {accepted})",
-                file=path, column=col.name,
-                fix=f"add the column or rename its header to one of: {accepted}.",
-            )
+            problems.append(DataError(f"required column is missing (accepted headers: {accepted})", file=path,
+                                      column=col.name,
+                                      fix=f"add the column or rename its header to one of: {accepted}."))
+    if problems:  # the values of the columns that are there are checked too: every problem at once
+        try:
+            for body in chunks:
+                _parse_chunk(body, table, positions, len(header), header_at, path)
+        except DataError as exc:
+            problems += exc.problems
+        raise DataError.several(problems, path)
     parts = [_parse_chunk(body, table, positions, len(header), header_at, path) for body in chunks]
     frame = pd.concat(parts, ignore_index=True) if parts else _parse_chunk(
         pd.DataFrame(columns=range(len(header))), table, positions, len(header), header_at, path)
@@ -318,9 +322,15 @@ def _parse_chunk(body, table: Table, positions: dict[str, int], width: int, head
     body = body[~blank]
     lines = pd.Series(body.index + header_at + 2, index=body.index)
     out = {"_line": lines.to_numpy(dtype="int64")}
+    problems = []
     for col in table.columns:
         raw = body[positions[col.name]] if col.name in positions else pd.Series("", index=body.index)
-        out[col.name] = parse_column(raw, col, lines, path).to_numpy()
+        try:
+            out[col.name] = parse_column(raw, col, lines, path).to_numpy()
+        except DataError as exc:  # every column's problems at once
+            problems.append(exc)
+    if problems:
+        raise DataError.several(problems, path)
     return pd.DataFrame(out)
 
 

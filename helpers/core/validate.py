@@ -26,14 +26,37 @@ def _ibis_type(kind: str) -> str:
             "datetime": "timestamp", "bool": "boolean"}[kind]
 
 
-def _describe_rows(frame: pd.DataFrame, table: Table, column: str | None = None) -> list[str]:
+def _describe_rows(frame: pd.DataFrame, table: Table, columns: tuple[str, ...] = ()) -> list[str]:
     out = []
     for _, row in frame.head(MAX_EXAMPLES).iterrows():
         where = f"line {row['_line']}: " if "_line" in row and not is_na(row["_line"]) else ""
         keys = ", ".join(f"{k}={row[k]}" for k in table.key if k in row)
-        value = f" -> {column}={row[column]!r}" if column and column in row else ""
-        out.append(f"{where}{keys}{value}")
+        values = ", ".join(f"{c}={row[c]!r}" for c in columns if c in row and c not in table.key)
+        out.append(f"{where}{keys}" + (f" -> {values}" if values else ""))
     return out
+
+
+EARLIEST = "2000-01-01"  # no shop on these platforms sold before it: an older date is a typo
+
+
+def _date_window(col: Column, c) -> tuple:
+    """Days a shop's record can fall on: from 2000 to tomorrow (today in any time zone), or any
+    day ahead for a column that plans (a campaign's dates). One order dated 2099 would move
+    every default period to 2099."""
+    import datetime as dt
+
+    import ibis
+
+    latest = dt.date.today() + dt.timedelta(days=1)
+    low, high = (dt.datetime(2000, 1, 1), dt.datetime.combine(latest, dt.time.max)) if col.kind == "datetime" else (
+        dt.date(2000, 1, 1), latest)
+    bad = c < ibis.literal(low)
+    reach = "from 2000"
+    if not col.future:
+        bad = bad | (c > ibis.literal(high))
+        reach += f" to {latest.isoformat()}"
+    return ((col.name,), bad.fill_null(False), f"dates outside {reach}",
+            "a date this far off is a typo or a wrong date format (day and month swapped? a two-digit year?).")
 
 
 def validate_table(expr: ir.Table, table_name: str, origin: str,
@@ -82,15 +105,18 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
         want = _ibis_type(col.kind)
         if str(expr[col.name].type()).rstrip("!") != want:
             cast[col.name] = expr[col.name].try_cast(want)
+    problems: list[DataError] = []
     if cast and passed is None:
         for name, casted in cast.items():
             failed = expr.filter(expr[name].notnull() & casted.isnull())
             n_failed = failed.count().execute()
             if n_failed:
-                raise DataError(f"{n_failed} values cannot be read as {table.column(name).kind}",
-                                file=origin, column=name,
-                                examples=_describe_rows(failed.limit(MAX_EXAMPLES).execute(), table, name),
-                                fix=FIXES[table.column(name).kind])
+                problems.append(DataError(f"{n_failed} values cannot be read as {table.column(name).kind}",
+                                          file=origin, column=name, fix=FIXES[table.column(name).kind],
+                                          examples=_describe_rows(failed.limit(MAX_EXAMPLES).execute(), table,
+                                                                  (name,))))
+        if problems:  # the other checks need the casts to work
+            raise DataError.several(problems, origin)
     if cast:
         expr = expr.mutate(**cast)
     keep = [*table.names, *(["_line"] if "_line" in expr.columns else [])]
@@ -101,23 +127,30 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
             expr = _drop_exact_duplicates(expr, table)
         return expr, dict(passed)  # the notes of the full check, this one's included
 
-    checks = []
+    checks = []  # (columns, condition of a bad row, problem, fix)
     for col in table.columns:
         c = expr[col.name]
+        where = (col.name,)
         if not col.nullable:
-            checks.append((col, c.isnull(), "empty values where the column must be filled",
+            checks.append((where, c.isnull(), "empty values where the column must be filled",
                            "fill them in, or remove the rows if they are not real data."))
         if col.min_value is not None:
-            checks.append((col, c < col.min_value, f"values below {col.min_value:g}",
+            checks.append((where, c < col.min_value, f"values below {col.min_value:g}",
                            "amounts and counts cannot be negative: returns belong in `refunds`, "
                            "not as negative order lines."))
         if col.max_value is not None:
-            checks.append((col, c > col.max_value, f"values above {col.max_value:g}",
+            checks.append((where, c > col.max_value, f"values above {col.max_value:g}",
                            "check the unit (a rate of 35% is 0.35)."))
         if col.choices is not None:
-            checks.append((col, c.notnull() & ~c.isin(list(col.choices)),
+            checks.append((where, c.notnull() & ~c.isin(list(col.choices)),
                            f"values outside the allowed set {list(col.choices)}",
                            "map them to an allowed value (the Chinese names in docs/data.md are accepted)."))
+        if col.kind in ("date", "datetime"):
+            checks.append(_date_window(col, c))
+    for rule in table.rules:
+        if not rule.note_zh:
+            checks.append((rule.columns, rule.bad(expr).fill_null(False), rule.problem, rule.fix))
+    noted = [rule for rule in table.rules if rule.note_zh]
     # Ids and names must match across tables as they do in CSV exports (whose cells the
     # parser strips); a padded value of a column with a fixed set is refused below instead.
     text = [col.name for col in table.columns if col.kind == "str" and col.choices is None]
@@ -126,14 +159,22 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
 
         counts = expr.aggregate(**{f"c{i}": ibis.ifelse(cond, 1, 0).sum()
                                    for i, (_, cond, _, _) in enumerate(checks)},
+                                **{f"n{i}": ibis.ifelse(rule.bad(expr).fill_null(False), 1, 0).sum()
+                                   for i, rule in enumerate(noted)},
                                 **{f"padded_{name}": ibis.ifelse(_is_padded(expr[name]), 1, 0).sum()
                                    for name in text}).execute()
-        for i, (col, cond, problem, fix) in enumerate(checks):
+        for i, (columns, cond, problem, fix) in enumerate(checks):
             n = counts[f"c{i}"].iloc[0]
             if n and n > 0:
                 examples = expr.filter(cond).limit(MAX_EXAMPLES).execute()
-                raise DataError(f"{int(n)} rows have {problem}", file=origin, column=col.name,
-                                examples=_describe_rows(examples, table, col.name), fix=fix)
+                problems.append(DataError(f"{int(n)} rows have {problem}", file=origin, column=", ".join(columns),
+                                          examples=_describe_rows(examples, table, columns), fix=fix))
+        if problems:
+            raise DataError.several(problems, origin)
+        for i, rule in enumerate(noted):
+            if n := int(counts[f"n{i}"].iloc[0] or 0):
+                notes.append(Note(f"{origin}：{n} {rule.note_zh}",
+                                  f"{origin}: {n} {rule.problem} ({rule.fix})", sticky=True))
         padded = {name: int(counts[f"padded_{name}"].iloc[0] or 0) for name in text}
         padded = {name: n for name, n in padded.items() if n}
         expr = _strip_text(expr, list(padded))

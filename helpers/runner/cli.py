@@ -21,16 +21,15 @@ def _cmd_check(args) -> int:
 
     try:
         summary = check_folder(args.dir)
-    except DataError as exc:
-        if args.json:
-            print(json.dumps({"ok": False, "error": str(exc), "file": exc.file, "column": exc.column},
-                             ensure_ascii=False, indent=1))
-        else:
-            print(f"ERROR {exc}", file=sys.stderr)
-        return 1
+    except DataError as exc:  # the folder itself: missing, empty, no engine
+        summary = {"origin": str(args.dir), "tables": {}, "missing": [], "notes": [], "errors": [exc]}
+    problems = [p for error in summary.pop("errors") for p in error.problems]
     if args.json:
-        print(json.dumps({"ok": True, **summary}, ensure_ascii=False, indent=1, default=str))
-        return 0
+        print(json.dumps({"ok": not problems, **summary,
+                          "problems": [{"file": p.file, "column": p.column, "problem": p.problem,
+                                        "examples": p.examples, "fix": p.fix} for p in problems]},
+                         ensure_ascii=False, indent=1, default=str))
+        return 1 if problems else 0
     print(f"data: {summary['origin']}")
     for name, info in summary["tables"].items():
         totals = "  ".join(f"{k}={v:,}" for k, v in info["totals"].items())
@@ -39,7 +38,14 @@ def _cmd_check(args) -> int:
         print("  missing (sections that need them are skipped): " + ", ".join(summary["missing"]))
     for note in summary["notes"]:
         print(f"  note: {note.en}")
-    return 0
+    by_file: dict[str, list] = {}
+    for p in problems:
+        by_file.setdefault(p.file or summary["origin"], []).append(p)
+    for file, found in by_file.items():
+        print(f"ERROR {file}: {len(found)} problem{'s' if len(found) > 1 else ''}", file=sys.stderr)
+        for p in found:
+            print("  - " + p.describe(with_file=False).replace("\n", "\n    "), file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _cmd_sample(args) -> int:

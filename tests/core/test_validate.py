@@ -66,3 +66,33 @@ def test_padded_text_in_parquet_is_stripped_with_a_note(tmp_path):
         assert got["source"].tolist() == ["手淘搜索", "直通车"]
         assert "column `customer_id`: 2 values had spaces around them" in texts(shop.notes)
         assert "`product_id`" not in texts(shop.notes)
+
+
+def test_rows_that_cannot_be_right_are_all_named_at_once(tmp_path):
+    """More buyers than visitors (a 1,277% conversion), money paid for no units, an order dated
+    2099 (which moved the default week to 2099): refused together, each with rows and fix."""
+    rows = [*ROWS_ZH, "283900009,2099-12-25 10:00,2099-12-25 10:01,赵六,1003,1,20,20,手淘搜索,交易成功",
+            "283900010,2026-11-04 10:00,2026-11-04 10:01,钱七,1003,0,20,20,手淘搜索,交易成功"]
+    write(tmp_path / "orders.csv", [HEADER_ZH, *rows])
+    write(tmp_path / "traffic.csv", ["date,source,source_group,visitors,page_views,bounced_visitors,cart_buyers,"
+                                     "order_buyers,paid_buyers,paid_amount",
+                                     "2026-11-01,手淘搜索,free_search,10,30,2,3,5,127,900"])
+    shop = connect(tmp_path)
+    with pytest.raises(DataError) as err:
+        shop.table("orders")
+    message = str(err.value)
+    assert "3 problems" in message and "dates outside from 2000" in message and "283900009" in message
+    assert "money paid for no units" in message and "283900010" in message
+    assert [p.column for p in err.value.problems] == ["order_time", "pay_time", "quantity, paid_amount"]
+    with pytest.raises(DataError, match="paid_buyers above visitors") as err:
+        shop.table("traffic")
+    assert "paid_buyers=127" in str(err.value) and "visitors=10" in str(err.value)
+
+
+def test_paid_lines_without_a_pay_time_are_said_not_silently_dropped(tmp_path):
+    rows = [ROWS_ZH[0], ROWS_ZH[0].replace("283900001", "283900005").replace("2026/11/01 10:05:00", "")]
+    write(tmp_path / "orders.csv", [HEADER_ZH, *rows])
+    shop = connect(tmp_path)
+    shop.table("orders")
+    assert "1 lines marked paid without a pay time: they count in no sales figure" in texts(shop.notes)
+    assert "1 条标为已支付的订单行没有付款时间" in texts(shop.notes, "zh")

@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers.core import metrics
-from helpers.core.lines import known_customer, paid_order_lines, peer_lines, with_products
+from helpers.core.lines import (
+    known_customer,
+    paid_order_lines,
+    peer_lines,
+    refunds_of_paid_lines,
+    with_products,
+)
 from helpers.core.notes import caught, note, quiet
 
 if TYPE_CHECKING:
@@ -134,12 +140,11 @@ def _margin(row) -> float:
 
 
 def _refund_amount(shop: Shop, period: Period, basis: str) -> float:
-    r = shop.table("refunds")
+    r = refunds_of_paid_lines(shop)
     if basis == "refund_date":
         r = r.filter((r.refund_time >= period.start) & (r.refund_time < period.end_exclusive))
     else:
-        lines = paid_order_lines(shop, period).select("order_id", "product_id")
-        r = r.semi_join(lines, ["order_id", "product_id"])
+        r = r.filter((r.pay_time >= period.start) & (r.pay_time < period.end_exclusive))
     return _num(r.refund_amount.sum().execute())
 
 

@@ -192,3 +192,18 @@ def test_lines_without_a_customer_are_sales_but_not_buyers(anonymous_buyers):
     assert any("支付买家数，2026-11-09 ~ 2026-11-15：7 条已支付订单行中有 4 条（140.00 元）买家ID为空" in w.message.note.zh
                for w in record if isinstance(w.message, MetricNote))
     assert s["buyers"] == 2 and s["paid_orders"] == 7 and s["sales"] == 380.0
+
+
+def test_an_impossible_refund_never_makes_an_impossible_rate(shop, tmp_path):
+    """A refund of ¥1,000,000 on a ¥100 line and a refund of an order that does not exist gave a
+    670% refund rate: the first counts at its line's amount, the second is left out, both noted."""
+    _csv(tmp_path / "refunds.csv", pd.DataFrame({
+        "order_id": ["b1", "zz9"], "product_id": ["p1", "p1"], "refund_time": ["2026-11-13 12:00", "2026-11-13 13:00"],
+        "refund_amount": [1_000_000.0, 500.0], "quantity": [1, 1], "reason": ["质量问题", "质量问题"],
+        "shipped": [True, True]}))
+    with pytest.warns(MetricNote) as record:
+        s = overview.summarize_period(connect(tmp_path), WEEK)
+    assert s["refund_amount"] == 100.0 and s["refund_rate_by_value"] == pytest.approx(100 / 600)
+    notes = [w.message.note for w in record if isinstance(w.message, MetricNote)]
+    assert any("1 refunds (500.00 yuan) match no paid order line" in n.en for n in notes)
+    assert any("1 笔退款大于对应子订单的实付金额" in n.zh and "999,900.00" in n.zh for n in notes)
