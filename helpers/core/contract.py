@@ -637,9 +637,15 @@ def render_data_doc() -> str:
         "Accepted files: `.csv`/`.tsv`/`.txt` (UTF-8, UTF-8 with BOM, GBK/GB18030; comma or tab "
         "separated; title rows above the header are skipped), `.xlsx`, `.xls`, and `.parquet` "
         "(read by DuckDB without loading into memory; use contract column names). Headers may be "
-        "the contract names or any alias listed (the platforms' Chinese headers). Numbers may be "
-        "written `1,234`, `¥12.50`, `3.52%` (= 0.0352), `1.2万`; `-`, `—` or an empty cell mean "
-        "missing. Columns not in the contract are ignored and listed in the load notes.",
+        "the contract names or any alias listed (the platforms' Chinese headers). Numbers follow "
+        "their column's kind (rule `number:`): money `1,234.50`, `¥12.50`, `12.50元`, `1.2万` (yuan "
+        "only: `$12.50` is refused); count `1,234`, `1.2万`; rate `0.0352` or `3.52%`; plain "
+        "(indexes, scores) `1,234.5`, `1.2万`. A thousands separator separates groups of three "
+        "digits (`12,5` and `1,2,3` are refused), and `inf` or `1e999` are refused. `-`, `—` or an "
+        "empty cell mean missing (in a text column only these: a buyer called `None` is a buyer). "
+        "Times with an offset (`+08:00`, `Z`) are turned into shop time. Text files are read in "
+        "parts, so their size is not limited by memory; an unclosed quote that would swallow rows "
+        "is an error. Columns not in the contract are ignored and listed in the load notes.",
         "",
         "Checks on load (an error names the file, the column, example rows and the fix): required "
         "columns present, values readable as the column's kind, no empty cells where the column "
@@ -659,8 +665,9 @@ def render_data_doc() -> str:
         lines.append(f"| [`{t.name}`](#{t.name}) | {t.grain} | {', '.join(t.key)} | "
                      f"{'no' if t.optional else 'yes'} |")
     for t in TABLES.values():
+        checks = "".join(f" Row check: {r.problem} is {'noted' if r.note_zh else 'refused'}." for r in t.rules)
         lines += ["", f"## {t.name}", "", t.description, "",
-                  f"One row per {t.grain}. Key: `{', '.join(t.key)}`. Dates: `{t.date_column}`.", "",
+                  f"One row per {t.grain}. Key: `{', '.join(t.key)}`. Dates: `{t.date_column}`.{checks}", "",
                   "| column | kind | required | empty allowed | rule | unit | description | accepted headers |",
                   "|---|---|---|---|---|---|---|---|"]
         for c in t.columns:
@@ -673,6 +680,10 @@ def render_data_doc() -> str:
                 rules.append("one of " + ", ".join(f"`{v}`" for v in c.choices))
             if c.value_aliases:
                 rules.append("also accepted: " + ", ".join(f"{k} -> `{v}`" for k, v in c.value_aliases.items()))
+            if c.number:
+                rules.append(f"number: {c.number}")
+            if c.kind in ("date", "datetime"):
+                rules.append("from 2000, any day ahead" if c.future else "from 2000 to tomorrow")
             if c.additive:
                 rules.append("summed in `workbook check`")
             lines.append(
