@@ -207,9 +207,11 @@ def _read_excel(path: Path, table: Table):
         raise DataError(f"the Excel file is {path.stat().st_size / 2**20:,.0f} MB: too large to read whole",
                         file=path, fix="export it as CSV (read in parts) or Parquet, or split it by month "
                         f"into a folder {table.name}/.")
-    engine = "calamine" if path.suffix.lower() == ".xls" else "openpyxl"
     try:
-        frame = pd.read_excel(path, header=None, dtype=object, engine=engine)
+        if path.suffix.lower() == ".xls":
+            frame = pd.read_excel(path, header=None, dtype=object, engine="calamine")
+        else:
+            frame = _xlsx_cells(path)
     except Exception as exc:  # corrupt or password-protected workbooks
         raise DataError(f"cannot read the Excel file ({exc})", file=path,
                         fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
@@ -220,6 +222,30 @@ def _read_excel(path: Path, table: Table):
     body = frame.iloc[header_at + 1:].reset_index(drop=True).map(_excel_cell_text)
     header = [str(c).strip() if not is_na(c) else "" for c in head[header_at]]
     return header, header_at, "excel", iter([body])
+
+
+def _xlsx_cells(path: Path):
+    """The first sheet's cells, each as its value or, for a number shown with leading zeros (a
+    cell format such as ``000000``: an id typed as a number), as the text Excel shows."""
+    import openpyxl
+    import pandas as pd
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        rows = [[_shown(cell) for cell in row] for row in sheet.iter_rows()]
+    finally:
+        book.close()
+    return pd.DataFrame(rows, dtype=object)
+
+
+def _shown(cell: Any) -> Any:
+    value = getattr(cell, "value", None)
+    fmt = getattr(cell, "number_format", "") or ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and fmt and set(fmt) == {"0"}:
+        if float(value).is_integer():
+            return str(int(value)).zfill(len(fmt))
+    return value
 
 
 def _excel_cell_text(value: Any) -> Any:

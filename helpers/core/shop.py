@@ -28,7 +28,7 @@ from helpers.core.errors import DataError
 from helpers.core.notes import Note
 from helpers.core.notes import note as raise_note
 from helpers.core.readers import SUFFIXES, is_na, parse_exports
-from helpers.core.secrets import mask_url
+from helpers.core.secrets import mask_text, mask_url, secret_values
 from helpers.core.validate import validate_table
 
 if TYPE_CHECKING:
@@ -141,7 +141,13 @@ class Shop:
         passed = cache.validation_record(files, name)
         if files[0].suffix.lower() == ".parquet":
             paths = [str(p) for p in files]
-            expr = self.con.read_parquet(paths, table_name=f"raw_{name}")
+            try:
+                expr = self.con.read_parquet(paths, table_name=f"raw_{name}")
+                expr.limit(0).execute()  # a truncated or foreign file fails here, not mid-report
+            except Exception as exc:
+                raise DataError(f"cannot read the Parquet file(s) ({' '.join(str(exc).split())[:300]})",
+                                file=origin, fix="the file is damaged or not Parquet: write it again (a copy "
+                                "cut short by a full disk or an interrupted download looks like this).") from None
             validated, record = validate_table(expr, name, origin, passed)
             if passed is None:
                 cache.save_validation_record(files, name, record)
@@ -197,7 +203,18 @@ def connect(data_dir: str | Path | None = None) -> Shop:
         raise DataError("no data folder given and WORKBOOK_DB_URL is not set",
                         fix="set data_dir to a folder of exports, or export WORKBOOK_DB_URL="
                         "<ibis backend URL> for a warehouse.")
-    return connect_backend(ibis.connect(url), mask_url(url))
+    scheme = url.split(":", 1)[0].lower()
+    try:
+        con = ibis.connect(url)
+    except (ImportError, AttributeError):  # ibis names a backend whose extra is not installed
+        raise DataError(f"the engine of WORKBOOK_DB_URL ({mask_url(url)}) is not installed", fix=(
+            f"pip install 'ibis-framework[{scheme}]>=12,<13' into the workbook's environment; "
+            "see docs/backends.md.")) from None
+    except Exception as exc:  # the engine's own error can quote the URL it was given
+        raise DataError(f"cannot connect to WORKBOOK_DB_URL ({mask_text(str(exc), secret_values(url))})",
+                        file=mask_url(url), fix="check the URL, the network and the credentials "
+                        "(docs/backends.md gives the form per engine).") from None
+    return connect_backend(con, mask_url(url))
 
 
 def cache_table(table: Any) -> Any:
@@ -292,19 +309,25 @@ def check_folder(data_dir: str | Path | None) -> dict[str, Any]:
     Returns
     -------
     ``{"origin": ..., "tables": {name: {"rows", "start", "end", "totals", "files"}},
-    "missing": [...], "notes": [...]}``: rows, date range of the table's date
-    column and totals of its additive columns (see docs/data.md).
+    "missing": [...], "notes": [...], "errors": [DataError]}``: rows, date range of the
+    table's date column and totals of its additive columns (see docs/data.md), and every
+    problem of every table: a table that fails does not stop the check of the others.
     """
     from helpers.core.notes import caught
 
     shop = connect(data_dir)
-    summary: dict[str, Any] = {"origin": shop.origin, "tables": {}, "missing": [], "notes": shop.notes}
+    summary: dict[str, Any] = {"origin": shop.origin, "tables": {}, "missing": [], "notes": shop.notes,
+                               "errors": []}
     for name, table in TABLES.items():
         if not shop.has(name):
             summary["missing"].append(name)
             continue
-        with caught(sticky=True):  # the loader's notes are in the summary (shop.notes), not warnings
-            t = shop.table(name)
+        try:
+            with caught(sticky=True):  # the loader's notes are in the summary (shop.notes), not warnings
+                t = shop.table(name)
+        except DataError as exc:
+            summary["errors"].append(exc)
+            continue
         date_col = t[table.date_column]
         aggs = {"rows": t.count(), "start": date_col.min(), "end": date_col.max()}
         aggs.update({f"sum_{c.name}": t[c.name].sum() for c in table.columns if c.additive})

@@ -101,6 +101,13 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
         notes.append(Note(f"{origin}：忽略了不属于 `{table_name}` 表的列：{names}",
                           f"{origin}: ignored columns not in the `{table_name}` contract: {names}", sticky=True))
     cast = {}
+    numeric_ids = [c.name for c in table.columns if c.kind == "str" and c.name in present
+                   and (expr[c.name].type().is_integer() or expr[c.name].type().is_floating())]
+    for name in numeric_ids:
+        notes.append(Note(f"{origin}：`{name}` 列以数字存储：原本以 0 开头的编号（如 00123）已丢失开头的 0，"
+                          "与其他表的编号可能对不上；请以文本存储编号",
+                          f"{origin}: column `{name}` is stored as numbers: ids that began with 0 (00123) have "
+                          "lost their zeros and may not match other tables; store ids as text", sticky=True))
     for col in table.columns:
         want = _ibis_type(col.kind)
         if str(expr[col.name].type()).rstrip("!") != want:

@@ -32,7 +32,7 @@ def _cmd_check(args) -> int:
         return 1 if problems else 0
     print(f"data: {summary['origin']}")
     for name, info in summary["tables"].items():
-        totals = "  ".join(f"{k}={v:,}" for k, v in info["totals"].items())
+        totals = "  ".join(f"{k}={v:,}" if v is not None else f"{k}=-" for k, v in info["totals"].items())
         print(f"  {name:10} {info['rows']:>10,} rows  {info['start'] or '-'} .. {info['end'] or '-'}  {totals}")
     if summary["missing"]:
         print("  missing (sections that need them are skipped): " + ", ".join(summary["missing"]))

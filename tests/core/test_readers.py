@@ -13,6 +13,7 @@ from tests.core.exports import (
     HEADER_ZH,
     ROWS_ZH,
     orders_frame,
+    orders_frame_from_rows,
     texts,
     write,
 )
@@ -206,3 +207,27 @@ def test_a_large_export_is_read_in_parts_with_true_line_numbers(tmp_path, monkey
     write(tmp_path / "orders.csv", ["订单报表", HEADER_ZH, *rows])
     frame = connect(tmp_path).table("orders").execute()
     assert len(frame) == 50 and frame["paid_amount"].sum() == sum(range(50))
+
+
+def test_ids_typed_as_numbers_keep_the_zeros_excel_shows(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER_ZH.split(","))
+    ws.append([283900001, "2026-11-01 10:00:00", "2026-11-01 10:05:00", "张三", 1001, 1, 1299, 1200.5,
+               "手淘搜索", "交易成功"])
+    ws["E2"].number_format = "000000"  # product id 001001, typed as a number
+    wb.save(tmp_path / "orders.xlsx")
+    frame = orders_frame(tmp_path)
+    assert frame.loc[0, "product_id"] == "001001" and frame.loc[0, "order_id"] == "283900001"
+
+
+def test_ids_stored_as_numbers_in_parquet_are_noted(tmp_path):
+    frame = orders_frame_from_rows()
+    frame["product_id"] = [1001, 1002]
+    frame.to_parquet(tmp_path / "orders.parquet")
+    shop = connect(tmp_path)
+    assert shop.table("orders").product_id.execute().tolist() == ["1001", "1002"]
+    assert "column `product_id` is stored as numbers" in texts(shop.notes)
+    assert "`product_id` 列以数字存储" in texts(shop.notes, "zh")

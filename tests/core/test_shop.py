@@ -114,3 +114,31 @@ def test_a_kept_table_is_built_once_per_key_and_shop(sample):
     assert 0 < first.count().execute() < other.count().execute()
     assert connect(project_root() / "data" / "sample").kept(("test", 10), lambda: build(10)) is not first
     assert builds == [10, 40, 10]  # another shop builds its own
+
+
+def test_a_truncated_parquet_file_is_a_clear_error(tmp_path):
+    orders_frame_from_rows().to_parquet(tmp_path / "orders.parquet")
+    data = (tmp_path / "orders.parquet").read_bytes()
+    (tmp_path / "orders.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="cannot read the Parquet file") as err:
+        connect(tmp_path).table("orders")
+    assert "orders.parquet" in str(err.value) and "write it again" in str(err.value)
+
+
+@pytest.mark.parametrize("url", ["postgres://bob:s3cret@db.invalid:5432/shop", "clickhouse://bob:s3cret@db.invalid/x"])
+def test_a_warehouse_whose_engine_is_missing_or_unreachable_is_named_without_its_password(monkeypatch, url):
+    monkeypatch.setenv("WORKBOOK_DB_URL", url)
+    settings.reload()
+    with pytest.raises(DataError) as err:
+        connect("")
+    assert "s3cret" not in str(err.value) and "***@db.invalid" in str(err.value)
+    assert "not installed" in str(err.value) or "cannot connect" in str(err.value)
+
+
+def test_a_table_with_a_header_and_no_rows(tmp_path, capsys):
+    from helpers.runner.cli import main as cli_main
+
+    write(tmp_path / "orders.csv", [HEADER_ZH])
+    assert connect(tmp_path).table("orders").count().execute() == 0
+    assert cli_main(["check", str(tmp_path)]) == 0
+    assert "orders              0 rows  - .. -" in capsys.readouterr().out
