@@ -1,0 +1,68 @@
+"""Baskets: pairs, support, confidence and month-stratified lift against a direct count on the
+hand-built shop; order value per category of the order's largest line."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers.areas.products import baskets
+from helpers.core.calendar import Period
+from helpers.core.shop import connect
+from tests.areas.products.support import MARCH
+
+
+def test_pairs_match_a_direct_count(small):
+    pairs, n = baskets.product_pairs(small, MARCH, min_count=1)
+    assert n == 4
+    row = pairs.set_index(["product_a", "product_b"]).loc[("p1", "p2")]
+    assert row["pair_orders"] == 2
+    assert row["support"] == pytest.approx(2 / 4)
+    assert row["confidence"] == pytest.approx(2 / 3)  # p1 in 3 orders
+    assert row["confidence_ba"] == pytest.approx(2 / 3)  # p2 in 3 orders
+    assert row["lift"] == pytest.approx(2 / (3 * 3 / 4))  # one month: expected = 3 x 3 / 4
+    assert baskets.product_pairs(small, MARCH, min_count=3)[0].empty
+    aov = baskets.aov_by_category(small, MARCH)
+    assert aov["orders"].sum() == 4
+    # o1 (p1 ¥180 + p2 ¥50), o2 (p1 ¥100), o3 (p1 ¥100 + p2 ¥50) count under p1's category
+    assert aov.loc["女装连衣裙", "amount_per_order"] == pytest.approx((230 + 100 + 150) / 3)
+    assert aov.loc["女装连衣裙", "multi_share"] == pytest.approx(2 / 3)
+    assert aov.loc["女装连衣裙", "median"] == pytest.approx(150)
+    assert aov.loc["家居收纳", "orders"] == 1 and aov.loc["家居收纳", "multi_share"] == 0
+
+
+def test_pair_lift_expects_independence_within_each_month(small, tmp_path):
+    """April adds o5 (p1 + p3) and o6 (p3): expected orders with both add up month by month."""
+    orders = pd.read_csv(tmp_path / "orders.csv", dtype=str, keep_default_na=False)
+    april = pd.DataFrame([
+        ["o5", "2026-04-02 10:00:00", "2026-04-02 10:01:00", "c5", "p1", "1", "100", "100", "直通车", "", "paid"],
+        ["o5", "2026-04-02 10:00:00", "2026-04-02 10:01:00", "c5", "p3", "1", "20", "20", "直通车", "", "paid"],
+        ["o6", "2026-04-03 10:00:00", "2026-04-03 10:01:00", "c6", "p3", "1", "20", "20", "直通车", "", "paid"],
+    ], columns=orders.columns)
+    pd.concat([orders, april]).to_csv(tmp_path / "orders.csv", index=False)
+    pairs, n = baskets.product_pairs(connect(tmp_path), Period(MARCH.start, pd.Timestamp("2026-04-30")), 1)
+    pairs = pairs.set_index(["product_a", "product_b"])
+    assert n == 6
+    # p1 & p2: March 3 x 3 / 4 + April 1 x 0 / 2 (pooled over both months it would be 4 x 3 / 6 = 2)
+    assert pairs.loc[("p1", "p2"), "expected"] == pytest.approx(2.25)
+    assert pairs.loc[("p1", "p2"), "lift"] == pytest.approx(2 / 2.25)
+    # p1 & p3: March 3 x 0 / 4 + April 1 x 2 / 2 (pooled: 4 x 2 / 6)
+    assert pairs.loc[("p1", "p3"), "expected"] == pytest.approx(1.0)
+    assert pairs.loc[("p1", "p3"), "lift"] == pytest.approx(1.0)
+    assert pairs.loc[("p1", "p3"), "orders_a"] == 4 and pairs.loc[("p1", "p3"), "orders_b"] == 2
+
+
+def test_expected_pair_orders_in_blocks_equal_one_block():
+    per_month = pd.DataFrame({"month": ["m1", "m1", "m2", "m2", "m2"], "product_id": ["a", "b", "a", "b", "c"],
+                              "n": [3, 2, 1, 4, 2]})
+    months = pd.Series({"m1": 5, "m2": 6})
+    a, b = pd.Series(["a", "a", "b"]), pd.Series(["b", "c", "c"])
+    whole = baskets._expected_pair_orders(per_month, months, a, b)
+    assert whole.tolist() == pytest.approx([3 * 2 / 5 + 1 * 4 / 6, 1 * 2 / 6, 4 * 2 / 6])
+    assert baskets._expected_pair_orders(per_month, months, a, b, chunk=1).tolist() == whole.tolist()
+
+
+def test_with_titles():
+    pairs = pd.DataFrame({"product_a": ["p1"], "product_b": ["p2"]})
+    out = baskets.with_titles(pairs, pd.Series({"p1": "裙子", "p2": "盒子"}))
+    assert out[["title_a", "title_b"]].iloc[0].tolist() == ["裙子", "盒子"]
