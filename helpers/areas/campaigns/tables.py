@@ -1,0 +1,239 @@
+"""The postmortem's tables for a report, each through :func:`helpers.present.tables.style_table`,
+and the key figures a run records for the batch index (:func:`key_figures`).
+
+Column and index names are label keys, worded by the styler in the report's language;
+columns of the calculations whose own name means something else in the shared label table
+(``actual`` is 实际 there, here the actual sales) are shown under their campaign key
+(:data:`COLUMN_KEYS`). Phase, item and role names are label keys too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from helpers.areas.campaigns.comparison import ROLES
+from helpers.areas.campaigns.mechanics import Mechanics
+from helpers.areas.campaigns.profit import COST_ITEMS, PROFIT_ITEMS, Profit
+from helpers.areas.campaigns.sentences import describe_control, mechanic_label
+from helpers.areas.campaigns.uplift import Impact
+from helpers.i18n import label, label_or_text
+from helpers.present.format import DASH, fmt_pct, format_value
+from helpers.present.tables import style_table
+
+#: Columns and row names of the calculations -> the label key they are shown under.
+COLUMN_KEYS = {"actual": "actual_sales", "predicted": "counterfactual_sales", "effect": "incremental_sales",
+               "window": "whole_window", "lines": "order_lines", "paid": "paid_amount",
+               "refund_rate": "refund_rate_by_value", "profit": "campaign_profit", "roi": "campaign_roi",
+               "lift": "sales_lift", "repeat_rate": "new_buyer_repeat_rate",
+               "repeat_cohort": "new_buyers_observed", "multiple": "threshold_multiple",
+               "ratio": "bunching_ratio", "z": "bunching_z", "detected": "bunching_detected",
+               "reason": "why"}
+
+
+def _key(name: str) -> str:
+    return COLUMN_KEYS.get(name, name)
+
+
+def _shown(frame: pd.DataFrame, formats: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``frame`` with its columns under their label keys, and ``formats`` keyed the same way."""
+    return frame.rename(columns=_key), {_key(c): kind for c, kind in formats.items()}
+
+
+def _rows(index, lang: str) -> list[str]:
+    """Row names of the calculations (phase, group, item keys) worded in ``lang``."""
+    return [label_or_text(_key(i), lang) for i in index]
+
+
+def _yuan(value: float, lang: str) -> str:
+    return format_value(value, "yuan", lang)
+
+
+def _signed(value: float) -> str:
+    return DASH if value is None or pd.isna(value) else f"{value:+.1%}"
+
+
+def stockout_table(stockouts: pd.DataFrame, lang: str):
+    """The :func:`~helpers.areas.campaigns.activity.find_stockouts` table (titles escaped)."""
+    shown = stockouts.copy()
+    shown["last_sale"] = shown["last_sale"].dt.strftime("%Y-%m-%d").fillna(DASH)
+    formats = {"title": str, "category": str, "baseline_per_day": "ratio", "last_sale": str,
+               "silent_days": "count", "expected_units": "ratio", "p_silent": lambda v: f"{v:.1e}"}
+    return style_table(shown, formats, lang, columns=list(formats), index_label="product_id")
+
+
+def controls_table(impact: Impact, lang: str):
+    """The control series, whether each was used, and why."""
+    c = impact.controls
+    why = [describe_control(r["reason"], r["detail"], r["change_in_event"], r["p_real"], lang)
+           for _, r in c.iterrows()]
+    shown = pd.DataFrame({"status": [label(s, lang) for s in c["status"]],
+                          "change_in_event": c["change_in_event"].to_numpy(dtype=float), "why": why},
+                         index=_rows(c.index, lang))
+    return style_table(shown, {"status": str, "change_in_event": "signed_pct", "why": str}, lang,
+                       index_label="control")
+
+
+def uplift_table(impact: Impact, lang: str):
+    """Actual, counterfactual and effect of each phase with intervals."""
+    p = impact.phases.copy()
+    p["start"] = pd.to_datetime(p["start"]).dt.strftime("%m-%d")
+    p["end"] = pd.to_datetime(p["end"]).dt.strftime("%m-%d")
+    p.index = _rows(p.index, lang)
+    formats = {"start": str, "end": str, "days": "count", "actual": "yuan", "predicted": "yuan",
+               "effect": "yuan", "effect_low": "yuan", "effect_high": "yuan", "relative": "signed_pct",
+               "relative_low": "signed_pct", "relative_high": "signed_pct", "p_real": "pct"}
+    shown, formats = _shown(p, formats)
+    return style_table(shown, formats, lang, columns=list(formats), index_label="phase")
+
+
+def pull_forward_table(pull: pd.DataFrame, lang: str):
+    """Effect of each phase and the pull-forward share, with intervals."""
+    phases = pull.drop(index="pull_forward_share", errors="ignore")
+    out = pd.DataFrame({
+        "incremental_sales": [_yuan(v, lang) for v in phases["effect"]],
+        "interval": [f"{_yuan(a, lang)} ~ {_yuan(b, lang)}"
+                     for a, b in zip(phases["effect_low"], phases["effect_high"], strict=True)],
+        "relative": [_signed(v) for v in phases["relative"]],
+        "p_real": [fmt_pct(v) for v in phases["p_real"]]}, index=_rows(phases.index, lang))
+    if "pull_forward_share" in pull.index:
+        share = pull.loc["pull_forward_share"]
+        out.loc[label("pull_forward_share", lang)] = [
+            fmt_pct(share["effect"]), f"{fmt_pct(share['effect_low'])} ~ {fmt_pct(share['effect_high'])}", DASH,
+            fmt_pct(share["p_real"])]
+    return style_table(out, {}, lang, index_label="phase")
+
+
+def refund_table(refunds: pd.DataFrame, lang: str):
+    """The :func:`~helpers.areas.campaigns.refunds.compare_refunds` table."""
+    shown = refunds.copy()
+    shown.index = _rows(shown.index, lang)
+    formats = {"lines": "count", "paid": "yuan", "refund_amount": "yuan", "refund_rate": "pct",
+               "completeness": "pct", "refund_rate_adjusted": "pct", "expected_rate": "pct",
+               "vs_normal": "ratio", "extra_refunds": "yuan"}
+    shown, formats = _shown(shown, formats)
+    return style_table(shown, formats, lang, columns=list(formats))
+
+
+def profit_table(profit: Profit, lang: str):
+    """The profit bridge with intervals (costs negative), then margin, cost, ROI, break-even
+    and the cost per new buyer."""
+    t = profit.table
+    rows = []
+    for item in PROFIT_ITEMS:
+        sign = -1 if item in COST_ITEMS else 1
+        v, lo, hi = (t.loc[item, c] for c in ("value", "low", "high"))
+        interval = DASH if pd.isna(lo) else f"{_yuan(lo, lang)} ~ {_yuan(hi, lang)}"
+        rows.append((_key(item), _yuan(sign * v if pd.notna(v) else v, lang), interval))
+    rows += [("normal_margin", fmt_pct(profit.normal_margin), DASH),
+             ("campaign_cost", _yuan(profit.campaign_cost, lang), DASH),
+             ("campaign_roi", format_value(profit.roi, "ratio", lang), DASH),
+             ("breakeven_sales", _yuan(profit.breakeven_sales, lang), DASH),
+             ("incremental_new_buyers", format_value(profit.new_buyers["incremental"], "count", lang), DASH),
+             ("cost_per_new_buyer", _yuan(profit.cost_per_new_buyer, lang), DASH)]
+    out = pd.DataFrame({"amount": [r[1] for r in rows], "interval": [r[2] for r in rows]},
+                       index=[label(r[0], lang) for r in rows])
+    return style_table(out, {}, lang, index_label="item")
+
+
+MECHANIC_KINDS = {"orders_per_day": "ratio", "amount_per_order": "yuan", "list_per_order": "yuan",
+                  "units_per_order": "ratio", "lines_per_order": "ratio", "campaign_order_share": "pct",
+                  "reach_share": "pct", "band_share": "pct", "below_share": "pct"}
+
+
+def mechanics_table(mech: Mechanics, lang: str):
+    """Order-level figures of the event against the baseline, the effective discount and the
+    bunching test at the threshold."""
+    t = mech.table
+    rows = []
+    for key in t.index:
+        kind = MECHANIC_KINDS.get(key, "ratio")
+        rows.append((key, format_value(t.loc[key, "baseline"], kind, lang),
+                     format_value(t.loc[key, "event"], kind, lang), _signed(t.loc[key, "change"])))
+    if pd.notna(mech.effective_discount):
+        rows.append(("effective_discount", DASH, fmt_pct(mech.effective_discount), DASH))
+    if mech.bunching is not None:
+        rows.append(("bunching_ratio", "1.00", f"{mech.bunching['ratio']:.2f}", DASH))
+        rows.append(("bunching_z", DASH, f"{mech.bunching['z']:.1f}", DASH))
+    out = pd.DataFrame(rows, columns=["metric", "baseline", "event", "change"])
+    out["metric"] = [label(k, lang) for k in out["metric"]]
+    return style_table(out.set_index("metric"), {}, lang, index_label="metric")
+
+
+def profile_table(mech: Mechanics, lang: str):
+    """The bunching test at the threshold and at placebo lines around it (None without one)."""
+    if mech.profile is None:
+        return None
+    p = mech.profile.copy()
+    p.index = [f"¥{v:,.0f}" for v in p.index]
+    p["detected"] = p["detected"].astype(bool)  # the styler writes 是/否 or yes/no
+    shown, formats = _shown(p, {"multiple": "ratio", "ratio": "ratio", "z": "ratio"})
+    return style_table(shown, formats, lang)
+
+
+def buyers_table(buyers: pd.DataFrame, lang: str):
+    """The :func:`~helpers.areas.campaigns.activity.compare_buyers` table."""
+    shown = buyers.copy()
+    shown.index = _rows(shown.index, lang)
+    formats = {"buyers_per_day": "ratio", "new_per_day": "ratio", "returning_per_day": "ratio",
+               "new_share": "pct", "repeat_rate": "pct", "repeat_low": "pct", "repeat_high": "pct",
+               "repeat_cohort": "count"}
+    shown, formats = _shown(shown, formats)
+    return style_table(shown, formats, lang, columns=list(formats))
+
+
+def drivers_table(drivers: pd.DataFrame, lang: str):
+    """The :func:`~helpers.areas.campaigns.activity.find_drivers` table (names escaped)."""
+    formats = {"pre_sales_per_day": "yuan", "event_sales_per_day": "yuan", "lift": "signed_pct",
+               "share_of_increase": "pct", "share_change": "signed_pct"}
+    shown, formats = _shown(drivers, formats)
+    return style_table(shown, formats, lang, columns=list(formats), index_label=drivers.index.name)
+
+
+def comparison_table(table: pd.DataFrame, lang: str):
+    """The :func:`~helpers.areas.campaigns.comparison.compare_campaigns` table: this campaign
+    first, then last year's edition, then the others by start (names escaped)."""
+    order = {role: i for i, role in enumerate(ROLES)}
+    shown = table.assign(_o=table["role"].map(order)).sort_values(["_o", "start"]).drop(columns="_o")
+    role_word = {"this": "this_campaign", "last_year": "last_year"}
+    shown["name"] = [f"{n} ({label(role_word[r], lang)})" if r in role_word else n
+                     for n, r in zip(shown["name"], shown["role"], strict=True)]
+    shown["mechanic"] = [mechanic_label(m, lang) for m in shown["mechanic"]]
+    formats = {"name": str, "mechanic": str, "event_sales": "yuan", "effect": "yuan",
+               "relative": "signed_pct", "relative_low": "signed_pct", "relative_high": "signed_pct",
+               "net_effect": "yuan", "pull_forward_share": "pct", "discount_cost": "yuan",
+               "budget": "yuan", "profit": "yuan", "roi": "ratio", "cost_per_new_buyer": "yuan",
+               "refund_vs_normal": "ratio"}
+    shown, formats = _shown(shown, formats)
+    return style_table(shown, formats, lang, columns=list(formats), index_label="campaign_id")
+
+
+def key_figures(impact: Impact, pull: pd.DataFrame, refunds: pd.DataFrame, profit: Profit,
+                lang: str) -> list[tuple[str, Any, str, str]]:
+    """The figures a postmortem records for the batch index: (name, value, unit, label).
+
+    Names are stable machine names; units ``yuan``, ``pct`` (a fraction), ``ratio``,
+    ``count``; labels in ``lang``.
+    """
+    def campaign_lines(column: str) -> float:
+        return float(refunds.loc["campaign_lines", column]) if "campaign_lines" in refunds.index else float("nan")
+
+    share = float(pull.loc["pull_forward_share", "effect"]) if "pull_forward_share" in pull.index else float("nan")
+    figures = [
+        ("campaign_sales", impact.value("event", "actual"), "yuan", "event_sales"),
+        ("incremental_sales", impact.value("event", "effect"), "yuan", "incremental_sales"),
+        ("incremental_sales_low", impact.value("event", "effect_low"), "yuan", "effect_low"),
+        ("incremental_sales_high", impact.value("event", "effect_high"), "yuan", "effect_high"),
+        ("relative_uplift", impact.value("event", "relative"), "pct", "relative"),
+        ("probability_real", impact.value("event", "p_real"), "pct", "p_real"),
+        ("net_incremental_sales", impact.value("window", "effect"), "yuan", "net_effect"),
+        ("pull_forward_share", share, "pct", "pull_forward_share"),
+        ("incremental_profit", profit.value("profit"), "yuan", "campaign_profit"),
+        ("campaign_roi", profit.roi, "ratio", "campaign_roi"),
+        ("new_buyers", profit.new_buyers["incremental"], "count", "incremental_new_buyers"),
+        ("cost_per_new_buyer", profit.cost_per_new_buyer, "yuan", "cost_per_new_buyer"),
+        ("post_event_refund_rate", campaign_lines("refund_rate_adjusted"), "pct", "campaign_refund_rate"),
+        ("refund_vs_normal", campaign_lines("vs_normal"), "ratio", "refund_vs_normal"),
+    ]
+    return [(name, value, unit, label(key, lang)) for name, value, unit, key in figures]
