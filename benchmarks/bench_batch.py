@@ -19,13 +19,14 @@ from pathlib import Path
 
 from bench_many import where_time_goes  # same folder: run as a script
 
-from helpers import batch
+from helpers.core.shop import project_root
+from helpers.runner import batch, config
 
-ROOT = batch.project_root()
+ROOT = project_root()
 
 
 def one_run_per_notebook() -> list[batch.RunSpec]:
-    return [batch.RunSpec(nb.stem, str(nb), {}, timeout=1200) for nb in batch.list_notebooks()]
+    return [config.RunSpec(nb.stem, str(nb), {}, timeout=1200) for nb in config.list_notebooks()]
 
 
 def time_nbconvert(specs, out: Path) -> float:

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import nbformat
 
-from helpers import batch, sample
+from helpers import sample
+from helpers.core.shop import project_root
+from helpers.runner import batch, config
 
 NOTEBOOKS = ("00-shop-overview", "03-traffic-analysis", "04-campaign-postmortem", "05-customers", "06-service")
 
@@ -39,8 +41,8 @@ def make_shops(root: Path, shops: int, scale: float) -> list[Path]:
 
 
 def make_specs(folders: list[Path], notebooks: tuple[str, ...]) -> list[batch.RunSpec]:
-    root = batch.project_root()
-    return [batch.RunSpec(f"{folder.name}-{nb}", str(root / "notebooks" / f"{nb}.ipynb"),
+    root = project_root()
+    return [config.RunSpec(f"{folder.name}-{nb}", str(root / "notebooks" / f"{nb}.ipynb"),
                           {"data_dir": str(folder)}, timeout=1800)
             for folder in folders for nb in notebooks]
 

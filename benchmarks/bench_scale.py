@@ -5,18 +5,18 @@ For shops of 1, 10 and 50 million order lines (Parquet, written by ``workbook sa
 (Ibis on DuckDB) and once as idiomatic pandas on the same files:
 
 - ``rfm``: the per-customer summary behind RFM, BG/NBD and repurchase
-  (:func:`helpers.customers.summarize_customers` + :func:`helpers.customers.compare_repurchase`,
+  (:func:`helpers.areas.customers.purchases.summarize_customers` + :func:`helpers.areas.customers.repurchase.compare_repurchase`,
   whole history);
 - ``daily``: daily sales with paid orders, and sales by product and by source
-  (:func:`helpers.overview.daily_sales` + :func:`helpers.overview.sales_by`, whole history);
+  (:func:`helpers.areas.overview.calc.daily_sales` + :func:`helpers.areas.overview.calc.sales_by`, whole history);
 - ``campaign``: the day-grain frames of a campaign postmortem: daily sales, orders and buyers,
   per campaign and category, first-time buyers, ads, refund cohorts and delays
-  (:func:`helpers.campaigns.load_frames`).
+  (:func:`helpers.areas.campaigns.frames.load_frames`).
 
 The workbook runs each step twice: as the first run over new files (validation against the
 contract inside its time) and as a rerun (``<step>, rerun``: the files were validated once
 beforehand, untimed, and the record of it is found, as on every later report over the same
-files; see :func:`helpers.data.validation_record`). Both are compared with the same pandas
+files; see :func:`helpers.core.cache.validation_record`). Both are compared with the same pandas
 measurement.
 
 Each (step, engine) runs in a fresh child process so that its peak memory is its own: the
@@ -69,19 +69,21 @@ def _status_kib(pid: int | str, field: str) -> int:
 # --------------------------------------------------------------------------- the workbook's steps
 
 def _workbook_shop(data_dir: str):
-    from helpers import data, params
+    from helpers.core.calendar import Period
+    from helpers.core.shop import connect
 
-    shop = data.connect(data_dir)
+    shop = connect(data_dir)
     first, last = shop.date_range("orders", "pay_time")
-    return shop, params.Period(first.normalize(), last.normalize())
+    return shop, Period(first.normalize(), last.normalize())
 
 
 def workbook_rfm(data_dir: str) -> dict:
-    from helpers import customers
+    from helpers.areas.customers import purchases
+    from helpers.areas.customers import repurchase as repurchases
 
     shop, period = _workbook_shop(data_dir)
-    summary = customers.summarize_customers(shop, period)
-    repurchase = customers.compare_repurchase(shop, period)
+    summary = purchases.summarize_customers(shop, period)
+    repurchase = repurchases.compare_repurchase(shop, period)
     rates = {key: (int(row["numerator"]), int(row["denominator"])) for key, row in repurchase.iterrows()}
     return functools.partial(_rfm_digest, summary, rates)
 
@@ -102,7 +104,7 @@ def _rfm_digest(summary, rates: dict) -> dict:
 
 
 def workbook_daily(data_dir: str) -> dict:
-    from helpers import overview
+    from helpers.areas.overview import calc as overview
 
     shop, period = _workbook_shop(data_dir)
     daily = overview.daily_sales(shop, period)
@@ -125,9 +127,10 @@ def _daily_digest(daily, by_product, by_source) -> dict:
 
 
 def workbook_campaign(data_dir: str) -> dict:
-    from helpers import campaigns, data
+    from helpers.areas.campaigns.frames import load_frames
+    from helpers.core.shop import connect
 
-    frames = campaigns.load_frames(data.connect(data_dir))
+    frames = load_frames(connect(data_dir))
     return functools.partial(_campaign_digest, frames.daily, frames.campaign_daily, frames.new_buyers, frames.category_daily,
                             frames.campaign_categories, frames.ads_daily, frames.refund_cohorts, frames.refund_delays)
 
@@ -284,7 +287,7 @@ STEP_FUNCTIONS = {
 
 def _child(step: str, engine: str, data_dir: str, conn, records: str = "off") -> None:
     # "workbook": a first run on these files, no record of an earlier validation (see
-    # data.validation_record); "rerun": the record made by record_validation is there.
+    # core.cache.validation_record); "rerun": the record made by record_validation is there.
     os.environ["WORKBOOK_CACHE_DIR"] = records if engine == "rerun" else "off"
     # Import what the engine needs before the baseline is read, so the figure is the step's.
     import pandas  # noqa: F401
@@ -293,7 +296,9 @@ def _child(step: str, engine: str, data_dir: str, conn, records: str = "off") ->
     if engine != "pandas":
         import ibis  # noqa: F401
 
-        from helpers import campaigns, customers, data, overview  # noqa: F401
+        import helpers.areas.campaigns.frames  # noqa: F401
+        import helpers.areas.customers.repurchase  # noqa: F401
+        import helpers.areas.overview.calc  # noqa: F401
     before = _status_kib("self", "VmRSS")
     started = time.perf_counter()
     try:
@@ -312,9 +317,9 @@ def _child(step: str, engine: str, data_dir: str, conn, records: str = "off") ->
 
 def _validate_all(data_dir: str, records: str) -> None:
     os.environ["WORKBOOK_CACHE_DIR"] = records
-    from helpers import data
+    from helpers.core.shop import connect
 
-    shop = data.connect(data_dir)
+    shop = connect(data_dir)
     for name in shop.available:
         shop.table(name)
 

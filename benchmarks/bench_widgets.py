@@ -24,7 +24,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import data, explore, overview, params, plots  # noqa: E402
+from helpers import settings  # noqa: E402
+from helpers.core.params import check_params  # noqa: E402
+from helpers.core.shop import connect  # noqa: E402
+from helpers.present import charts, explore, slices  # noqa: E402
 
 CHANGES = [("source", "直通车"), ("metric", "conversion_rate"), ("category", None), ("metric", "sales"),
            ("category", "女装T恤"), ("source", None), ("rate_method", "daily_mean"), ("metric", "uv_value"),
@@ -33,7 +36,7 @@ CHANGES = [("source", "直通车"), ("metric", "conversion_rate"), ("category", 
 
 def pandas_slice(orders: pd.DataFrame, products: pd.DataFrame, traffic: pd.DataFrame, metric, source, category,
                  dates) -> pd.DataFrame:
-    """The same daily slice as overview.daily_slice, in plain pandas on in-memory frames."""
+    """The same daily slice as present.slices.daily_slice, in plain pandas on in-memory frames."""
     start, end = dates
     days = pd.DataFrame({"date": pd.date_range(start, end, freq="D")})
     if metric in ("sales", "paid_orders"):
@@ -65,13 +68,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times the list of changes is replayed")
     args = parser.parse_args(argv)
-    os.environ.pop(explore.STATIC_ENV, None)
     warnings.simplefilter("ignore")  # the replay includes slices the data cannot make (noted in the UI)
-    shop = data.connect("data/sample")
-    checked = params.check_params(shop)
-    plots.set_theme("zh")
-    controls = overview.explore_controls(shop, checked.period, checked.data_first, checked.data_last, "zh")
-    render = functools.partial(overview.render_slice, shop, lang="zh")
+    os.environ.pop("WORKBOOK_STATIC", None)  # live widgets whatever the shell says
+    settings.reload()
+    shop = connect("data/sample")
+    checked = check_params(shop)
+    charts.set_theme("zh")
+    controls = slices.slice_controls(shop, checked.period, checked.data_first, checked.data_last, "zh")
+    render = functools.partial(slices.render_slice, shop, lang="zh")
     explorer = explore.explore(lambda **values: _drawn(render(**values)), controls, "zh")
     ours, selections = [], []
     for _ in range(args.rounds):
@@ -89,7 +93,7 @@ def main(argv=None) -> None:
         metric = values["metric"]
         category = values["category"] if metric in ("sales", "paid_orders") else None
         frame = pandas_slice(orders, products, traffic, metric, values["source"], category, values["dates"])
-        fig = plots.plot_trend(frame.rename(columns={"value": metric}), x="date", y=metric, lang="zh")
+        fig = charts.plot_trend(frame.rename(columns={"value": metric}), x="date", y=metric, lang="zh")
         fig.canvas.draw()
         plt.close(fig)
         base.append(time.perf_counter() - started)
@@ -116,7 +120,10 @@ def _time_updates(explorer, controls, changes, rounds) -> list[float]:
 
 def other_explorers(shop, checked, rounds: int) -> None:
     """Update times of the other notebooks' Explore sections (same helpers as their reports)."""
-    from helpers import campaigns, customers, traffic
+    from helpers.areas.campaigns import explore as campaigns
+    from helpers.areas.customers import explore as customers
+    from helpers.areas.customers import lifetime, purchases, rfm
+    from helpers.areas.traffic import explore as traffic
 
     def drawn(render):
         return lambda **values: [_drawn(v) if isinstance(v, plt.Figure) else v for v in _as_list(render(**values))]
@@ -132,12 +139,12 @@ def other_explorers(shop, checked, rounds: int) -> None:
     rows.append(("campaign (days around it)", _time_updates(ex, controls, [
         ("campaign", "1111-2025"), ("category", "女装T恤"), ("metric", "paid_orders"), ("campaign", "618-2025"),
         ("category", None)], rounds)))
-    period = params.check_params(shop, default="all").period
-    summary = customers.summarize_customers(shop, period)
-    rfm = customers.score_rfm(summary, customers.split_rfm(summary))
-    life = customers.score_lifetime(summary, 90)
+    period = check_params(shop, default="all").period
+    summary = purchases.summarize_customers(shop, period)
+    scored = rfm.score_rfm(summary, rfm.split_rfm(summary))
+    life = lifetime.score_lifetime(summary, 90)
     controls = customers.explore_controls(summary, "zh")
-    render = functools.partial(customers.render_explore, rfm, life, summary, "bench", lang="zh")
+    render = functools.partial(customers.render_explore, scored, life, summary, "bench", lang="zh")
     ex = explore.explore(render, controls, "zh")
     rows.append(("customers (segment slice)", _time_updates(ex, controls, [
         ("segment", "important_value"), ("sort_by", "expected_value"), ("first_source", "手淘搜索"),

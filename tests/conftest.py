@@ -8,6 +8,7 @@ import pytest
 
 from helpers import settings
 from helpers.core.shop import connect
+from helpers.present.format import set_report_lang
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -60,9 +61,11 @@ def anonymous_buyers(tmp_path) -> Path:
 @pytest.fixture(autouse=True)
 def _settings_follow_the_environment():
     """Settings are read once (helpers.settings); a test that changes the environment calls
-    ``settings.reload()``, and every test ends with the settings of the restored environment."""
+    ``settings.reload()``, and every test ends with the settings of the restored environment
+    and the default report language (a report test may have set English)."""
     yield
     settings.reload()
+    set_report_lang("zh")
 
 
 def pytest_collection_modifyitems(items):

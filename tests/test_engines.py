@@ -1,7 +1,7 @@
 """The engine-side helpers give the same results on Spark as on DuckDB.
 
 Every helper that builds Ibis expressions on ``shop.table(name)`` runs twice on the sample
-shop: on DuckDB (``data.connect``) and on PySpark in local mode (``data.connect_backend``
+shop: on DuckDB (``core.shop.connect``) and on PySpark in local mode (``core.shop.connect_backend``
 on the same tables registered as Spark views), for the same periods. Results must agree:
 exactly for counts, ids, dates and text; to a relative 1e-9 for sums and ratios (floating
 point sums depend on the order rows are added, which differs across engines); rows are
@@ -31,14 +31,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import campaigns as C
-from helpers import customers as cu
-from helpers import data, overview, traffic
-from helpers import market as mk
-from helpers import products as pr
-from helpers import service as sv
-from helpers.metrics import MetricNote
-from helpers.params import Period
+from helpers.areas.campaigns import activity, frames, mechanics
+from helpers.areas.campaigns import campaign as campaigns
+from helpers.areas.customers import cohorts, lifetime, purchases, repurchase, rfm
+from helpers.areas.market import bands, calibration, competition, opportunity, sellers, size
+from helpers.areas.market import options as market_options
+from helpers.areas.overview import calc as overview
+from helpers.areas.products import baskets, experiments, keywords, portfolio, pricing, selection
+from helpers.areas.service import chats, dsr, flags, fulfilment, reviews
+from helpers.areas.service import refunds as service_refunds
+from helpers.areas.traffic import ads, anomalies, attribution, decomposition
+from helpers.areas.traffic import calc as traffic
+from helpers.core.calendar import Period
+from helpers.core.errors import DataError
+from helpers.core.lines import lines_with_refunds, peer_lines, product_titles
+from helpers.core.notes import MetricNote
+from helpers.core.shop import connect, connect_backend
+from helpers.present import slices
 
 pytestmark = pytest.mark.spark
 
@@ -89,7 +98,7 @@ def spark():
 
 @pytest.fixture(scope="module")
 def duck():
-    return data.connect(SAMPLE)
+    return connect(SAMPLE)
 
 
 @pytest.fixture(scope="module")
@@ -103,18 +112,18 @@ def spark_shop(spark, duck, tmp_path_factory):
         path = folder / f"{name}.parquet"
         duck.table(name).to_parquet(path)
         con.read_parquet(str(path), table_name=name)
-    return data.connect_backend(con)
+    return connect_backend(con)
 
 
 @pytest.fixture(scope="module")
 def inputs(duck):
     """The pandas inputs the campaign helpers take besides the shop, computed once."""
-    frames = C.load_frames(duck)
-    campaign = C.get_campaign(frames.campaigns, CAMPAIGN)
-    windows = C.campaign_windows(campaign, frames.data_first, frames.data_last, 56, 14, frames.campaigns)
-    peak = C.peak_day(C.build_timeline(frames, windows))
-    return {"frames": frames, "campaign": campaign, "windows": windows, "peak": peak,
-            "splits": cu.split_rfm(cu.summarize_customers(duck, JUNE))}
+    loaded = frames.load_frames(duck)
+    campaign = campaigns.get_campaign(loaded.campaigns, CAMPAIGN)
+    windows = campaigns.campaign_windows(campaign, loaded.data_first, loaded.data_last, 56, 14, loaded.campaigns)
+    peak = activity.peak_day(activity.build_timeline(loaded, windows))
+    return {"frames": loaded, "campaign": campaign, "windows": windows, "peak": peak,
+            "splits": rfm.split_rfm(purchases.summarize_customers(duck, JUNE))}
 
 
 # ----------------------------------------------------------------------- comparison
@@ -205,96 +214,99 @@ def run_both(fn, duck, spark_shop):
 # ----------------------------------------------------------------------- helper parity
 
 CASES = {
-    # overview
+    # overview and the slice engine
     "overview.summarize_period": lambda s, i: overview.summarize_period(s, JUNE),
     "overview.summarize_period(order_cohort)": lambda s, i: overview.summarize_period(s, AUTUMN, "order_cohort"),
     "overview.daily_sales": lambda s, i: overview.daily_sales(s, JUNE),
     "overview.sales_by": lambda s, i: [overview.sales_by(s, JUNE, d) for d in overview.DIMENSIONS],
-    "overview.peer_lines": lambda s, i: overview.peer_lines(s, JUNE),
-    "overview.slice_options": lambda s, i: overview.slice_options(s),
-    "overview.daily_slice": lambda s, i: [overview.daily_slice(s, JUNE, m) for m in ("paid_orders", "uv_value")],
+    "lines.peer_lines": lambda s, i: peer_lines(s, JUNE),
+    "slices.slice_options": lambda s, i: slices.slice_options(s),
+    "slices.daily_slice": lambda s, i: [slices.daily_slice(s, JUNE, m) for m in ("paid_orders", "uv_value")],
     # traffic
     "traffic.load_daily": lambda s, i: traffic.load_daily(s, JUNE.start, JUNE.end),
     "traffic.summarize_sources": lambda s, i: [traffic.summarize_sources(s, JUNE, m) for m in traffic.RATE_METHODS],
     "traffic.build_funnel": lambda s, i: traffic.build_funnel(s, JUNE),
     "traffic.compare_peers": lambda s, i: traffic.compare_peers(s, JUNE),
-    "traffic.estimate_margin": lambda s, i: traffic.estimate_margin(s, JUNE),
-    "traffic.summarize_ads": lambda s, i: traffic.summarize_ads(s, JUNE, 0.45),
-    "traffic.decompose_sales": lambda s, i: traffic.decompose_sales(s, JUNE),
-    "traffic.excluded_days": lambda s, i: traffic.excluded_days(s, JUNE.start, JUNE.end),
-    "traffic.attribute_orders": lambda s, i: traffic.attribute_orders(s, AUTUMN),
+    "traffic.estimate_margin": lambda s, i: ads.estimate_margin(s, JUNE),
+    "traffic.summarize_ads": lambda s, i: ads.summarize_ads(s, JUNE, 0.45),
+    "traffic.decompose_sales": lambda s, i: decomposition.decompose_sales(s, JUNE),
+    "traffic.excluded_days": lambda s, i: anomalies.excluded_days(s, JUNE.start, JUNE.end),
+    "traffic.attribute_orders": lambda s, i: attribution.attribute_orders(s, AUTUMN),
     # market (the sample's market export: one category, monthly listings)
-    "market.list_categories": lambda s, i: mk.list_categories(s),
-    "market.calibrate": lambda s, i: [mk.calibration_pairs(s), mk.calibrate(s)],
+    "market.list_categories": lambda s, i: market_options.list_categories(s),
+    "market.calibrate": lambda s, i: [calibration.calibration_pairs(s), calibration.calibrate(s)],
     "market.listing_sales": lambda s, i: _market(s, lambda sales, cal, end: sales.execute()),
-    "market.market_size": lambda s, i: _market(s, lambda sales, cal, end: mk.market_size(sales, cal, end)),
+    "market.market_size": lambda s, i: _market(s, lambda sales, cal, end: size.market_size(sales, cal, end)),
     "market.bands": lambda s, i: _market(s, lambda sales, cal, end: [
-        mk.quantile_edges(sales), mk.price_bands(sales, mk.quantile_edges(sales))]),
+        bands.quantile_edges(sales), bands.price_bands(sales, bands.quantile_edges(sales))]),
     "market.sellers": lambda s, i: _market(s, lambda sales, cal, end: [
-        mk.concentration(sales), mk.rank_sellers(sales, "shop"), mk.rank_sellers(sales, "brand"),
-        mk.rank_sellers(sales, "listing_id"), mk.listing_spans(sales)]),
+        sellers.concentration(sales), sellers.rank_sellers(sales, "shop"), sellers.rank_sellers(sales, "brand"),
+        sellers.rank_sellers(sales, "listing_id"), sellers.listing_spans(sales)]),
     "market.competitors": lambda s, i: _market(s, lambda sales, cal, end: [
-        mk.competitor_trends(sales, mk.resolve_competitors(sales, [], 5)), mk.detect_changes(sales),
-        mk.flag_fake_orders(sales)]),
-    "market.segment_table": lambda s, i: _market(s, lambda sales, cal, end: mk.segment_table(s, cal, end)),
+        competition.competitor_trends(sales, competition.resolve_competitors(sales, [], 5)),
+        competition.detect_changes(sales), competition.flag_fake_orders(sales)]),
+    "market.segment_table": lambda s, i: _market(s, lambda sales, cal, end: opportunity.segment_table(s, cal, end)),
     # products
-    "products.summarize_portfolio": lambda s, i: [pr.summarize_portfolio(s, p) for p in (JUNE, AUTUMN)],
-    "products.growth_share": lambda s, i: pr.growth_share(s, JUNE, pr.summarize_portfolio(s, JUNE)),
-    "products.stock_cover": lambda s, i: pr.stock_cover(s, JUNE, pr.summarize_portfolio(s, JUNE)),
-    "products.price_margins": lambda s, i: pr.price_margins(s, pr.summarize_portfolio(s, JUNE)),
-    "products.candidates_and_launches": lambda s, i: [pr.load_candidates(s), pr.launch_sales(s)],
-    "products.load_tests": lambda s, i: pr.load_tests(s),
-    "products.weekly_units": lambda s, i: pr.weekly_units(s),
-    "products.keyword_value": lambda s, i: [pr.keyword_value(s), pr.keyword_value(s, JUNE)],
-    "products.rising_products": lambda s, i: pr.rising_products(s, AUTUMN, weeks=3, min_lines=5),
-    "products.product_pairs": lambda s, i: pr.product_pairs(s, JUNE, 5),
-    "products.product_titles": lambda s, i: pr.product_titles(s),
-    "products.aov_by_category": lambda s, i: [pr.aov_by_category(s, p) for p in (JUNE, AUTUMN)],
+    "products.summarize_portfolio": lambda s, i: [portfolio.summarize_portfolio(s, p) for p in (JUNE, AUTUMN)],
+    "products.growth_share": lambda s, i: portfolio.growth_share(s, JUNE, portfolio.summarize_portfolio(s, JUNE)),
+    "products.stock_cover": lambda s, i: portfolio.stock_cover(s, JUNE, portfolio.summarize_portfolio(s, JUNE)),
+    "products.price_margins": lambda s, i: pricing.price_margins(s, portfolio.summarize_portfolio(s, JUNE)),
+    "products.candidates_and_launches": lambda s, i: [selection.load_candidates(s), selection.launch_sales(s)],
+    "products.load_tests": lambda s, i: experiments.load_tests(s),
+    "products.weekly_units": lambda s, i: pricing.weekly_units(s),
+    "products.keyword_value": lambda s, i: [keywords.keyword_value(s), keywords.keyword_value(s, JUNE)],
+    "products.rising_products": lambda s, i: portfolio.rising_products(s, AUTUMN, weeks=3, min_lines=5),
+    "products.product_pairs": lambda s, i: baskets.product_pairs(s, JUNE, 5),
+    "lines.product_titles": lambda s, i: product_titles(s),
+    "products.aov_by_category": lambda s, i: [baskets.aov_by_category(s, p) for p in (JUNE, AUTUMN)],
     # campaigns
-    "campaigns.read_campaigns": lambda s, i: C.read_campaigns(s),
-    "campaigns.load_frames": lambda s, i: dataclasses.replace(C.load_frames(s), origin=""),  # origin names the engine
-    "campaigns.order_value_histogram": lambda s, i: C.order_value_histogram(
+    "campaigns.read_campaigns": lambda s, i: campaigns.read_campaigns(s),
+    "campaigns.load_frames": lambda s, i: dataclasses.replace(frames.load_frames(s), origin=""),  # origin: the engine
+    "campaigns.order_value_histogram": lambda s, i: mechanics.order_value_histogram(
         s, CAMPAIGN, {"event": pd.date_range(i["windows"].event.start, i["windows"].event.end)}, 400),
-    "campaigns.hourly_sales": lambda s, i: C.hourly_sales(s, i["frames"], i["campaign"], i["windows"], i["peak"]),
-    "campaigns.product_activity": lambda s, i: C.product_activity(s, i["frames"], i["campaign"], i["windows"]),
-    "campaigns.compare_buyers": lambda s, i: C.compare_buyers(s, i["frames"], i["campaign"], i["windows"]),
+    "campaigns.hourly_sales": lambda s, i: activity.hourly_sales(s, i["frames"], i["campaign"], i["windows"],
+                                                                 i["peak"]),
+    "campaigns.product_activity": lambda s, i: activity.product_activity(s, i["frames"], i["campaign"], i["windows"]),
+    "campaigns.compare_buyers": lambda s, i: activity.compare_buyers(s, i["frames"], i["campaign"], i["windows"]),
     # customers
-    "customers.count_excluded_lines": lambda s, i: cu.count_excluded_lines(s, JUNE),
-    "customers.summarize_customers": lambda s, i: [cu.summarize_customers(s, JUNE, rule)
-                                                   for rule in cu.SAME_DAY_RULES],
-    "customers.segment_trend": lambda s, i: cu.segment_trend(s, JUNE, i["splits"]),
-    "customers.compare_repurchase": lambda s, i: cu.compare_repurchase(s, JUNE),
-    "customers.summarize_gaps": lambda s, i: cu.summarize_gaps(s, JUNE),
-    "customers.build_cohorts": lambda s, i: cu.build_cohorts(s, JUNE),
+    "customers.count_excluded_lines": lambda s, i: purchases.count_excluded_lines(s, JUNE),
+    "customers.summarize_customers": lambda s, i: [purchases.summarize_customers(s, JUNE, rule)
+                                                   for rule in purchases.SAME_DAY_RULES],
+    "customers.segment_trend": lambda s, i: rfm.segment_trend(s, JUNE, i["splits"]),
+    "customers.compare_repurchase": lambda s, i: repurchase.compare_repurchase(s, JUNE),
+    "customers.summarize_gaps": lambda s, i: repurchase.summarize_gaps(s, JUNE),
+    "customers.build_cohorts": lambda s, i: cohorts.build_cohorts(s, JUNE),
     "customers.check_holdout": lambda s, i: [
         (c.calibration_end, c.fit.params, c.aggregate, c.by_frequency, c.weekly)
-        for c in [cu.check_holdout(s, Period(JUNE.start, AUTUMN.end), 60)]],
+        for c in [lifetime.check_holdout(s, Period(JUNE.start, AUTUMN.end), 60)]],
     # service (its exports start in July 2026: JUNE checks the empty case)
-    "service.refund_maturity_days": lambda s, i: sv.refund_maturity_days(s),
+    "service.refund_maturity_days": lambda s, i: service_refunds.refund_maturity_days(s),
     "service.refunds": lambda s, i: [
-        f(sv.paid_lines(s, AUTUMN)) for f in (
-            lambda x: sv.summarize_refunds(x, AUTUMN.end, 20), lambda x: sv.refunds_by(x, "category"),
-            sv.summarize_reasons, sv.refund_timing, sv.refund_margin,
-            lambda x: sv.product_refunds(x, AUTUMN.end, 20))],
-    "service.count_unmatched_refunds": lambda s, i: sv.count_unmatched_refunds(s, AUTUMN),
-    "service.load_reviews": lambda s, i: sv.load_reviews(s, AUTUMN),
+        f(lines_with_refunds(s, AUTUMN)) for f in (
+            lambda x: service_refunds.summarize_refunds(x, AUTUMN.end, 20),
+            lambda x: service_refunds.refunds_by(x, "category"), service_refunds.summarize_reasons,
+            service_refunds.refund_timing, service_refunds.refund_margin,
+            lambda x: flags.product_refunds(x, AUTUMN.end, 20))],
+    "service.count_unmatched_refunds": lambda s, i: service_refunds.count_unmatched_refunds(s, AUTUMN),
+    "service.load_reviews": lambda s, i: reviews.load_reviews(s, AUTUMN),
     "service.fulfilment": lambda s, i: [
-        f(sv.order_shipments(s, p)) for p in (AUTUMN, JUNE) for f in (
-            sv.summarize_fulfilment, lambda x: sv.summarize_fulfilment(x, "carrier"), sv.ship_hours)],
-    "service.late_effects": lambda s, i: sv.late_effects(s, AUTUMN),
-    "service.summarize_service": lambda s, i: [sv.summarize_service(s, p) for p in (AUTUMN, JUNE)],
-    "service.service_by": lambda s, i: [sv.service_by(s, AUTUMN, by) for by in ("band", "agent")],
-    "service.fit_response_effect": lambda s, i: sv.fit_response_effect(s, AUTUMN),
-    "service.load_dsr": lambda s, i: sv.load_dsr(s, AUTUMN),
-    "service.review_experience": lambda s, i: sv.review_experience(s, AUTUMN),
+        f(fulfilment.order_shipments(s, p)) for p in (AUTUMN, JUNE) for f in (
+            fulfilment.summarize_fulfilment, lambda x: fulfilment.summarize_fulfilment(x, "carrier"),
+            fulfilment.ship_hours)],
+    "service.late_effects": lambda s, i: fulfilment.late_effects(s, AUTUMN),
+    "service.summarize_service": lambda s, i: [chats.summarize_service(s, p) for p in (AUTUMN, JUNE)],
+    "service.service_by": lambda s, i: [chats.service_by(s, AUTUMN, by) for by in ("response_band", "agent")],
+    "service.fit_response_effect": lambda s, i: chats.fit_response_effect(s, AUTUMN),
+    "service.load_dsr": lambda s, i: dsr.load_dsr(s, AUTUMN),
+    "service.review_experience": lambda s, i: dsr.review_experience(s, AUTUMN),
 }
 
 
 def _market(shop, fn):
     """fn(listing sales, calibration, last day of the market data) for the sample's category."""
-    cal = mk.calibrate(shop)
-    category = mk.resolve_category(shop, "")
-    sales = mk.listing_sales(shop, cal, category)
+    cal = calibration.calibrate(shop)
+    category = market_options.resolve_category(shop, "")
+    sales = size.listing_sales(shop, cal, category)
     end = sales.month.max().execute()
     return fn(sales, cal, end)
 
@@ -332,8 +344,8 @@ def test_validation_errors_are_the_same_on_spark(spark, tmp_path):
     duck_con.read_parquet(str(path), table_name="orders")
     messages = []
     for con in (duck_con, spark_con):
-        with pytest.raises(data.DataError) as err:
-            data.connect_backend(con, origin="warehouse").table("orders")
+        with pytest.raises(DataError) as err:
+            connect_backend(con, origin="warehouse").table("orders")
         assert err.value.column == "paid_amount"
         messages.append(str(err.value))
     assert "1 rows have values below 0" in messages[0]
@@ -359,7 +371,7 @@ def test_padded_text_is_stripped_alike_on_spark(spark, tmp_path):
     duck_con = ibis.duckdb.connect()
     duck_con.read_parquet(str(path), table_name="orders")
     for con in (duck_con, spark_con):
-        shop = data.connect_backend(con, origin="warehouse")
+        shop = connect_backend(con, origin="warehouse")
         got = shop.table("orders").order_by("order_id").execute()
         assert got[["order_id", "product_id", "customer_id", "source"]].values.tolist() == [
             ["o1", "p1", "c1", "手淘搜索"], ["o2", "p2", "c1", "直通车"]]

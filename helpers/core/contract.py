@@ -2,7 +2,7 @@
 
 This module is the single source of truth. ``docs/data.md`` is generated from it
 (``workbook docs``) and a test fails when the two drift apart. The loader in
-``helpers.data`` enforces it: headers are mapped to contract names through
+``helpers.core.readers`` and ``helpers.core.validate`` enforce it: headers are mapped to contract names through
 ``aliases`` (platform exports use Chinese headers), values are parsed to
 ``kind`` and checked against ``min_value`` / ``choices``, keys are checked for
 duplicates.
@@ -12,7 +12,9 @@ Kinds
 ``str``      text (ids are text even when they look like numbers: 商品ID 6.5e11 must
              not become a float)
 ``int``      whole number; ``1,234`` is accepted
-``float``    number; ``1,234.5``, ``¥12.50``, ``3.52%`` (-> 0.0352) are accepted
+``float``    number; what is accepted depends on the column's ``number`` grammar (money,
+             count, rate, plain, any: see :mod:`helpers.core.values`): ``¥12.50`` in money,
+             ``3.52%`` (-> 0.0352) in a rate
 ``date``     calendar day; ``2026-11-11``, ``2026/11/11``, ``20261111``
 ``datetime`` timestamp; a bare date means midnight
 ``bool``     ``1/0``, ``true/false``, ``yes/no``, ``是/否``

@@ -103,6 +103,11 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
     cast = {}
     numeric_ids = [c.name for c in table.columns if c.kind == "str" and c.name in present
                    and (expr[c.name].type().is_integer() or expr[c.name].type().is_floating())]
+    if numeric_ids and passed is None:  # an empty column of no type reads as numbers too: not a loss
+        filled = expr.aggregate(**{name: expr[name].count() for name in numeric_ids}).execute().iloc[0]
+        numeric_ids = [name for name in numeric_ids if filled[name]]
+    elif passed is not None:
+        numeric_ids = []  # the record's notes have them already
     for name in numeric_ids:
         notes.append(Note(f"{origin}：`{name}` 列以数字存储：原本以 0 开头的编号（如 00123）已丢失开头的 0，"
                           "与其他表的编号可能对不上；请以文本存储编号",

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from helpers.core.metrics import METRICS
-from helpers.i18n import label, label_or_text
+from helpers.i18n import is_zh, label, label_or_text
 from helpers.present.format import (
     _sign,
     fmt_big,
@@ -393,7 +393,7 @@ def plot_bar_change(
         data = data.loc[order[:top]]
     data = data.sort_values(value_col, ascending=True, kind="stable")
     if colors is None:
-        colors = ("#d62728", "#2ca02c") if lang == "zh" else ("#2ca02c", "#d62728")
+        colors = ("#d62728", "#2ca02c") if is_zh(lang) else ("#2ca02c", "#d62728")
     up, down = colors
     values = data[value_col].to_numpy(dtype=float)
     n = len(data)

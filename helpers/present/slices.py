@@ -48,7 +48,7 @@ def daily_slice(shop: Shop, period: Period, metric: str = "sales", source: str |
         but no categories.
     source, category : the slice (None = the whole shop).
     rate_method : for ratios over several days, "pooled" (sum / sum) or
-        "daily_mean" (mean of the daily ratios); see :func:`helpers.metrics.rate_over_days`.
+        "daily_mean" (mean of the daily ratios); see :func:`helpers.core.metrics.rate_over_days`.
 
     Returns
     -------

@@ -100,7 +100,7 @@ def render_html(nb, html_path: Path, title: str, show_code: bool = False, lang: 
     # self-contained and offline: no CDN scripts (require.js, MathJax); the report needs neither
     body = re.sub(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>', "", body)
     body = body.replace("</head>", _EXTRA_CSS + "\n</head>", 1)
-    body = re.sub(r"<html(\s[^>]*)?>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
+    body = re.sub(r"<html(\s[^>]*)?>", f'<html lang="{"zh-CN" if is_zh(lang) else "en"}">', body, count=1)
     html_path.write_text(body, encoding="utf-8")
 
 

@@ -57,10 +57,10 @@ def test_pandera_schema_accepts_the_sample_and_rejects_bad_rows():
     import pandera.errors
     import pytest
 
-    from helpers import data
     from helpers.core.contract import pandera_schema
+    from helpers.core.shop import connect
 
-    frame = data.connect("data/sample").table("traffic").execute()
+    frame = connect("data/sample").table("traffic").execute()
     validated = pandera_schema("traffic").validate(frame)
     assert len(validated) == len(frame)
     bad = frame.head(3).copy()

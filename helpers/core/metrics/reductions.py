@@ -105,7 +105,7 @@ def prepare_orders(orders: Any, one_row_per_order: bool = False) -> PreparedOrde
     orders : ibis Table or pandas DataFrame (customer_id, order_id, pay_time).
     one_row_per_order : True when ``orders`` is already one row per paid order of a known
         customer (an engine table that was grouped by order, such as the purchases of
-        :func:`helpers.customers.paid_purchases`), with customer ids already stripped: it is
+        :func:`helpers.areas.customers.purchases.paid_purchases`), with customer ids already stripped: it is
         used as it is, without grouping again and without copying it. The caller vouches
         for it; nothing is checked. Its ``order_id`` then only has to tell a customer's
         orders apart (the reductions count rows and break ties of pay time with it).
