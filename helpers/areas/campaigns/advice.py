@@ -8,21 +8,9 @@ The figures behind each point are the finding's evidence, formatted by
 from __future__ import annotations
 
 from helpers.areas.campaigns import findings as rules
+from helpers.areas.campaigns.sentences import pct, ratio, yuan
 from helpers.core.findings import Finding
 from helpers.i18n import pick
-from helpers.present.format import fmt_pct, format_value
-
-
-def _yuan(value: float, lang: str) -> str:
-    return format_value(value, "yuan", lang)
-
-
-def _pct(value: float, signed: bool = False) -> str:
-    return fmt_pct(value, 1, signed=signed)
-
-
-def _ratio(value: float, lang: str) -> str:
-    return format_value(value, "ratio", lang)
 
 
 def _next_step(tip: Finding, lang: str) -> str:
@@ -36,29 +24,29 @@ def _next_step(tip: Finding, lang: str) -> str:
                     "No order carries this campaign id: check that the campaign went live and that orders are "
                     "tagged, otherwise its mechanics and discounts cannot be reviewed.")
     if v == "not_worth_it":
-        p = _pct(e["p_real"])
+        p = pct(e["p_real"])
         return pick(lang, f"活动期没有明显提升（效果为真的概率 {p}）：这个活动按现在的做法不值得重复。",
                     f"The event did not lift sales measurably (probability {p}): not worth repeating as it is.")
     if v == "cut_costs":
-        loss, need = _yuan(e["loss"], lang), _yuan(e["breakeven_sales"], lang)
+        loss, need = yuan(e["loss"], lang), yuan(e["breakeven_sales"], lang)
         return pick(lang, f"本次亏损 {loss}：保本需要按原价多卖 {need}。下次降低让利力度或预算，或把资源集中到提升更大的时段。",
                     f"The campaign lost {loss}; breaking even needed {need} of extra sales at list prices. Next "
                     "time cut the discount depth or the budget, or focus them on the days that lift most.")
     if v == "repeat":
-        p, roi = _yuan(e["profit"], lang), _ratio(e["roi"], lang)
+        p, roi = yuan(e["profit"], lang), ratio(e["roi"], lang)
         return pick(lang, f"值得再做：利润 {p}，活动ROI(净) {roi}，保持玩法，重点解决下面的问题。",
                     f"Worth repeating: profit {p}, net campaign ROI {roi}. Keep the format and fix the points below.")
     if v == "test_smaller":
-        p = _pct(e["p_profit"])
+        p = pct(e["p_profit"])
         return pick(lang, f"利润不确定（赚钱的概率 {p}）：下次先用较小预算测试。",
                     f"The profit is uncertain (probability {p}): test with a smaller budget first.")
     if v == "shorten_warmup":
-        s = _pct(e["share"])
+        s = pct(e["share"])
         return pick(lang, f"{s} 的增量是从前后透支来的：缩短预热期，预热期用定金膨胀等锁客方式代替“等活动”，活动后安排返场或新品承接。",
                     f"{s} of the gain was pulled from the days around the event: shorten the warm-up, give "
                     "warm-up buyers a deposit deal instead of a reason to wait, and plan a follow-up after the event.")
     if v == "warmup_dip":
-        loss = _yuan(e["loss"], lang)
+        loss = yuan(e["loss"], lang)
         return pick(lang, f"预热期少卖了 {loss}：预热太长会让买家停止购买。",
                     f"The warm-up lost {loss} of sales: a long warm-up teaches buyers to stop buying.")
     if v == "fewer_refunds":
@@ -67,14 +55,14 @@ def _next_step(tip: Finding, lang: str) -> str:
                     f"Campaign lines came back {r:.1f} times as often as usual: check impulse items and size "
                     "guides, discount often-returned categories less, and budget for the refunds.")
     if v in ("keep_threshold", "raise_threshold", "threshold_too_high"):
-        line, usual = f"¥{e['threshold']:,.0f}", _yuan(e["usual_list_per_order"], lang)
+        line, usual = f"¥{e['threshold']:,.0f}", yuan(e["usual_list_per_order"], lang)
         if v == "keep_threshold":
             x = e["threshold_vs_usual"]
             return pick(lang, f"买家会凑单到 {line}（平时客单价 {usual} 的 {x:.1f} 倍），门槛有效：下次保留，并准备价格刚好补足差额的凑单商品。",
                         f"Buyers top up to reach {line} ({x:.1f} x the usual basket of {usual}), so the line "
                         "works: keep it, and offer add-ons priced to close the gap.")
         if v == "raise_threshold":
-            reach, new = _pct(e["usual_reach"]), _yuan(e["suggested_threshold"], lang)
+            reach, new = pct(e["usual_reach"]), yuan(e["suggested_threshold"], lang)
             times = f"{rules.NEW_THRESHOLD_MULTIPLE:.1f}"
             return pick(lang, f"平时 {reach} 的订单本来就过 {line}，门槛太低：下次设在约 {new}（平时客单价的 {times} 倍）。",
                         f"{reach} of ordinary orders already clear {line}, so the line is too low: set it near "
@@ -83,7 +71,7 @@ def _next_step(tip: Finding, lang: str) -> str:
                     f"Few buyers topped up to {line}: the line may be too high, or there are no add-ons at the "
                     "right price.")
     if v in ("keep_discount", "narrow_discount"):
-        eff, u = _pct(e["effective_discount"]), _pct(e["units_per_order_change"], True)
+        eff, u = pct(e["effective_discount"]), pct(e["units_per_order_change"], True)
         keep = v == "keep_discount"
         return pick(lang, f"实际优惠 {eff}，每单件数 {u}："
                     + ("让利换来了更大的购物篮，可以保留。" if keep else "让利没有换来更大的购物篮，下次缩小折扣范围。"),
@@ -94,12 +82,12 @@ def _next_step(tip: Finding, lang: str) -> str:
         n = e["products"]
         return pick(lang, f"{n} 个商品疑似断货：按峰值日的销量提前备货。", f"{n} products look sold out: stock for the peak day's pace.")
     if v == "staff_midnight":
-        s = _pct(e["share"])
+        s = pct(e["share"])
         return pick(lang, f"峰值日 {s} 的销售发生在 0 点档：提前安排客服、检查库存和价格设置。",
                     f"{s} of the peak day's sales came in the midnight hour: staff customer service and check "
                     "stock and prices before 00:00.")
     if v == "cap_bids":
-        ads, s = _yuan(e["extra_ad_spend"], lang), _pct(e["share_of_gain"])
+        ads, s = yuan(e["extra_ad_spend"], lang), pct(e["share_of_gain"])
         return pick(lang, f"额外推广花费 {ads}，占增量毛利的 {s}：活动期出价过高，下次控制加价幅度。",
                     f"Extra ad spend of {ads} ate {s} of the extra gross profit: cap the bid increase next time.")
     if v == "keep_approach":

@@ -24,15 +24,18 @@ from helpers.present.display import escape
 from helpers.present.format import fmt_pct, format_value
 
 
-def _yuan(value: float, lang: str) -> str:
+def yuan(value: float, lang: str) -> str:
+    """A yuan figure inside a sentence."""
     return format_value(value, "yuan", lang)
 
 
-def _pct(value: float, signed: bool = False) -> str:
+def pct(value: float, signed: bool = False) -> str:
+    """A fraction as a percent with one decimal inside a sentence."""
     return fmt_pct(value, 1, signed=signed)
 
 
-def _ratio(value: float, lang: str) -> str:
+def ratio(value: float, lang: str) -> str:
+    """A ratio (ROI) inside a sentence."""
     return format_value(value, "ratio", lang)
 
 
@@ -153,7 +156,7 @@ def campaign_header(campaign: Campaign, windows: Windows, lang: str) -> str:
             terms.append(pick(lang, f"门槛 ¥{campaign.threshold:,.0f}", f"threshold ¥{campaign.threshold:,.0f}"))
     if pd.notna(campaign.discount_rate):
         terms.append(pick(lang, f"{campaign.discount_rate * 10:.1f} 折", f"{1 - campaign.discount_rate:.0%} off"))
-    budget = _yuan(campaign.budget, lang) if pd.notna(campaign.budget) else pick(lang, "未填", "not given")
+    budget = yuan(campaign.budget, lang) if pd.notna(campaign.budget) else pick(lang, "未填", "not given")
     mechanic = mechanic_label(campaign.mechanic, lang)
     name, cid = escape(campaign.name), escape(campaign.campaign_id)
     if zh:
@@ -183,25 +186,25 @@ def describe_timeline(timeline: pd.DataFrame, windows: Windows, hourly: pd.DataF
     peak = peak_day(timeline)
     parts = []
     if pd.notna(base):
-        parts.append(pick(lang, f"平日（基期）日均销售额 {_yuan(base, lang)}。",
-                          f"On ordinary days (the baseline) the shop sold {_yuan(base, lang)} a day."))
+        parts.append(pick(lang, f"平日（基期）日均销售额 {yuan(base, lang)}。",
+                          f"On ordinary days (the baseline) the shop sold {yuan(base, lang)} a day."))
     for key in ("warmup", "event", "post"):
         if key in per_day.index:
             v = per_day[key]
             rel = safe_div(v, base) - 1
-            parts.append(pick(lang, f"{label(key, lang)}日均 {_yuan(v, lang)}（{_pct(rel, True)}）。",
-                              f"{label(key, lang)}: {_yuan(v, lang)} a day ({_pct(rel, True)})."))
+            parts.append(pick(lang, f"{label(key, lang)}日均 {yuan(v, lang)}（{pct(rel, True)}）。",
+                              f"{label(key, lang)}: {yuan(v, lang)} a day ({pct(rel, True)})."))
     if peak is not None:
         sales = timeline.loc[peak, "sales"]
         share = safe_div(sales, timeline.loc[timeline["phase"] == "event", "sales"].sum())
-        parts.append(pick(lang, f"峰值日 {peak:%Y-%m-%d} 卖了 {_yuan(sales, lang)}，占活动期的 {_pct(share)}。",
-                          f"The peak day, {peak:%Y-%m-%d}, sold {_yuan(sales, lang)}, {_pct(share)} of the event."))
+        parts.append(pick(lang, f"峰值日 {peak:%Y-%m-%d} 卖了 {yuan(sales, lang)}，占活动期的 {pct(share)}。",
+                          f"The peak day, {peak:%Y-%m-%d}, sold {yuan(sales, lang)}, {pct(share)} of the event."))
     if not hourly.empty and hourly["peak_sales"].sum() > 0:
         top = int(hourly["peak_share"].idxmax())
         ps, bs = hourly.loc[top, "peak_share"], hourly.loc[top, "baseline_share"]
-        parts.append(pick(lang, f"峰值日最集中的是 {top:02d}:00–{top:02d}:59，占当天 {_pct(ps)}（平日该小时占 {_pct(bs)}）。",
-                          f"Its busiest hour was {top:02d}:00–{top:02d}:59 with {_pct(ps)} of the day's sales "
-                          f"(ordinarily {_pct(bs)})."))
+        parts.append(pick(lang, f"峰值日最集中的是 {top:02d}:00–{top:02d}:59，占当天 {pct(ps)}（平日该小时占 {pct(bs)}）。",
+                          f"Its busiest hour was {top:02d}:00–{top:02d}:59 with {pct(ps)} of the day's sales "
+                          f"(ordinarily {pct(bs)})."))
     return " ".join(parts)
 
 
@@ -239,30 +242,30 @@ def describe_uplift(impact: Impact, lang: str) -> str:
         return pick(lang, "无法估计活动增量。", "The uplift could not be estimated.") + tail
     ev = impact.phases.loc["event"]
     conf = f"{impact.confidence:.0%}"
-    y = {k: _yuan(ev[k], lang) for k in ("actual", "predicted", "predicted_low", "predicted_high", "effect",
+    y = {k: yuan(ev[k], lang) for k in ("actual", "predicted", "predicted_low", "predicted_high", "effect",
                                          "effect_low", "effect_high")}
-    r = {k: _pct(ev[k], True) for k in ("relative", "relative_low", "relative_high")}
+    r = {k: pct(ev[k], True) for k in ("relative", "relative_low", "relative_high")}
     used = [label(k, lang) for k in impact.controls.index if impact.controls.loc[k, "status"] == "used"]
     model = _model_words(impact.model, lang)
     if is_zh(lang):
         text = (f"活动期实际卖了 {y['actual']}；如果没有活动，预计只会卖 {y['predicted']}"
                 f"（{conf} 区间 {y['predicted_low']}～{y['predicted_high']}）。"
                 f"活动带来的增量为 **{y['effect']}**（区间 {y['effect_low']}～{y['effect_high']}），相对提升 "
-                f"**{r['relative']}**（区间 {r['relative_low']}～{r['relative_high']}），效果为真的概率 {_pct(ev['p_real'])}。")
+                f"**{r['relative']}**（区间 {r['relative_low']}～{r['relative_high']}），效果为真的概率 {pct(ev['p_real'])}。")
         if verdict.verdict == "maybe_noise":
             text += " 这个提升可能只是正常波动，不能算作活动的功劳。"
-        text += (f" “没有活动”的销售额由{model}从活动前 {impact.fit_days} 个平日估计，拟合误差 {_pct(impact.fit_error)}；"
+        text += (f" “没有活动”的销售额由{model}从活动前 {impact.fit_days} 个平日估计，拟合误差 {pct(impact.fit_error)}；"
                  + (f"使用的对照序列：{'、'.join(used)}。" if used else "没有可用的对照序列（见上表），只靠活动前的走势。"))
     else:
         text = (f"The event sold {y['actual']}; without the campaign the shop would have sold about {y['predicted']} "
                 f"({conf} interval {y['predicted_low']} to {y['predicted_high']}). The campaign added "
                 f"**{y['effect']}** (interval {y['effect_low']} to {y['effect_high']}), a relative uplift of "
                 f"**{r['relative']}** (interval {r['relative_low']} to {r['relative_high']}); the probability "
-                f"that the effect is real is {_pct(ev['p_real'])}.")
+                f"that the effect is real is {pct(ev['p_real'])}.")
         if verdict.verdict == "maybe_noise":
             text += " The lift may well be ordinary noise: do not credit it to the campaign."
         text += (f" The no-campaign sales come from {model} fitted on {impact.fit_days} clean days before the "
-                 f"campaign (in-sample error {_pct(impact.fit_error)}); "
+                 f"campaign (in-sample error {pct(impact.fit_error)}); "
                  + (f"controls used: {', '.join(used)}." if used else
                     "no control series could be used (see the table above), only the trend before the campaign."))
     return text + tail
@@ -283,19 +286,19 @@ def describe_pull_forward(pull: pd.DataFrame, impact: Impact, lang: str) -> str:
         if dip.verdict == "dip":
             why = (pick(lang, "预热期买家在等活动", "buyers waited for the event") if key == "warmup" else
                    pick(lang, "活动后买家已经囤了货", "buyers had stocked up"))
-            parts.append(pick(lang, f"{name}比平时少卖 {_yuan(-e, lang)}（{_pct(rel, True)}，概率 {_pct(p)}）：{why}。",
-                              f"The {name.lower()} sold {_yuan(-e, lang)} less than usual ({_pct(rel, True)}, "
-                              f"probability {_pct(p)}): {why}."))
+            parts.append(pick(lang, f"{name}比平时少卖 {yuan(-e, lang)}（{pct(rel, True)}，概率 {pct(p)}）：{why}。",
+                              f"The {name.lower()} sold {yuan(-e, lang)} less than usual ({pct(rel, True)}, "
+                              f"probability {pct(p)}): {why}."))
         else:
-            parts.append(pick(lang, f"{name}没有明显的回落（{_pct(rel, True)}）。",
-                              f"The {name.lower()} shows no clear dip ({_pct(rel, True)})."))
+            parts.append(pick(lang, f"{name}没有明显的回落（{pct(rel, True)}）。",
+                              f"The {name.lower()} shows no clear dip ({pct(rel, True)})."))
     share = rules.judge_pull_forward(pull, cid)
-    lo, hi = _pct(share.evidence["low"]), _pct(share.evidence["high"])
+    lo, hi = pct(share.evidence["low"]), pct(share.evidence["high"])
     if share.verdict == "unclear":
         parts.append(pick(lang, f"前后是否透支还说不准（透支比例区间 {lo}～{hi}）。",
                           f"Whether the event took sales from the days around it is unclear (share interval {lo} to {hi})."))
     elif share.verdict == "pulled":
-        s = _pct(share.evidence["share"])
+        s = pct(share.evidence["share"])
         parts.append(pick(lang, f"活动期增量中有 **{s}** 是从前后透支来的（区间 {lo}～{hi}）。",
                           f"**{s}** of the event's gain was taken from the days around it (interval {lo} to {hi})."))
     net = pull.loc["window"]
@@ -303,7 +306,7 @@ def describe_pull_forward(pull: pd.DataFrame, impact: Impact, lang: str) -> str:
         parts.append(pick(lang, "活动期本身没有明显提升；下面的净增量来自活动前后几天，应先排查其他原因（季节、其他推广）再归功于活动。",
                           "The event itself showed no clear lift; the net gain below comes from the days around "
                           "it, so look for other causes (season, other promotions) before crediting the campaign."))
-    y = {k: _yuan(net[k], lang) for k in ("effect", "effect_low", "effect_high")}
+    y = {k: yuan(net[k], lang) for k in ("effect", "effect_low", "effect_high")}
     parts.append(pick(lang, f"算上前后，整个周期的净增量为 **{y['effect']}**（区间 {y['effect_low']}～{y['effect_high']}），"
                       "这才是活动真正多卖的。",
                       f"Counting both, the net gain over the whole window is **{y['effect']}** (interval "
@@ -319,16 +322,16 @@ def describe_refunds(refunds: pd.DataFrame, lang: str) -> str:
     if not c["lines"]:
         return pick(lang, "没有订单行带这个活动ID，无法单看活动订单的退款。",
                     "No order line carries this campaign id, so the campaign's own refunds cannot be separated.")
-    adjusted, expected, extra = _pct(c["refund_rate_adjusted"]), _pct(c["expected_rate"]), _yuan(c["extra_refunds"], lang)
+    adjusted, expected, extra = pct(c["refund_rate_adjusted"]), pct(c["expected_rate"]), yuan(c["extra_refunds"], lang)
     parts = [pick(lang, f"活动订单的退款率（金额）为 {adjusted}，同样商品平时退 {expected}，"
                   f"是平时的 **{c['vs_normal']:.2f} 倍**，多退了约 {extra}。",
                   f"The campaign lines' refund rate (value) is {adjusted} against {expected} for the same "
                   f"categories normally: **{c['vs_normal']:.2f}x**, about {extra} of extra refunds.")]
     if c["completeness"] < 0.95:
-        parts.append(pick(lang, f"其中只有约 {_pct(c['completeness'])} 的退款已经到账，其余按本店平常的退款时间补齐估计。",
-                          f"Only about {_pct(c['completeness'])} of those refunds have arrived yet; the rest is "
+        parts.append(pick(lang, f"其中只有约 {pct(c['completeness'])} 的退款已经到账，其余按本店平常的退款时间补齐估计。",
+                          f"Only about {pct(c['completeness'])} of those refunds have arrived yet; the rest is "
                           "filled in from the shop's usual refund delays."))
-    parts.append(pick(lang, f"（基期退款率 {_pct(n['refund_rate'])}。）", f"(Baseline refund rate {_pct(n['refund_rate'])}.)"))
+    parts.append(pick(lang, f"（基期退款率 {pct(n['refund_rate'])}。）", f"(Baseline refund rate {pct(n['refund_rate'])}.)"))
     return " ".join(parts)
 
 
@@ -350,8 +353,8 @@ def describe_profit(profit: Profit, impact: Impact, lang: str) -> str:
     if impact.windows.window is None:
         return pick(lang, "活动没有落在数据范围内的日子，无法计算利润。", "The campaign has no day in the data: no profit to compute.")
     verdict = rules.judge_profit(profit, impact.campaign.campaign_id)
-    cost, margin, breakeven = (_yuan(profit.campaign_cost, lang), _pct(profit.normal_margin),
-                               _yuan(profit.breakeven_sales, lang))
+    cost, margin, breakeven = (yuan(profit.campaign_cost, lang), pct(profit.normal_margin),
+                               yuan(profit.breakeven_sales, lang))
     if not verdict.enough_data and "margin" in profit.missing:
         return pick(lang, "没有商品成本（products.unit_cost），算不出毛利和利润；表中只列出成本。",
                     "Without unit costs (products.unit_cost) neither gross profit nor profit can be computed; "
@@ -360,8 +363,8 @@ def describe_profit(profit: Profit, impact: Impact, lang: str) -> str:
         return pick(lang, f"没有增量估计，只能列出成本：活动投入 {cost}，按平日毛利率 {margin}，需要按原价多卖 {breakeven} 才能保本。",
                     f"Without an uplift estimate only the costs are known: the campaign cost {cost}, so at the "
                     f"normal margin of {margin} it needed {breakeven} of extra sales at list prices to break even.") + tail
-    p, lo, hi = (_yuan(verdict.evidence[k], lang) for k in ("profit", "low", "high"))
-    gain, roi = _yuan(profit.value("incremental_list_sales"), lang), _ratio(profit.roi, lang)
+    p, lo, hi = (yuan(verdict.evidence[k], lang) for k in ("profit", "low", "high"))
+    gain, roi = yuan(profit.value("incremental_list_sales"), lang), ratio(profit.roi, lang)
     if verdict.verdict == "break_even":
         says = pick(lang, "大致持平，盈亏不确定", "roughly broke even (profit or loss is uncertain)")
     elif verdict.verdict == "made_money":
@@ -369,18 +372,18 @@ def describe_profit(profit: Profit, impact: Impact, lang: str) -> str:
     else:
         says = pick(lang, "亏钱", "lost money")
     if zh:
-        out = (f"按净增量（含前后透支）算，活动{says}：利润 **{p}**（区间 {lo}～{hi}，赚钱的概率 {_pct(profit.p_profit)}），"
+        out = (f"按净增量（含前后透支）算，活动{says}：利润 **{p}**（区间 {lo}～{hi}，赚钱的概率 {pct(profit.p_profit)}），"
                f"活动投入 {cost}，活动ROI(净) {roi}。保本需要按原价多卖 {breakeven}，实际多卖 {gain}。")
         if pd.notna(profit.cost_per_new_buyer):
             out += (f" 多带来约 {profit.new_buyers['incremental']:,.0f} 个新客，每个新客成本 "
-                    f"{_yuan(profit.cost_per_new_buyer, lang)}。")
+                    f"{yuan(profit.cost_per_new_buyer, lang)}。")
     else:
         out = (f"On the net gain (pull-forward included) the campaign {says}: profit **{p}** (interval {lo} to "
-               f"{hi}, probability of a profit {_pct(profit.p_profit)}) on a campaign cost of {cost}, a net campaign "
+               f"{hi}, probability of a profit {pct(profit.p_profit)}) on a campaign cost of {cost}, a net campaign "
                f"ROI of {roi}. Breaking even needed {breakeven} of extra sales at list prices; it made {gain}.")
         if pd.notna(profit.cost_per_new_buyer):
             out += (f" It brought about {profit.new_buyers['incremental']:,.0f} extra new buyers at "
-                    f"{_yuan(profit.cost_per_new_buyer, lang)} each.")
+                    f"{yuan(profit.cost_per_new_buyer, lang)} each.")
     if rules.judge_event_lift(impact).verdict == "no_clear_lift":
         out += pick(lang, " 注意：活动期本身没有明显提升，这里的利润主要来自活动前后几天，未必是活动的功劳。",
                     " Note: the event itself showed no clear lift, so this profit rests on the days around it "
@@ -400,12 +403,12 @@ def describe_mechanics(mech: Mechanics, lang: str) -> str:
                           "Not one order of the event carries this campaign id: the campaign may not have gone "
                           "live, or orders were not tagged with it. Check the campaign's set-up."))
     elif pd.notna(share):
-        parts.append(pick(lang, f"活动期 {_pct(share)} 的订单用上了活动。", f"{_pct(share)} of the event's orders used the campaign."))
+        parts.append(pick(lang, f"活动期 {pct(share)} 的订单用上了活动。", f"{pct(share)} of the event's orders used the campaign."))
     if pd.notna(mech.effective_discount):
-        eff = _pct(mech.effective_discount)
+        eff = pct(mech.effective_discount)
         sentence = pick(lang, f"活动订单行的实际优惠力度为 {eff}", f"The campaign lines' effective discount was {eff}")
         if pd.notna(mech.stated_discount):
-            stated = _pct(mech.stated_discount)
+            stated = pct(mech.stated_discount)
             sentence += pick(lang, f"（玩法标称 {stated}）。", f" (the mechanic promises {stated}).")
         else:
             sentence += pick(lang, "。", ".")
@@ -423,13 +426,13 @@ def describe_mechanics(mech: Mechanics, lang: str) -> str:
         else:
             parts.append(pick(lang, f"门槛 {line} 附近没有明显的凑单集聚（倍数 {e['ratio']:.1f}，z = {e['z']:.1f}）。",
                               f"There is no clear bunching at the {line} line (ratio {e['ratio']:.1f}, z = {e['z']:.1f})."))
-        reach0, reach1 = _pct(e["usual_reach"]), _pct(e["event_reach"])
+        reach0, reach1 = pct(e["usual_reach"]), pct(e["event_reach"])
         parts.append(pick(lang, f"达到门槛的订单占比从平时的 {reach0} 变为 {reach1}。",
                           f"Orders reaching the line went from {reach0} on ordinary days to {reach1}."))
         if e["most_reach_anyway"]:
             parts.append(pick(lang, "平时大部分订单本来就过门槛，门槛设得太低，没有拉动客单价。",
                               "Most orders cleared the line anyway: it is set too low to lift the basket."))
-    a0, a1 = (_yuan(t.loc["amount_per_order", p], lang) for p in ("baseline", "event"))
+    a0, a1 = (yuan(t.loc["amount_per_order", p], lang) for p in ("baseline", "event"))
     u0, u1 = t.loc["units_per_order", "baseline"], t.loc["units_per_order", "event"]
     parts.append(pick(lang, f"每单实付从 {a0} 到 {a1}，每单件数从 {u0:.2f} 到 {u1:.2f}。",
                       f"Paid per order went from {a0} to {a1} and units per order from {u0:.2f} to {u1:.2f}."))
@@ -442,13 +445,13 @@ def describe_buyers(buyers: pd.DataFrame, repeat_days: int, lang: str) -> str:
         return pick(lang, "活动期没有数据。", "There is no data for the event.")
     b, e = buyers.loc["baseline"], buyers.loc["event"]
     parts = [pick(lang, f"活动期日均 {e['new_per_day']:,.0f} 个新客、{e['returning_per_day']:,.0f} 个老客（平时 "
-                  f"{b['new_per_day']:,.0f} / {b['returning_per_day']:,.0f}），新客占比 {_pct(e['new_share'])}。",
+                  f"{b['new_per_day']:,.0f} / {b['returning_per_day']:,.0f}），新客占比 {pct(e['new_share'])}。",
                   f"The event brought {e['new_per_day']:,.0f} new and {e['returning_per_day']:,.0f} returning buyers "
-                  f"a day (usually {b['new_per_day']:,.0f} / {b['returning_per_day']:,.0f}); {_pct(e['new_share'])} "
+                  f"a day (usually {b['new_per_day']:,.0f} / {b['returning_per_day']:,.0f}); {pct(e['new_share'])} "
                   "were new.")]
     repeat = rules.judge_repeat_buyers(buyers, "")
     if repeat.enough_data:
-        ev_rate, base_rate = _pct(e["repeat_rate"]), _pct(b["repeat_rate"])
+        ev_rate, base_rate = pct(e["repeat_rate"]), pct(b["repeat_rate"])
         less = repeat.verdict == "come_back_less"
         parts.append(pick(lang, f"活动新客 {repeat_days} 天内复购 {ev_rate}，平日新客 {base_rate}"
                           + ("，活动拉来的新客更不容易回头。" if less else "，两者没有明显差别。"),
@@ -469,10 +472,10 @@ def describe_drivers(categories: pd.DataFrame, products: pd.DataFrame, lang: str
     pre, ev = categories["pre_sales_per_day"].sum(), categories["event_sales_per_day"].sum()
     gain = safe_div(ev, pre) - 1
     if not gain >= 0.05:
-        return pick(lang, f"活动期日均销售额只变化了 {_pct(gain, True)}，没有可拆分的增量。",
-                    f"Sales per day changed by only {_pct(gain, True)}: there is no gain to split.")
+        return pick(lang, f"活动期日均销售额只变化了 {pct(gain, True)}，没有可拆分的增量。",
+                    f"Sales per day changed by only {pct(gain, True)}: there is no gain to split.")
     top = categories.index[0]
-    share, lift = _pct(categories.loc[top, "share_of_increase"]), _pct(categories.loc[top, "lift"], True)
+    share, lift = pct(categories.loc[top, "share_of_increase"]), pct(categories.loc[top, "lift"], True)
     parts = [pick(lang, f"增量最多来自「{escape(top)}」（占 {share}，日均 {lift}）。",
                   f"Most of the gain came from “{escape(top)}” ({share} of it, {lift} a day).")]
     lost = products[products["share_change"] < 0].nsmallest(3, "share_change") if not products.empty else products
@@ -500,8 +503,8 @@ def describe_comparison(table: pd.DataFrame, lang: str) -> str:
     if len(ly) and pd.notna(ly["profit"].iloc[0]):
         last = ly.iloc[0]
         name = escape(last["name"])
-        rel, rel0 = _pct(row["relative"], True), _pct(last["relative"], True)
-        p, p0 = _yuan(row["profit"], lang), _yuan(last["profit"], lang)
+        rel, rel0 = pct(row["relative"], True), pct(last["relative"], True)
+        p, p0 = yuan(row["profit"], lang), yuan(last["profit"], lang)
         parts.append(pick(lang, f"与去年同期的「{name}」相比，相对提升 {rel} 对 {rel0}，利润 {p} 对 {p0}。",
                           f"Against last year's “{name}”: uplift {rel} vs {rel0}, profit {p} vs {p0}."))
     elif len(ly):
