@@ -30,6 +30,7 @@ from helpers.core import metrics
 from helpers.core.lines import product_titles, source_groups
 from helpers.core.notes import Note, caught, note, quiet
 from helpers.core.stats import wilson_interval
+from helpers.i18n import label_or_text
 
 if TYPE_CHECKING:
     from helpers.core.calendar import Period
@@ -183,10 +184,12 @@ def gap_stats(gaps: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def source_labels(shop: Shop) -> pd.Series:
-    """Source -> "source · group" (its ``traffic.source_group``); empty without traffic."""
+def source_labels(shop: Shop, lang: str) -> pd.Series:
+    """Source -> "source · group" (the name of its ``traffic.source_group`` in ``lang``); empty
+    without traffic."""
     groups = source_groups(shop)
-    return pd.Series([f"{s} · {g}" for s, g in groups.items()], index=groups.index, dtype=object)
+    return pd.Series([f"{s} · {label_or_text(f'group_{g}', lang)}" for s, g in groups.items()],
+                     index=groups.index, dtype=object)
 
 
 def product_labels(shop: Shop) -> pd.Series:

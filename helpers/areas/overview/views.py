@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core import metrics
-from helpers.i18n import is_zh, label
+from helpers.i18n import is_zh, label, label_or_text
 from helpers.present.display import escape
 from helpers.present.format import format_change, format_value
 
@@ -129,7 +129,8 @@ def kpi_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 def movers_table(movers: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A :func:`helpers.areas.overview.calc.top_movers` table formatted for reading."""
 
-    out = pd.DataFrame(index=pd.Index(movers.index.map(str), name=None))
+    name = movers.index.name
+    out = pd.DataFrame(index=pd.Index(movers.index.map(str), name=label_or_text(name, lang) if name else None))
     for col, kind in (("current", "yuan"), ("previous", "yuan"), ("delta", "yuan")):
         out[_header(col, lang)] = [format_value(v, kind, lang) for v in movers[col]]
     for col in ("change", "share_of_change"):

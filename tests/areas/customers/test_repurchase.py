@@ -79,7 +79,7 @@ def test_gap_quartiles_equal_the_hand_written_cumulative_share():
 
 
 def test_source_and_product_labels(small, tmp_path):
-    assert repurchase.source_labels(small).empty and repurchase.product_labels(small).empty
+    assert repurchase.source_labels(small, "zh").empty and repurchase.product_labels(small).empty
     pd.DataFrame({"date": ["2026-01-05"], "source": ["搜索"], "source_group": ["free_search"], "visitors": [10],
                   "page_views": [20], "bounced_visitors": [3], "cart_buyers": [2], "order_buyers": [1],
                   "paid_buyers": [1], "paid_amount": [10.0]}).to_csv(tmp_path / "traffic.csv", index=False)
@@ -87,14 +87,15 @@ def test_source_and_product_labels(small, tmp_path):
                   "unit_cost": [2.0], "list_price": [10.0], "launch_date": ["2025-12-01"]}).to_csv(
         tmp_path / "products.csv", index=False)
     shop = make_shop(tmp_path, [("o1", "A", "2026-01-05 10:00:00", 10.0, "p1", "搜索")])
-    assert repurchase.source_labels(shop).to_dict() == {"搜索": "搜索 · free_search"}
+    assert repurchase.source_labels(shop, "zh").to_dict() == {"搜索": "搜索 · 自然搜索"}
+    assert repurchase.source_labels(shop, "en").to_dict() == {"搜索": "搜索 · Free search"}
     assert repurchase.product_labels(shop).to_dict() == {"p1": "T恤 <b> (p1)"}
 
 
 @pytest.mark.recovery
 def test_repurchase_by_source_adds_up_to_the_metric(customers_sample):
     shop, period, summary = customers_sample
-    by = repurchase.repurchase_by(summary, period, "first_source", 90, repurchase.source_labels(shop))
+    by = repurchase.repurchase_by(summary, period, "first_source", 90, repurchase.source_labels(shop, "en"))
     orders = repurchase.metric_orders(shop, period.end, "once")
     with quiet():
         whole = metrics.repurchase_within_days_from_orders(orders, 90, period.start, period.end, data_end=period.end)

@@ -120,6 +120,8 @@ def test_top_movers_and_sentences_escape_titles(shop):
     assert movers.loc["T恤", "delta"] == 100.0
     assert movers["share_of_change"].sum() == pytest.approx(1.0)
     sentence = views.describe_movers(movers, "商品", "zh")
+    assert views.movers_table(movers, "zh").index.name == "商品标题"  # the index is named in the report's language
+    assert views.movers_table(movers, "en").index.name == "Title"
     assert "&lt;b&gt;" in sentence and "<b>" not in sentence
     by_source = overview.top_movers(shop, WEEK, "source")
     assert by_source.loc["搜索", "delta"] == 500.0 and by_source.loc["直通车", "delta"] == -200.0
