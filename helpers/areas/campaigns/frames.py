@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers.areas.campaigns.campaign import read_campaigns
-from helpers.core.lines import known_customer, paid_order_lines
+from helpers.core.lines import known_customer, paid_order_lines, with_products
 from helpers.core.notes import note
 
 if TYPE_CHECKING:
@@ -74,18 +74,11 @@ def dated_paid_lines(shop: Shop):
 
 
 def paid_lines(shop: Shop):
-    """Paid order lines with ``date`` (pay day), ``list_value`` (list price x quantity, yuan) and,
-    with products, category, unit cost and ``cost`` (quantity x unit cost); an Ibis expression."""
-    import ibis
-
-    lines = dated_paid_lines(shop)
-    lines = lines.mutate(list_value=lines.list_price * lines.quantity)
-    if shop.has("products"):
-        p = shop.table("products").select("product_id", "category", "unit_cost")
-        lines = lines.left_join(p, "product_id").drop("product_id_right")
-    else:
-        lines = lines.mutate(category=ibis.null().cast("string"), unit_cost=ibis.null().cast("float64"))
-    return lines.mutate(cost=lines.quantity * lines.unit_cost)
+    """Paid order lines with ``date`` (pay day), ``list_value`` (list price x quantity, yuan), the
+    product's category and unit cost (:func:`helpers.core.lines.with_products`) and ``cost``
+    (quantity x unit cost); an Ibis expression."""
+    lines = with_products(shop, dated_paid_lines(shop))
+    return lines.mutate(list_value=lines.list_price * lines.quantity, cost=lines.quantity * lines.unit_cost)
 
 
 def _by_day(frame: pd.DataFrame, days: pd.DatetimeIndex, columns: list[str]) -> pd.DataFrame:
