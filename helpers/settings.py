@@ -17,6 +17,8 @@ variable                           meaning
 ``WORKBOOK_DUCKDB_TEMP_DIR``       where DuckDB spills beyond its cap
 ``WORKBOOK_STATIC``                ``1`` in batch runs: Explore sections show their default slice
 ``WORKBOOK_ID_SALT``               the secret that masks customer ids in reports
+``WORKBOOK_EXPORT_STAGING``        set by a batch run for its kernel: exports (CSV, XLSX) are staged
+                                   there and published only when the report succeeded
 =================================  ===========================================================
 """
 
@@ -40,6 +42,7 @@ ENV = {
     "WORKBOOK_DUCKDB_TEMP_DIR": "duckdb_temp_dir",
     "WORKBOOK_STATIC": "static",
     "WORKBOOK_ID_SALT": "id_salt",
+    "WORKBOOK_EXPORT_STAGING": "export_staging",
 }
 
 
@@ -54,6 +57,7 @@ class Settings:
     duckdb_temp_dir: str = ""
     static: bool = False
     id_salt: str = ""
+    export_staging: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

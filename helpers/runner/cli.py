@@ -22,7 +22,8 @@ def _cmd_check(args) -> int:
     try:
         summary = check_folder(args.dir)
     except DataError as exc:  # the folder itself: missing, empty, no engine
-        summary = {"origin": str(args.dir), "tables": {}, "missing": [], "notes": [], "errors": [exc]}
+        summary = {"origin": str(args.dir), "tables": {}, "missing": [], "notes": [], "errors": [exc],
+                   "recognised": [], "ignored": []}
     problems = [p for error in summary.pop("errors") for p in error.problems]
     if args.json:
         print(json.dumps({"ok": not problems, **summary,
@@ -31,6 +32,10 @@ def _cmd_check(args) -> int:
                          ensure_ascii=False, indent=1, default=str))
         return 1 if problems else 0
     print(f"data: {summary['origin']}")
+    for item in summary["recognised"]:
+        print(f"  {Path(item['file']).name}: {item['table']} <- {item['as']}")
+    for file in summary["ignored"]:
+        print(f"  {Path(file).name}: not recognised (no profile or table fits its header), ignored")
     for name, info in summary["tables"].items():
         totals = "  ".join(f"{k}={v:,}" if v is not None else f"{k}=-" for k, v in info["totals"].items())
         print(f"  {name:10} {info['rows']:>10,} rows  {info['start'] or '-'} .. {info['end'] or '-'}  {totals}")
@@ -117,7 +122,9 @@ def _cmd_metrics(args) -> int:
         print(f"no metrics.json under {args.dir}", file=sys.stderr)
         return 1
     if args.csv:
-        table.to_csv(sys.stdout, index=False)
+        from helpers.present.files import write_csv_stream
+
+        write_csv_stream(table, sys.stdout)
     else:
         import pandas as pd
 

@@ -27,6 +27,7 @@ from helpers import settings
 from helpers.core.secrets import mask_text, mask_url, secret_values
 from helpers.core.shop import resolve_data_dir
 from helpers.present.display import METRIC_MIME
+from helpers.present.files import publish_staged
 from helpers.runner.config import RunResult, RunSpec, check_parameters
 from helpers.runner.publish import prepare_for_html, render_html, report_language
 
@@ -142,9 +143,11 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
     use_alarm = spec.timeout > 0 and hasattr(signal, "SIGALRM") and _in_main_thread()
     # Explore sections of a published report show their default slice
     run_settings = run_settings or settings.get()
-    env = kernel_env(run_settings.replace(static=True))
     secrets = secret_values(run_settings.db_url)
     with tempfile.TemporaryDirectory(dir=target, prefix=f"{RUN_TEMP_PREFIX}{os.getpid()}-") as tmp:
+        # exports (the CRM recall list) wait here until the whole report succeeded
+        staging = Path(tmp) / "exports"
+        env = kernel_env(run_settings.replace(static=True, export_staging=str(staging)))
         tmp_nb = Path(tmp) / f"{spec.name}.ipynb"
         previous = signal.signal(signal.SIGALRM, _alarm) if use_alarm else None
         if use_alarm:
@@ -170,6 +173,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             tmp_metrics.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
             for produced in (tmp_nb, tmp_html, tmp_metrics):
                 os.replace(produced, target / produced.name)
+            publish_staged(staging)
             (target / f"{spec.name}.failed.ipynb").unlink(missing_ok=True)
             result.status = "ok"
             result.html = str(target / f"{spec.name}.html")

@@ -369,3 +369,23 @@ def test_a_killed_batch_leaves_no_workers_kernels_or_temporary_folders(tmp_path)
     batch.run_batch([spec(notebook, "next")], out, quiet=True)
     assert not list(out.glob("04-slow/.run-*")), "the next batch removes them"
     assert not (out / "04-slow" / "slow1.html").exists()
+
+
+EXPORTING = """from pathlib import Path
+import pandas as pd
+from helpers.present.files import write_csv
+write_csv(pd.DataFrame({"who": [label]}), Path(%r))
+if fail:
+    raise ValueError("broken on purpose")"""
+
+
+@pytest.mark.reports
+def test_a_failed_run_keeps_the_last_good_export(tmp_path):
+    export = tmp_path / "exports" / "list.csv"
+    nb = tiny_notebook(tmp_path / "02-export.ipynb", EXPORTING % str(export))
+    assert execute.execute_run(spec(nb, label="first"), tmp_path / "out").status == "ok"
+    assert "first" in export.read_text(encoding="utf-8-sig")
+    assert execute.execute_run(spec(nb, label="second", fail=True), tmp_path / "out").status == "failed"
+    assert "first" in export.read_text(encoding="utf-8-sig")  # the failed run's list never replaced it
+    assert execute.execute_run(spec(nb, label="third"), tmp_path / "out").status == "ok"
+    assert "third" in export.read_text(encoding="utf-8-sig")

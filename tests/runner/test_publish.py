@@ -99,6 +99,7 @@ def test_metrics_skip_a_damaged_record_and_survive_a_closed_pipe(tmp_path, capsy
     assert cli_main(["metrics", str(tmp_path), "--csv"]) == 0
     captured = capsys.readouterr()
     assert "weekly" in captured.out and "skipped" in captured.err and "broken.metrics.json" in captured.err
+    assert captured.out.startswith("\ufeff")  # Excel reads the Chinese labels only with the byte-order mark
     for run in range(300):
         _published_run(tmp_path, f"run{run}", float(run))
     piped = subprocess.run(f"{sys.executable} -m helpers.runner.cli metrics {tmp_path} --csv | head -2",

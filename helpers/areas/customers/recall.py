@@ -22,6 +22,7 @@ from helpers.areas.customers.rfm import segment_label
 from helpers.core.notes import note
 from helpers.core.shop import project_root
 from helpers.i18n import check_lang, label
+from helpers.present import files
 
 if TYPE_CHECKING:
     from helpers.core.calendar import Period
@@ -124,8 +125,10 @@ def export_recall_list(recall: pd.DataFrame, export_dir: str | Path, period: Per
                        lang: str, xlsx_max_rows: int = 100_000) -> list[Path]:
     """Write the recall list as CSV (UTF-8 with BOM, for Excel) and XLSX, with real ids.
 
-    Files: ``<export_dir>/recall_list_<start>_<end>.csv`` and ``.xlsx``. Ids stay text in
-    both (leading zeros kept); in the XLSX their cells are text-formatted.
+    Files: ``<export_dir>/recall_list_<start>_<end>.csv`` and ``.xlsx``, written through
+    :mod:`helpers.present.files`: ids stay text in both (leading zeros kept), a cell that
+    a spreadsheet would read as a formula (an id such as ``=HYPERLINK(...)`` or ``-2+3``) is
+    text, and inside a batch run the files are published only when the report succeeded.
 
     The CSV always has every customer. The XLSX copy is written only when the list has at
     most ``xlsx_max_rows`` customers (0: never): writing XLSX costs about 0.3 ms per row
@@ -139,30 +142,13 @@ def export_recall_list(recall: pd.DataFrame, export_dir: str | Path, period: Per
     """
     check_xlsx_max_rows(xlsx_max_rows)
     folder = resolve_export_dir(export_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     frame = recall_export_frame(recall, lang)
     stem = f"recall_list_{period.start:%Y%m%d}_{period.end:%Y%m%d}"
     csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
-    frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    files.write_csv(frame, csv_path)
     if len(frame) > xlsx_max_rows:
-        xlsx_path.unlink(missing_ok=True)
+        files.remove_file(xlsx_path)
         return [csv_path]
-    _write_xlsx(frame, xlsx_path)
+    id_column = frame.columns[0]
+    files.write_xlsx({"recall": frame}, xlsx_path, text_columns={"recall": [id_column]})
     return [csv_path, xlsx_path]
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    """One sheet, streamed (openpyxl write-only); the first column (ids) as text cells."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("recall")
-    sheet.column_dimensions["A"].width = 18
-    sheet.append(list(frame.columns))
-    values = frame.astype(object).where(frame.notna(), None)
-    for row in values.itertuples(index=False, name=None):
-        cell = WriteOnlyCell(sheet, value=str(row[0]))
-        cell.number_format = "@"
-        sheet.append([cell, *row[1:]])
-    book.save(path)

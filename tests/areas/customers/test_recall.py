@@ -116,3 +116,21 @@ def test_resolve_export_dir(tmp_path):
 
     assert recall.resolve_export_dir("reports/exports") == project_root() / "reports" / "exports"
     assert recall.resolve_export_dir(tmp_path) == tmp_path
+
+
+def test_formula_ids_reach_the_crm_files_as_text(tmp_path):
+    hostile = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "@SUM(1,1)", "-2+3"]
+    frame = pd.DataFrame({"segment": ["important_value"] * 4, "sales": [100.0] * 4, "purchases": [3] * 4,
+                          "last_purchase": [pd.Timestamp("2026-01-02")] * 4, "days_since_last": [80.0] * 4,
+                          "usual_gap_days": [20.0] * 4, "overdue_days": [50.0] * 4, "p_alive": [0.4] * 4,
+                          "p_alive_change": [-0.2] * 4, "expected_purchases": [0.3] * 4,
+                          "expected_value": [30.0] * 4, "why_listed": ["overdue"] * 4, "action": ["save"] * 4},
+                         index=pd.Index(hostile))
+    csv_path, xlsx_path = recall.export_recall_list(frame, tmp_path, PERIOD, "en")
+    ids = pd.read_csv(csv_path, dtype=str, encoding="utf-8-sig").iloc[:, 0]
+    assert ids.tolist() == ["'" + h for h in hostile]  # shown as text by Excel and LibreOffice
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx_path).active
+    cells = [sheet.cell(row=r, column=1) for r in range(2, 6)]
+    assert [c.value for c in cells] == hostile and all(c.data_type == "s" for c in cells)
