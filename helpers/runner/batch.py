@@ -4,6 +4,7 @@ cluster, and write the index."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -12,25 +13,41 @@ from pathlib import Path
 
 from helpers import settings
 from helpers.core.shop import default_memory_limit
-from helpers.runner.config import RunConfigError, RunResult, RunSpec, check_names, check_parameters
-from helpers.runner.execute import RUN_TEMP_PREFIX, run_worker
+from helpers.runner.config import (
+    RunConfigError,
+    RunResult,
+    RunSpec,
+    check_names,
+    check_parameters,
+    declared_parameters,
+)
+from helpers.runner.execute import (
+    RUN_TEMP_PREFIX,
+    code_fingerprint,
+    data_fingerprint,
+    run_key,
+    run_worker,
+)
 from helpers.runner.publish import write_index
 
 
-def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int = 1, show_code: bool = False,
+def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = None, show_code: bool = False,
               executor: str = "local", scheduler: str | None = None, quiet: bool = False,
-              today: dt.date | None = None, echo: Callable[[str], None] = print) -> list[RunResult]:
+              today: dt.date | None = None, echo: Callable[[str], None] = print,
+              force: bool = False) -> list[RunResult]:
     """Check every run's parameters, then execute the runs and write the index.
 
     Parameters
     ----------
     specs : the runs.
     out_dir : reports folder.
-    jobs : parallel worker processes (local executor).
+    jobs : parallel worker processes (local executor); None: one per core.
     executor : "local" (worker processes on this machine) or "dask" (a Dask
         distributed cluster at ``scheduler``; workers need the project installed
         and the data reachable at the same paths).
     quiet : no progress bar and no per-run lines (for cron); failures still print.
+    force : run every run; otherwise a run whose report was made from the same notebook,
+        code, data, parameters and packages (:func:`.execute.run_key`) is kept as it is.
 
     Raises
     ------
@@ -42,10 +59,20 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int = 1, show_
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(out_dir)
-    kernel_settings = run_settings(jobs if executor == "local" else 1, len(specs))
-    tasks = [(spec, str(out_dir), params, show_code, kernel_settings)
-             for spec, params in zip(specs, resolved, strict=True)]
+    jobs = jobs or os.cpu_count() or 1
     results: list[RunResult] = []
+    kept = [] if force else kept_results(specs, resolved, out_dir, show_code)
+    kept_names = {(r.name, r.notebook) for r in kept}
+    todo = [(spec, params) for spec, params in zip(specs, resolved, strict=True)
+            if (spec.name, str(Path(spec.notebook).resolve())) not in kept_names]
+    kernel_settings = run_settings(jobs if executor == "local" else 1, len(todo))
+    tasks = [(spec, str(out_dir), params, show_code, kernel_settings) for spec, params in todo]
+    if kept:
+        results.extend(kept)
+        write_index(out_dir, kept)
+        if not quiet:
+            echo(f"{len(kept)} of {len(specs)} runs unchanged since their report (same notebook, code, data and "
+                 "parameters): kept; `--force` runs them again")
     bar = None
     if not quiet:
         from tqdm.auto import tqdm
@@ -77,6 +104,45 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int = 1, show_
     order = {spec.name + spec.notebook: i for i, spec in enumerate(specs)}
     results.sort(key=lambda r: order.get(r.name + r.notebook, 0))
     return results
+
+
+def kept_results(specs: list[RunSpec], resolved: list[dict], out_dir: Path, show_code: bool) -> list[RunResult]:
+    """The runs whose published report is current: its ``metrics.json`` holds the run key the run
+    would have now. A warehouse's data cannot be fingerprinted, so its runs always run."""
+    code = code_fingerprint()
+    fingerprints: dict[str, str | None] = {}
+    kept = []
+    for spec, params in zip(specs, resolved, strict=True):
+        notebook = Path(spec.notebook).resolve()
+        target = out_dir / notebook.stem
+        html, record_path = target / f"{spec.name}.html", target / f"{spec.name}.metrics.json"
+        if not html.exists() or not record_path.exists():
+            continue
+        data_dir = params.get("data_dir")
+        if data_dir is None:
+            try:
+                data_dir = declared_parameters(notebook).get("data_dir", {}).get("default")
+            except Exception:  # an unreadable notebook: the run says so
+                continue
+        if data_dir not in fingerprints:
+            try:
+                fingerprints[data_dir] = data_fingerprint(data_dir)
+            except (OSError, ValueError):  # the run itself says what is wrong with the folder
+                fingerprints[data_dir] = None
+        data = fingerprints[data_dir]
+        if not data or data.startswith("warehouse:"):
+            continue
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(record, dict) or record.get("run_key") != run_key(spec, params, show_code, data, code):
+            continue
+        ipynb = target / f"{spec.name}.ipynb"
+        kept.append(RunResult(spec.name, str(notebook), "ok", 0.0, html=str(html),
+                              ipynb=str(ipynb) if ipynb.exists() else None, parameters=params,
+                              metrics=record.get("metrics", []), finished=record.get("finished", "")))
+    return kept
 
 
 def _display_path(path: str) -> str:

@@ -99,7 +99,8 @@ def _cmd_run(args) -> int:
                                      f"known: {', '.join(s.name for s in specs)}")
             specs = [s for s in specs if s.name in set(args.only)]
         results = run_batch(specs, Path(args.out), jobs=args.jobs, show_code=args.show_code,
-                            executor=args.executor, scheduler=args.scheduler, quiet=args.quiet)
+                            executor=args.executor, scheduler=args.scheduler, quiet=args.quiet,
+                            force=args.force)
     except RunConfigError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 2
@@ -117,19 +118,61 @@ def _cmd_run(args) -> int:
 def _cmd_metrics(args) -> int:
     from helpers.runner.publish import metrics_table
 
-    table = metrics_table(args.dir)
+    table = metrics_table(args.dir, long=not (args.csv or args.wide))
+    if args.run and not table.empty:
+        table = table[table["run"].isin(args.run)]
     if table.empty:
-        print(f"no metrics.json under {args.dir}", file=sys.stderr)
+        print(f"no metrics.json under {args.dir}" + (f" for runs {args.run}" if args.run else ""), file=sys.stderr)
         return 1
     if args.csv:
         from helpers.present.files import write_csv_stream
 
         write_csv_stream(table, sys.stdout)
-    else:
-        import pandas as pd
+        return 0
+    import pandas as pd
 
+    if args.wide:
         with pd.option_context("display.width", 200, "display.max_columns", 50):
             print(table.to_string(index=False))
+        return 0
+    for (notebook, run), figures in table.groupby(["notebook", "run"], sort=False):
+        print(f"{run}  ({notebook})")
+        width = max(_width(text) for text in figures["figure"])
+        for figure, value in zip(figures["figure"], figures["value"], strict=True):
+            print(f"  {figure}{' ' * (width - _width(figure))}  {value}")
+    return 0
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def _cmd_params(args) -> int:
+    from helpers.runner.config import declared_parameters
+
+    path = Path(args.notebook)
+    if not path.exists():
+        from helpers.runner.config import list_notebooks
+
+        matches = [nb for nb in list_notebooks() if nb.stem.startswith(args.notebook) or nb.name == args.notebook]
+        if len(matches) != 1:
+            known = ", ".join(nb.stem for nb in list_notebooks())
+            print(f"ERROR no notebook {args.notebook!r}; the notebooks are: {known}", file=sys.stderr)
+            return 2
+        path = matches[0]
+    try:
+        declared = declared_parameters(path)
+    except Exception as exc:
+        print(f"ERROR cannot read the parameters of {path}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{path.name}: {len(declared)} parameters (give them with -p NAME VALUE or under `parameters:` in runs.yaml)")
+    width = max((len(n) for n in declared), default=0)
+    for name, info in declared.items():
+        shown = f"{info['type']} = {info['default']!r}"
+        print(f"  {name:<{width}}  {shown:<28}  {info['help']}")
     return 0
 
 
@@ -177,7 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="ad hoc: the run name (default: the notebook's stem)")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="ad hoc: a parameter (repeatable); values read as YAML: 5, 0.5, true, 2026-11-01")
-    p.add_argument("--jobs", type=int, default=1, help="parallel worker processes (default 1)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: one per core)")
+    p.add_argument("--force", action="store_true",
+                   help="run every run, also those whose report is current (same notebook, code, data, parameters)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--timeout", type=int, default=0, help="seconds allowed per run (default: config or 1200)")
     p.add_argument("--quiet", action="store_true", help="print only failures (for cron)")
@@ -189,8 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("metrics", help="key figures of every run under a reports folder")
     p.add_argument("dir", nargs="?", default="reports", help="reports folder (default: reports)")
-    p.add_argument("--csv", action="store_true", help="CSV for spreadsheets")
+    p.add_argument("--run", nargs="+", metavar="NAME", help="only these runs")
+    p.add_argument("--wide", action="store_true", help="one row per run, one column per figure")
+    p.add_argument("--csv", action="store_true", help="CSV for spreadsheets (wide, UTF-8 with BOM)")
     p.set_defaults(func=_cmd_metrics)
+
+    p = sub.add_parser("params", help="list a notebook's parameters: name, type, default and meaning")
+    p.add_argument("notebook", help="a notebook path, name or number prefix (e.g. 05 or 05-customers)")
+    p.set_defaults(func=_cmd_params)
 
     p = sub.add_parser("docs", help="regenerate docs/data.md and docs/metrics.md from the code")
     p.add_argument("--check", action="store_true", help="fail if they are out of date instead of writing")

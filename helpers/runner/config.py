@@ -190,6 +190,18 @@ def _is_date_param(name: str, default: Any) -> bool:
         isinstance(default, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", default))
 
 
+def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """A notebook's parameters as its ``parameters`` cell declares them: name -> ``type``,
+    ``default`` (the value, read as a Python literal) and ``help`` (the comment)."""
+    import papermill
+
+    out = {}
+    for name, info in papermill.inspect_notebook(str(notebook)).items():
+        out[name] = {"type": (info.get("inferred_type_name") or "None").split("[")[0],
+                     "default": _literal(info.get("default")), "help": info.get("help") or ""}
+    return out
+
+
 def check_parameters(spec: RunSpec, today: dt.date | None = None) -> dict[str, Any]:
     """Check a run's parameters against the notebook's ``parameters`` cell and resolve them.
 

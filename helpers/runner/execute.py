@@ -51,6 +51,32 @@ def data_fingerprint(data_dir: str | None) -> str:
     return digest.hexdigest()[:12]
 
 
+def code_fingerprint() -> str:
+    """SHA-256 (first 12 hex digits) over the helpers package's code and label table: a change
+    of code can change any report."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.toml")]):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def run_key(spec: RunSpec, params: dict[str, Any], show_code: bool, data: str | None = None,
+            code: str | None = None) -> str:
+    """What a run's report depends on, as one digest: the notebook's bytes, the helpers' code,
+    the data's bytes (:func:`data_fingerprint`), the resolved parameters (relative dates
+    already turned into days), whether code is shown and the packages' versions. Two runs with
+    one key give the same report. ``data`` and ``code`` may be given when already computed."""
+    digest = hashlib.sha256()
+    digest.update(Path(spec.notebook).read_bytes())
+    digest.update((code or code_fingerprint()).encode())
+    digest.update((data or data_fingerprint(params.get("data_dir"))).encode())
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    digest.update(json.dumps([show_code, package_versions()], sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
 def package_versions() -> dict[str, str]:
     from importlib import metadata
 
@@ -153,6 +179,9 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
         if use_alarm:
             signal.alarm(spec.timeout)
         try:
+            # the data as it was when the run started is what the report shows
+            fingerprint = data_fingerprint(params.get("data_dir"))
+            key = run_key(spec, params, show_code, data=fingerprint)
             pm.execute_notebook(str(notebook), str(tmp_nb), parameters=params, kernel_name=KERNEL_NAME,
                                 cwd=str(notebook.parent), progress_bar=False, request_save_on_cell_execute=False,
                                 kernel_manager_class=kernel_manager_class(env),
@@ -160,7 +189,6 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             nb = scrub_secrets(nbformat.read(tmp_nb, as_version=4), secrets)
             nbformat.write(nb, tmp_nb)
             result.metrics = collect_metrics(nb)
-            fingerprint = data_fingerprint(params.get("data_dir"))
             tmp_html = Path(tmp) / f"{spec.name}.html"
             lang = report_language(spec, params)
             shown = prepare_for_html(nbformat.from_dict(json.loads(json.dumps(nb))), spec, params, fingerprint, lang)
@@ -168,7 +196,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             tmp_metrics = Path(tmp) / f"{spec.name}.metrics.json"
             record = {"run": spec.name, "notebook": notebook.name, "notebook_path": str(notebook),
                       "parameters": params, "metrics": result.metrics,
-                      "seconds": round(time.perf_counter() - started, 1),
+                      "run_key": key, "seconds": round(time.perf_counter() - started, 1),
                       "finished": dt.datetime.now().isoformat(timespec="seconds")}
             tmp_metrics.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
             for produced in (tmp_nb, tmp_html, tmp_metrics):

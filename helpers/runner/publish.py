@@ -241,10 +241,13 @@ th{{background:#f4f4f4}}pre{{white-space:pre-wrap;max-width:40em;margin:.3em 0 0
 """
 
 
-def metrics_table(out_dir: str | Path):
-    """All key figures recorded under a reports folder: one row per run, one column per figure.
+def metrics_table(out_dir: str | Path, long: bool = False):
+    """All key figures recorded under a reports folder.
 
-    A ``metrics.json`` that cannot be read is skipped and named on stderr (the others still count).
+    Wide (default): one row per run, one column per figure (for spreadsheets). Long: one row
+    per run and figure with its label, unit and the value as the report shows it (for
+    reading in a terminal). A ``metrics.json`` that cannot be read is skipped and named on
+    stderr (the others still count).
     """
     import sys
 
@@ -254,10 +257,16 @@ def metrics_table(out_dir: str | Path):
     for path in sorted(Path(out_dir).glob("*/*.metrics.json")):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
-            row = {"notebook": record["notebook"], "run": record["run"]}
-            row.update({m["name"]: m.get("value") for m in record["metrics"]})
+            if long:
+                found = [{"run": record["run"], "notebook": record["notebook"], "figure": m.get("label") or m["name"],
+                          "name": m["name"], "value": _format_metric(m), "unit": m.get("unit", "")}
+                         for m in record["metrics"]]
+            else:
+                row = {"notebook": record["notebook"], "run": record["run"]}
+                row.update({m["name"]: m.get("value") for m in record["metrics"]})
+                found = [row]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             print(f"skipped {path}: not a metrics record ({exc})", file=sys.stderr)
             continue
-        rows.append(row)
+        rows.extend(found)
     return pd.DataFrame(rows)

@@ -389,3 +389,37 @@ def test_a_failed_run_keeps_the_last_good_export(tmp_path):
     assert "first" in export.read_text(encoding="utf-8-sig")  # the failed run's list never replaced it
     assert execute.execute_run(spec(nb, label="third"), tmp_path / "out").status == "ok"
     assert "third" in export.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.reports
+def test_an_unchanged_run_is_kept_and_any_change_runs_it_again(tmp_path, capsys):
+    nb = tiny_notebook(tmp_path / "03-keep.ipynb")
+    out = tmp_path / "out"
+    first = batch.run_batch([spec(nb, "k", label="a")], out, quiet=True)
+    html = out / "03-keep" / "k.html"
+    stamp = html.stat().st_mtime_ns
+    again = batch.run_batch([spec(nb, "k", label="a")], out, echo=print)
+    assert again[0].status == "ok" and again[0].seconds == 0.0 and html.stat().st_mtime_ns == stamp
+    assert again[0].metrics == first[0].metrics
+    assert "1 of 1 runs unchanged" in capsys.readouterr().out
+    changed = batch.run_batch([spec(nb, "k", label="b")], out, quiet=True)  # another parameter value
+    assert changed[0].seconds > 0 and html.stat().st_mtime_ns != stamp
+    stamp = html.stat().st_mtime_ns
+    forced = batch.run_batch([spec(nb, "k", label="b")], out, quiet=True, force=True)
+    assert forced[0].seconds > 0 and html.stat().st_mtime_ns != stamp
+    tiny_notebook(nb, body="print('edited')")  # the notebook changed
+    stamp = html.stat().st_mtime_ns
+    assert batch.run_batch([spec(nb, "k", label="b")], out, quiet=True)[0].seconds > 0
+    assert html.stat().st_mtime_ns != stamp
+
+
+def test_a_run_key_follows_the_data_the_parameters_and_the_notebook(tmp_path, notebook):
+    data = tmp_path / "shop"
+    data.mkdir()
+    (data / "orders.csv").write_text("order_id\n1\n", encoding="utf-8")
+    base = execute.run_key(spec(notebook), {"data_dir": str(data)}, False)
+    assert execute.run_key(spec(notebook), {"data_dir": str(data)}, False) == base
+    assert execute.run_key(spec(notebook), {"data_dir": str(data)}, True) != base  # code shown
+    assert execute.run_key(spec(notebook), {"data_dir": str(data), "top_n": 3}, False) != base
+    (data / "orders.csv").write_text("order_id\n2\n", encoding="utf-8")  # same size, other bytes
+    assert execute.run_key(spec(notebook), {"data_dir": str(data)}, False) != base

@@ -49,3 +49,12 @@ def test_workbook_check_reports_every_problem_of_every_file_in_one_run(tmp_path,
     assert "products.csv: 3 problems" in err and "currency other than yuan" in err and "launch_date" in err
     assert cli_main(["check", str(tmp_path), "--json"]) == 1
     assert len(json.loads(capsys.readouterr().out)["problems"]) == 7
+
+
+def test_params_lists_a_notebooks_parameters(capsys):
+    assert cli_main(["params", "05"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("05-customers.ipynb: ") and "repurchase_days   int = 90" in out
+    assert "N of the N-day repurchase rate" in out  # the comment of the parameters cell
+    assert cli_main(["params", "99"]) == 2
+    assert "the notebooks are: 00-shop-overview" in capsys.readouterr().err

@@ -105,3 +105,13 @@ def test_metrics_skip_a_damaged_record_and_survive_a_closed_pipe(tmp_path, capsy
     piped = subprocess.run(f"{sys.executable} -m helpers.runner.cli metrics {tmp_path} --csv | head -2",
                            shell=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     assert "Traceback" not in piped.stderr and len(piped.stdout.splitlines()) == 2
+
+
+def test_metrics_read_in_a_terminal_one_figure_a_line(tmp_path, capsys):
+    _published_run(tmp_path, "weekly", 1234567.0)
+    _published_run(tmp_path, "monthly", 89.5)
+    assert cli_main(["metrics", str(tmp_path), "--run", "weekly"]) == 0
+    out = capsys.readouterr().out
+    assert "weekly" in out and "monthly" not in out and "¥1,234,567" in out
+    assert max(len(line) for line in out.splitlines()) < 100  # not one 1,500-character row
+    assert cli_main(["metrics", str(tmp_path), "--run", "nope"]) == 1
