@@ -17,14 +17,25 @@ $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ needed, found " + sys.version' 
 	$(PYTHON) -m venv $(VENV)
 
+# The analyst install: reports, JupyterLab and the dashboard; no test, Spark or browser tooling.
 $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name ecommerce-workbook \
+		--display-name "Python 3 (ecommerce-workbook)" >/dev/null
+	@touch $@
+
+# The developer's tools on top: tests, Spark, the browser test, ruff, nbstripout.
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .git/info/attributes; fi
 	@touch $@
 
-## install: create .venv (if absent) and install the workbook with its dev tools
+## install: create .venv (if absent) and install the workbook (reports, lab, dashboard)
 install: $(VENV)/.installed
+
+## install-dev: install with the developer's tools too (tests, Spark, browser test, ruff, nbstripout)
+install-dev: $(VENV)/.installed-dev
 
 $(SAMPLE)/orders.csv: | $(VENV)/.installed
 	$(BIN)/workbook sample --out $(SAMPLE)
@@ -37,27 +48,27 @@ reports: install sample
 	$(BIN)/workbook run runs.yaml --out $(REPORTS)
 
 ## test: set up, then run the whole test suite (every tier, and every notebook under nbval)
-test: install sample
-	$(BIN)/python -m pytest tests --nbval-lax notebooks $(PYTEST_ARGS)
+test: install-dev sample
+	$(BIN)/python -m pytest tests --nbval-lax --nbval-kernel-name python3 notebooks $(PYTEST_ARGS)
 
 ## test-fast: the unit tier only (no truth recovery, no notebook runs, no Spark): minutes, not ten
-test-fast: install sample
+test-fast: install-dev sample
 	$(BIN)/python -m pytest tests -m "not recovery and not reports and not spark" $(PYTEST_ARGS)
 
 ## test-recovery: the analyses recover the truth the sample generator simulated
-test-recovery: install sample
+test-recovery: install-dev sample
 	$(BIN)/python -m pytest tests -m recovery $(PYTEST_ARGS)
 
 ## test-reports: notebooks and batch runs end to end (papermill, nbval, the browser)
-test-reports: install sample
-	$(BIN)/python -m pytest tests --nbval-lax notebooks -m reports $(PYTEST_ARGS)
+test-reports: install-dev sample
+	$(BIN)/python -m pytest tests --nbval-lax --nbval-kernel-name python3 notebooks -m reports $(PYTEST_ARGS)
 
 ## test-engines: the helpers on Spark as well as DuckDB (needs Java 17+)
-test-engines: install sample
+test-engines: install-dev sample
 	$(BIN)/python -m pytest tests -m spark $(PYTEST_ARGS)
 
 ## lint: ruff on the code and notebooks
-lint: install
+lint: install-dev
 	$(BIN)/ruff check helpers tests benchmarks
 
 ## docs: regenerate docs/data.md and docs/metrics.md from the code
@@ -68,9 +79,9 @@ docs: install
 check: install
 	$(BIN)/workbook check $(or $(DATA),$(SAMPLE))
 
-## lab: open JupyterLab on the project with the sample shop ready
+## lab: open JupyterLab on the project with the sample shop ready (extra options: make lab ARGS="--port 9999")
 lab: install sample
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
 ## dashboard: serve the notebooks as an app with Voilà (code hidden, widgets live) on http://127.0.0.1:8866
 dashboard: install sample
@@ -82,4 +93,4 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 	find $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 
-.PHONY: help install sample reports test test-fast test-recovery test-reports test-engines lint docs check lab dashboard clean
+.PHONY: help install install-dev sample reports test test-fast test-recovery test-reports test-engines lint docs check lab dashboard clean
