@@ -685,7 +685,7 @@ def render_data_doc() -> str:
             if c.number:
                 rules.append(f"number: {c.number}")
             if c.kind in ("date", "datetime"):
-                rules.append("from 2000, any day ahead" if c.future else "from 2000 to tomorrow")
+                rules.append("from 1990, any day ahead" if c.future else "from 1990 to tomorrow")
             if c.additive:
                 rules.append("summed in `workbook check`")
             lines.append(

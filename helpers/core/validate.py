@@ -36,11 +36,13 @@ def _describe_rows(frame: pd.DataFrame, table: Table, columns: tuple[str, ...] =
     return out
 
 
-EARLIEST = "2000-01-01"  # no shop on these platforms sold before it: an older date is a typo
+#: Before online shops: an older date is a typo. Public order histories reach back to the 1990s
+#: (CDNOW, 1997), so the window starts in 1990.
+EARLIEST = "1990-01-01"
 
 
 def _date_window(col: Column, c) -> tuple:
-    """Days a shop's record can fall on: from 2000 to tomorrow (today in any time zone), or any
+    """Days a shop's record can fall on: from 1990 to tomorrow (today in any time zone), or any
     day ahead for a column that plans (a campaign's dates). One order dated 2099 would move
     every default period to 2099."""
     import datetime as dt
@@ -48,10 +50,11 @@ def _date_window(col: Column, c) -> tuple:
     import ibis
 
     latest = dt.date.today() + dt.timedelta(days=1)
-    low, high = (dt.datetime(2000, 1, 1), dt.datetime.combine(latest, dt.time.max)) if col.kind == "datetime" else (
-        dt.date(2000, 1, 1), latest)
+    first = dt.date.fromisoformat(EARLIEST)
+    low, high = (dt.datetime.combine(first, dt.time.min), dt.datetime.combine(latest, dt.time.max)) \
+        if col.kind == "datetime" else (first, latest)
     bad = c < ibis.literal(low)
-    reach = "from 2000"
+    reach = f"from {first.year}"
     if not col.future:
         bad = bad | (c > ibis.literal(high))
         reach += f" to {latest.isoformat()}"

@@ -69,6 +69,10 @@ def _font_rc() -> dict[str, Any]:
         "font.family": "sans-serif",
         "font.sans-serif": [FONT_FAMILY, *_FALLBACK],
         "axes.unicode_minus": False,  # the font's U+2212 is fine, but keep "-" everywhere
+        # Text from data ("Kids $5-$10", a title with two "$") is never mathtext. Set for every
+        # Text rather than text by text: tick labels made at draw time (more ticks than at
+        # plotting) do not inherit a per-text setting, and one "$5_$" among them stops the report.
+        "text.parse_math": False,
         "svg.fonttype": "none",
         "pdf.fonttype": 42,
     }
@@ -105,6 +109,7 @@ def _theme_intact() -> bool:
         list(rc["font.sans-serif"])[:1] == [FONT_FAMILY]
         and list(rc["font.family"]) == ["sans-serif"]
         and not rc["axes.unicode_minus"]
+        and not rc["text.parse_math"]
     )
 
 
@@ -193,7 +198,10 @@ def _kind_axis(ax: Axes, kind: str, axis: str, lang: str) -> None:
 
 
 def plain_text(texts) -> None:
-    """User text (titles, sources) must not be parsed as mathtext ("$5 off")."""
+    """User text (titles, sources) must not be parsed as mathtext ("$5 off").
+
+    The theme already makes every new Text plain (``text.parse_math``); this keeps texts
+    plain on a figure drawn after someone changed the theme's settings."""
     for text in texts:
         text.set_parse_math(False)
 

@@ -108,19 +108,22 @@ def pivot_cohorts(cohorts: pd.DataFrame, value: str = "retention") -> pd.DataFra
 
 
 def summarize_cohorts(cohorts: pd.DataFrame, ages: tuple[int, ...] = (1, 3, 6, 12)) -> dict[str, float]:
-    """Customer-weighted retention and cumulative sales per customer at a few ages.
+    """Customer-weighted retention at a few ages, and cumulative sales per customer over as
+    many first months.
 
-    Only cohorts observed at that age count, pooled: retention_k = Σ active customers at
-    age k / Σ cohort customers; sales_per_customer_k = Σ sales of ages 0..k / Σ cohort
-    customers (yuan), over those cohorts.
+    Pooled over the cohorts observed long enough: retention_k = Σ active customers at age k /
+    Σ cohort customers, over cohorts observed at age k; sales_per_customer_k = the sales of a
+    customer's first k months, Σ sales of ages 0..k-1 / Σ cohort customers (yuan), over the
+    cohorts observed at age k-1 (month 0 is the first month, so "the first 12 months" are
+    ages 0 to 11).
     """
     out: dict[str, float] = {"cohorts": float(cohorts["cohort"].nunique()) if len(cohorts) else 0.0}
     for age in ages:
         rows = cohorts[cohorts["age"] == age]
         n = rows["cohort_customers"].sum()
         out[f"retention_{age}"] = float(rows["active_customers"].sum() / n) if n else np.nan
-        cum = cohorts[cohorts["age"] <= age].groupby("cohort")["sales"].sum()
-        observed = rows.set_index("cohort")["cohort_customers"]
+        cum = cohorts[cohorts["age"] < age].groupby("cohort")["sales"].sum()
+        observed = cohorts[cohorts["age"] == age - 1].set_index("cohort")["cohort_customers"]
         out[f"sales_per_customer_{age}"] = (float(cum.reindex(observed.index).sum() / observed.sum())
                                             if observed.sum() else np.nan)
     return out

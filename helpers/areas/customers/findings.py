@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from helpers.areas.customers.models import why_not_converged
 from helpers.areas.customers.repurchase import OTHER
 from helpers.core.findings import Finding, not_enough_data
 
@@ -98,6 +99,9 @@ def judge_holdout(check: Holdout, tolerance: float = HOLDOUT_TOLERANCE) -> Findi
     Verdict "trust" when the total of repeat purchases predicted for the hold-out is within
     ``tolerance`` of what customers did, |predicted - actual| / actual <= tolerance (good
     for budgets and stock); otherwise "rank_only" (use the predictions to rank customers).
+    A fit that did not converge gives no verdict: "not enough data", with evidence
+    calibration_end, holdout_days and not_converged (a key of
+    :data:`.models.WHY_NOT_CONVERGED`).
 
     Returns
     -------
@@ -105,6 +109,9 @@ def judge_holdout(check: Holdout, tolerance: float = HOLDOUT_TOLERANCE) -> Findi
     calibration_end, holdout_days and, where Gamma-Gamma could be checked,
     spend_predicted and spend_actual (yuan per purchase).
     """
+    if not check.fit.converged:
+        return not_enough_data("customers.holdout", "bgnbd", calibration_end=check.calibration_end,
+                               holdout_days=check.holdout_days, not_converged=why_not_converged(check.fit))
     agg = check.aggregate
     predicted, actual, error = (float(v) for v in agg.loc["repeat_purchases", ["predicted", "actual", "error"]])
     evidence = {"predicted": predicted, "actual": actual, "error": error,

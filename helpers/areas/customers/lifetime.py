@@ -21,7 +21,7 @@ import pandas as pd
 
 from helpers.areas.customers.findings import judge_holdout
 from helpers.areas.customers.models import (
-    AT_BOUND,
+    WHY_NOT_CONVERGED,
     ModelFit,
     bgnbd_expected_purchases,
     bgnbd_p_alive,
@@ -32,6 +32,7 @@ from helpers.areas.customers.models import (
     fit_gamma_gamma,
     gamma_gamma_expected_value,
     purchases_if_alive,
+    why_not_converged,
 )
 from helpers.areas.customers.purchases import (
     add_lifetime_columns,
@@ -41,7 +42,7 @@ from helpers.areas.customers.purchases import (
 )
 from helpers.core import metrics
 from helpers.core.calendar import Period
-from helpers.core.findings import Finding, not_enough_data
+from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
 from helpers.core.notes import note, quiet
 
 if TYPE_CHECKING:
@@ -107,10 +108,7 @@ def score_lifetime(summary: pd.DataFrame, horizon_days: int, recent_days: int = 
             scores["expected_purchases"] = 0.0
         return Lifetime(scores, None, None, int(horizon_days))
     bg = fit_bgnbd(x, t_x, T)
-    if not bg.converged:
-        why = "有参数到达边界，数据无法确定它" if bg.message == AT_BOUND else "优化器没有报告收敛"
-        note(f"BG/NBD 拟合没有干净地收敛（{why}），预测只宜粗看",
-             f"BG/NBD fit did not converge cleanly ({bg.message}); treat its predictions as rough")
+    note_unconverged(bg, "全部历史", "whole history")
     if "first_date" in summary and len(summary):
         first = f"{summary['first_date'].min():%Y-%m-%d}"
         note(f"生命周期模型：客户在数据中的第一次购买（数据始于 {first}）算作首购；数据开始前就买过的客户看起来像新客，"
@@ -146,6 +144,17 @@ def score_lifetime(summary: pd.DataFrame, horizon_days: int, recent_days: int = 
         scores["value_per_purchase"] = np.nan
     scores["expected_value"] = scores["expected_purchases"] * scores["value_per_purchase"]
     return Lifetime(scores, bg, gg, int(horizon_days))
+
+
+def note_unconverged(fit: ModelFit, data_zh: str, data_en: str) -> None:
+    """A note when ``fit`` did not converge: which fit, on what data, why, and that its
+    predictions are not to be relied on."""
+    if fit.converged:
+        return
+    zh, en = WHY_NOT_CONVERGED[why_not_converged(fit)]
+    note(f"{fit.model} 模型在{data_zh}上没有收敛（{zh}）：它的预测不可靠，不作为结论",
+         f"the {fit.model} model did not converge on the {data_en} ({en}): its predictions are not reliable "
+         "and are not used as a verdict")
 
 
 @dataclass
@@ -191,8 +200,10 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
         raise ValueError(f"parameter holdout_days={holdout_days} must be > 0")
     first_day = shop.date_range("orders", "pay_time")[0].normalize()
     cal_end = period.end - pd.Timedelta(days=holdout_days)
-    if cal_end - first_day < pd.Timedelta(days=holdout_days):
-        history, most = max((cal_end - first_day).days, 0), (period.end - first_day).days // 2
+    # days counted as Period counts them, both ends included: 1997-01-01 ~ 09-30 is 273 days
+    history = Period(first_day, cal_end).days if cal_end >= first_day else 0
+    if history < holdout_days:
+        most = Period(first_day, period.end).days // 2
         raise ShortHistory(f"parameter holdout_days={holdout_days} leaves only {history} days of history before "
                            f"it; use at most {most} days", holdout_days=int(holdout_days), history_days=history,
                            max_days=most)
@@ -218,6 +229,7 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
                            holdout_days=int(holdout_days), calibration_end=cal_end, repeat_customers=repeaters,
                            needed=MIN_REPEAT_CUSTOMERS)
     fit = fit_bgnbd(calibration["x"], calibration["t_x"], calibration["T"])
+    note_unconverged(fit, f" {cal_end.date()} 以前的历史", f"history up to {cal_end.date()}")
     params = fit.values()
     x, t_x, T = (calibration[c].to_numpy(dtype=float) for c in ("x", "t_x", "T"))
     predicted = expected_grouped(params, x, t_x, T, holdout_days)
@@ -256,7 +268,8 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
 def run_holdout(shop: Shop, period: Period, holdout_days: int,
                 same_day_orders: str = "once") -> tuple[Holdout | None, Finding]:
     """:func:`check_holdout` and its verdict (:func:`.findings.judge_holdout`); when the data is
-    too short, no check and a "not enough data" finding with the numbers that say why.
+    too short, or the model fitted on it did not converge, no check and a "not enough data"
+    finding with the numbers that say why (an unconverged fit's predictions are not shown).
 
     A non-positive ``holdout_days`` is still an error (a wrong parameter, not short data).
     """
@@ -266,4 +279,5 @@ def run_holdout(shop: Shop, period: Period, holdout_days: int,
         check = check_holdout(shop, period, holdout_days, same_day_orders)
     except ShortHistory as exc:
         return None, not_enough_data("customers.holdout", "bgnbd", **exc.evidence)
-    return check, judge_holdout(check)
+    finding = judge_holdout(check)
+    return (None if finding.verdict == NOT_ENOUGH_DATA else check), finding

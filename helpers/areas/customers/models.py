@@ -44,6 +44,26 @@ GG_PARAMS = ("p", "q", "gamma")
 _LOG_BOUND = 18.0  # parameters are fitted on the log scale, within exp(+-18)
 #: :attr:`ModelFit.message` of a fit with a parameter at its bound.
 AT_BOUND = "a parameter reached its bound (the data cannot pin it down)"
+#: :attr:`ModelFit.message` of a fit whose likelihood is flat along some direction (the
+#: Hessian is not invertible, so there are no standard errors): e.g. BG/NBD on customers who
+#: hardly ever drop out, where a -> 0 and b -> infinity with a / b fixed fit equally well.
+FLAT = "the likelihood is flat in some direction, so there are no standard errors (the data cannot pin it down)"
+
+#: Why a fit did not converge: the key (evidence of a finding) for each :attr:`ModelFit.message`.
+_WHY = {AT_BOUND: "at_bound", FLAT: "flat"}
+#: What each key means, (zh, en).
+WHY_NOT_CONVERGED = {
+    "at_bound": ("有参数到达边界，数据无法确定它", "a parameter reached its bound: the data cannot pin it down"),
+    "flat": ("似然在某个方向上是平的，没有标准误，数据无法确定参数",
+             "the likelihood is flat in some direction, so there are no standard errors: the data cannot pin "
+             "the parameters down"),
+    "optimizer": ("优化器没有报告收敛", "the optimizer did not report convergence"),
+}
+
+
+def why_not_converged(fit: ModelFit) -> str:
+    """Why ``fit`` did not converge: a key of :data:`WHY_NOT_CONVERGED`."""
+    return _WHY.get(fit.message, "optimizer")
 
 
 @dataclass(frozen=True)
@@ -237,17 +257,18 @@ def _fit(model: str, names: tuple[str, ...], grad_fn, data: list[np.ndarray], w:
         cov, se_log = None, np.full(k, np.nan)
     est = np.exp(theta)
     at_bound = np.any(np.abs(theta) >= _LOG_BOUND - 1e-6)
-    converged = bool(best.success and not at_bound and np.all(np.isfinite(se_log)))
-    message = str(best.message)
-    if at_bound:
-        message = AT_BOUND
+    flat = not np.all(np.isfinite(se_log))
+    converged = bool(best.success and not at_bound and not flat)
+    message = AT_BOUND if at_bound else FLAT if flat else str(best.message)
     z = z_value(0.95)
+    with np.errstate(over="ignore"):  # a huge se_log gives an interval up to inf, which is what it means
+        low, high = est * np.exp(-z * se_log), est * np.exp(z * se_log)
     return ModelFit(
         model=model,
         params=dict(zip(names, est.tolist(), strict=True)),
         se=dict(zip(names, (est * se_log).tolist(), strict=True)),
-        low=dict(zip(names, (est * np.exp(-z * se_log)).tolist(), strict=True)),
-        high=dict(zip(names, (est * np.exp(z * se_log)).tolist(), strict=True)),
+        low=dict(zip(names, low.tolist(), strict=True)),
+        high=dict(zip(names, high.tolist(), strict=True)),
         loglik=-best.fun * n,
         n=n,
         converged=converged,
@@ -355,21 +376,48 @@ def purchases_if_alive(params: Any, x: np.ndarray, T: np.ndarray, t: float, node
         idx = np.nonzero(flat_x == xv)[0]
         p_nodes, wts = _beta_nodes(nodes, a, b + xv)
         scale = t / (alpha + flat_T[idx])
-        # (1 - (1 + p*s)^-(r+x)) / p, stable for small p*s
+        # (1 - (1 + p*s)^-(r+x)) / p, stable for small p*s; (r+x) s in the limit p = 0
         ps = np.outer(scale, p_nodes)
-        g = -np.expm1(-(r + xv) * np.log1p(ps)) / p_nodes
+        safe = np.where(p_nodes > 0, p_nodes, 1.0)
+        g = np.where(p_nodes > 0, -np.expm1(-(r + xv) * np.log1p(ps)) / safe, (r + xv) * scale[:, None])
         result[idx] = g @ wts
     return result.reshape(x.shape)
 
 
 @functools.lru_cache(maxsize=4096)
 def _beta_nodes(nodes: int, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Jacobi nodes on [0, 1] and weights of the Beta(a, b) density (weights sum to 1)."""
-    from scipy import special
+    """Gauss nodes on [0, 1] and weights (summing to 1) for the Beta(a, b) density, any a, b > 0.
 
-    # nodes u in [-1, 1] with weight (1-u)^(b-1) (1+u)^(a-1); p = (1+u)/2
-    u, wts = special.roots_jacobi(nodes, b - 1, a - 1)
-    return (1 + u) / 2, wts / wts.sum()
+    Golub-Welsch: the nodes are the eigenvalues of the Jacobi matrix of the polynomials
+    orthogonal under Beta(a, b), the weights the squared first components of its
+    eigenvectors. The matrix's entries, with k = 0, 1, ...,
+
+    diagonal_k = [2k (k+a+b-1) + a (a+b-2)] / [(2k+a+b-2) (2k+a+b)]   (a / (a+b) at k = 0),
+    off_k² = k (k+a-1) (k+b-1) (k+a+b-2) / [(2k+a+b-2)² (2k+a+b-1) (2k+a+b-3)]
+             (a b / [(a+b)² (a+b+1)] at k = 1, the variance),
+
+    are ratios of terms of order k + a + b, so they stay finite for any parameters; written
+    for p in [0, 1] directly, the nodes near 0 keep their digits. scipy's ``roots_jacobi``
+    scales by 2^(a+b) and returns NaN once a + b passes about 1,020 (a dropout model with
+    b + x that large: Online Retail's fit has b ≈ 14,000).
+    """
+    from scipy.linalg import eigh_tridiagonal
+
+    k = np.arange(nodes, dtype=float)
+    s = 2 * k + a + b
+    diag = np.empty(nodes)
+    diag[0] = a / (a + b)
+    diag[1:] = (2 * k[1:] * (k[1:] + a + b - 1) + a * (a + b - 2)) / ((s[1:] - 2) * s[1:])
+    j = k[1:]
+    off2 = np.empty(nodes - 1)
+    if nodes > 1:
+        off2[0] = a * b / ((a + b) ** 2 * (a + b + 1))
+        j2, s2 = j[1:], s[2:]
+        off2[1:] = j2 * (j2 + a - 1) * (j2 + b - 1) * (j2 + a + b - 2) / ((s2 - 2) ** 2 * (s2 - 1) * (s2 - 3))
+    p, vectors = eigh_tridiagonal(diag, np.sqrt(off2))
+    wts = vectors[0] ** 2
+    # rounding can put a node a hair below 0 (its distance from 0 is then below 1e-16)
+    return np.clip(p, 0.0, 1.0), wts / wts.sum()
 
 
 def expected_grouped(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.areas.customers.findings import ACTIONS
+from helpers.areas.customers.models import WHY_NOT_CONVERGED, why_not_converged
 from helpers.areas.customers.recall import XLSX_SHEET_ROWS
 from helpers.areas.customers.rfm import segment_label
 from helpers.core import metrics
@@ -242,6 +243,13 @@ def describe_lifetime(life: Lifetime, lang: str) -> str:
         return ("复购客户太少，无法拟合生命周期模型，本节只能留空；积累更多历史后再看。" if is_zh(lang) else
                 "Too few customers bought more than once to fit the lifetime model; this section stays empty "
                 "until there is more history.")
+    if not life.bgnbd.converged:
+        zh, en = WHY_NOT_CONVERGED[why_not_converged(life.bgnbd)]
+        return (f"数据不足以给出结论：生命周期模型没有收敛（{zh}），它的预计购买次数、金额和活跃概率不可靠，本节不据此下结论；"
+                "积累更多历史后再看。" if is_zh(lang) else
+                f"Not enough data for a conclusion: the lifetime model did not converge ({en}), so its expected "
+                "purchases, values and P(active) are not reliable and this section draws no conclusion from them; "
+                "look again with more history.")
     r, alpha, a, b = life.bgnbd.values()
     rate_year = r / alpha * 365
     dropout = a / (a + b)
@@ -277,6 +285,14 @@ def describe_holdout(finding: Finding, lang: str) -> str:
     when the check was skipped (not enough data), why and what to change."""
     e = finding.evidence
     if finding.verdict == NOT_ENOUGH_DATA:
+        if "not_converged" in e:
+            zh, en = WHY_NOT_CONVERGED[e["not_converged"]]
+            if is_zh(lang):
+                return (f"数据不足以检验：只用 {e['calibration_end']:%Y-%m-%d} 以前的历史拟合时，模型没有收敛（{zh}），"
+                        "它的预测不可靠，因此不给出检验结论。换一个 `holdout_days`，或积累更多历史后再看。")
+            return (f"Not enough data for the check: fitted on the history up to {e['calibration_end']:%Y-%m-%d}, "
+                    f"the model did not converge ({en}), so its predictions are not reliable and the check gives "
+                    "no verdict. Try another `holdout_days`, or wait for more history.")
         if "history_days" in e:
             if is_zh(lang):
                 return (f"历史数据不足，跳过检验：`holdout_days` = {e['holdout_days']} 之前只有 {e['history_days']} 天历史"

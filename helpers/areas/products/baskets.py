@@ -61,8 +61,15 @@ def product_pairs(shop: Shop, period: Period, min_count: int = 10) -> tuple[pd.D
 
 
 def with_titles(pairs: pd.DataFrame, titles: pd.Series) -> pd.DataFrame:
-    """:func:`product_pairs` with each product's title beside its id (title_a, title_b)."""
-    return pairs.assign(title_a=pairs["product_a"].map(titles), title_b=pairs["product_b"].map(titles))
+    """:func:`product_pairs` with each product's title beside its id (title_a, title_b).
+
+    A product without a title (no ``products`` table, or not listed in it) shows its id:
+    the table shows the titles in place of the ids, so a missing title must not leave it blank.
+    """
+    def name(ids: pd.Series) -> pd.Series:
+        return ids.map(titles).where(lambda t: t.notna() & t.astype(str).str.strip().ne(""), ids)
+
+    return pairs.assign(title_a=name(pairs["product_a"]), title_b=name(pairs["product_b"]))
 
 
 def _expected_pair_orders(per_month: pd.DataFrame, months: pd.Series, product_a: pd.Series, product_b: pd.Series,

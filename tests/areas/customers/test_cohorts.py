@@ -30,7 +30,11 @@ def test_single_cohort_retention_and_sales(tmp_path):
     assert frame["cumulative_sales_per_customer"].tolist() == pytest.approx([75.0, 90.0, 105.0])
     stats = cohorts.summarize_cohorts(frame)
     assert stats["retention_1"] == 0.5 and math.isnan(stats["retention_3"])
-    assert stats["sales_per_customer_1"] == pytest.approx(90.0)
+    # "the first N months" are N months, ages 0 to N-1: month 0 alone is the first month's ¥150 / 2,
+    # and January to March (three months, all observed) the first three months' ¥210 / 2
+    assert stats["sales_per_customer_1"] == pytest.approx(75.0)
+    assert stats["sales_per_customer_3"] == pytest.approx(105.0)
+    assert math.isnan(stats["sales_per_customer_6"])
     assert cohorts.pivot_cohorts(frame).shape == (1, 3)
     # a period ending mid-month stops at the last complete month, and says so
     with caught() as found:

@@ -9,6 +9,7 @@ import pytest
 
 from helpers.areas.customers import findings
 from helpers.areas.customers.lifetime import Holdout
+from helpers.areas.customers.models import AT_BOUND, BGNBD_PARAMS, FLAT, ModelFit
 from helpers.areas.customers.repurchase import OTHER
 from helpers.core.findings import NOT_ENOUGH_DATA
 
@@ -41,12 +42,18 @@ def test_recall_list_rules(recall_sample):
         findings.build_recall_list(scored, life, summary, overdue_factor=0)
 
 
-def _holdout(predicted: float, actual: float, spend: tuple[float, float] | None = None) -> Holdout:
+def _fit(converged: bool = True, message: str = "") -> ModelFit:
+    params = dict.fromkeys(BGNBD_PARAMS, 1.0)
+    return ModelFit("BG/NBD", params, params, params, params, -1.0, 100, converged, message)
+
+
+def _holdout(predicted: float, actual: float, spend: tuple[float, float] | None = None,
+             fit: ModelFit | None = None) -> Holdout:
     rows = {"repeat_purchases": (predicted, actual, (predicted - actual) / actual if actual else np.nan)}
     if spend:
         rows["spend_per_purchase"] = (*spend, (spend[0] - spend[1]) / spend[1])
     agg = pd.DataFrame(rows, index=["predicted", "actual", "error"]).T
-    return Holdout(pd.Timestamp("2026-05-19"), 180, None, agg, pd.DataFrame(), pd.DataFrame())
+    return Holdout(pd.Timestamp("2026-05-19"), 180, fit or _fit(), agg, pd.DataFrame(), pd.DataFrame())
 
 
 def test_holdout_verdict_within_ten_percent():
@@ -59,6 +66,16 @@ def test_holdout_verdict_within_ten_percent():
     assert findings.judge_holdout(_holdout(890.0, 1000.0)).verdict == "rank_only"
     assert findings.judge_holdout(_holdout(5.0, 0.0)).verdict == "rank_only"  # no error to speak of
     assert "spend_predicted" not in findings.judge_holdout(_holdout(1000.0, 1000.0)).evidence
+
+
+def test_a_fit_that_did_not_converge_gives_no_verdict():
+    """Online Retail's hold-out fit (a -> 0, b ~ 14,000, no standard errors) predicted within a few
+    percent by chance: a verdict on it would present an arbitrary point of a flat ridge as a model."""
+    for message, why in ((FLAT, "flat"), (AT_BOUND, "at_bound"), ("ABNORMAL_TERMINATION_IN_LNSRCH", "optimizer")):
+        found = findings.judge_holdout(_holdout(1000.0, 1000.0, fit=_fit(False, message)))
+        assert found.verdict == NOT_ENOUGH_DATA
+        assert found.evidence == {"calibration_end": pd.Timestamp("2026-05-19"), "holdout_days": 180,
+                                  "not_converged": why}
 
 
 def test_groups_differ_only_when_their_intervals_do_not_overlap():

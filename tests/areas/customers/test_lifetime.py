@@ -65,9 +65,9 @@ def test_holdout_check_on_the_sample(customers_sample):
     assert ran is not None and verdict.verdict == "trust"
     skipped, finding = lifetime.run_holdout(shop, period, 600)
     assert skipped is None and finding.verdict == NOT_ENOUGH_DATA
-    assert finding.evidence == {"holdout_days": 600, "history_days": 83, "max_days": 341}
-    assert "`holdout_days` = 600 leaves only 83 days" in sentences.describe_holdout(finding, "en")
-    assert "`holdout_days` = 600 之前只有 83 天历史" in sentences.describe_holdout(finding, "zh")
+    assert finding.evidence == {"holdout_days": 600, "history_days": 84, "max_days": 342}  # 2025-01-01 ~ 03-25
+    assert "`holdout_days` = 600 leaves only 84 days" in sentences.describe_holdout(finding, "en")
+    assert "`holdout_days` = 600 之前只有 84 天历史" in sentences.describe_holdout(finding, "zh")
 
 
 def test_score_lifetime_with_a_zero_horizon(simulated):
@@ -127,3 +127,46 @@ def test_a_shop_with_one_customer_and_one_order(tmp_path):
     holdout, finding = lifetime.run_holdout(shop, period, 30)
     assert holdout is None and finding.verdict == NOT_ENOUGH_DATA
     assert finding.evidence == {"holdout_days": 30, "history_days": 0, "max_days": 0}
+
+
+def _cdnow_like_shop(folder):
+    """Twelve customers, first purchases on 2017-01-01, the last purchase on 2018-06-30: CDNOW's span of
+    1997-01-01 ~ 1998-06-30 twenty years on (the same day counts; the loader refuses dates before 2000)."""
+    lines = []
+    for i in range(12):
+        for n, day in enumerate(("2017-01-01", f"2017-03-{10 + i:02d}", f"2017-08-{10 + i:02d}",
+                                 f"2018-02-{10 + i:02d}")):
+            lines.append((f"o{i}-{n}", f"c{i:02d}", f"{day} 10:00:00", 20.0 + i + n, "p1", "搜索"))
+    lines.append(("last", "c00", "2018-06-30 10:00:00", 30.0, "p1", "搜索"))
+    return make_shop(folder, lines)
+
+
+def test_holdout_counts_history_days_as_periods_do(tmp_path):
+    """CDNOW's standard split, 39 + 39 weeks: 1997-01-01 ~ 09-30 (273 days by Period.days) then
+    273 days of hold-out. The check counted 272 (end minus start) and refused it by one day."""
+    shop = _cdnow_like_shop(tmp_path)
+    period = Period(pd.Timestamp("2017-01-01"), pd.Timestamp("2018-06-30"))
+    assert Period(pd.Timestamp("2017-01-01"), pd.Timestamp("2017-09-30")).days == 273
+    with quiet():
+        check = lifetime.check_holdout(shop, period, 273)
+    assert check.calibration_end == pd.Timestamp("2017-09-30") and check.holdout_days == 273
+    assert check.aggregate.loc["repeat_purchases", "actual"] == 13  # one in 2018-02 each, and the last order
+    # one day more leaves 272 days of history: refused, and the most it can be is half of 546 days
+    skipped, finding = lifetime.run_holdout(shop, period, 274)
+    assert skipped is None
+    assert finding.evidence == {"holdout_days": 274, "history_days": 272, "max_days": 273}
+
+
+def test_a_fit_that_did_not_converge_is_noted():
+    """Customers who never drop out (Online Retail's regime) leave BG/NBD's a and b undetermined:
+    a note says the fit did not converge and why, in both languages."""
+    sim = models.simulate_bgnbd(3000, (0.8, 60.0, 1e-6, 1e4), 200.0, seed=3)
+    with caught() as found:
+        life = lifetime.score_lifetime(sim.assign(repeat_value=np.nan), 90)
+    assert not life.bgnbd.converged and np.isfinite(life.scores["expected_purchases"]).all()
+    said = [n for n in found if "BG/NBD" in n.en]
+    assert [(n.zh, n.en) for n in said] == [(
+        "BG/NBD 模型在全部历史上没有收敛（似然在某个方向上是平的，没有标准误，数据无法确定参数）：它的预测不可靠，不作为结论",
+        "the BG/NBD model did not converge on the whole history (the likelihood is flat in some direction, so "
+        "there are no standard errors: the data cannot pin the parameters down): its predictions are not "
+        "reliable and are not used as a verdict")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -168,3 +169,48 @@ def test_distinct_rows_rebuild_every_row_in_order_of_first_appearance():
     assert [len(v) for v in models.distinct_rows(np.array([]), np.array([]))[0]] == [0, 0]
     (_, _), weights = models.compress_rows(np.array([1.0, 1.0, 2.0]), np.array([3.0, 3.0, 3.0]))
     assert weights.tolist() == [2.0, 1.0]
+
+
+# Fader, Hardie & Lee (2005) eq. 10, E[Y(180) | x, t_x, T], evaluated with mpmath at 60 digits
+# (its hypergeometric function and the cancellation in 1 - (...) 2F1 need them).
+HIGH_PRECISION = [
+    ((0.5, 30.0, 9e-7, 14228.0), 0, 0, 300, 0.27272727272021552),
+    ((0.5, 30.0, 9e-7, 14228.0), 40, 300, 330, 20.24999994342594),
+    ((0.5, 30.0, 9e-7, 14228.0), 1500, 340, 340, 729.9729579061329),
+    ((0.3, 20.0, 2.0, 3000.0), 5, 100, 300, 2.6575262130429377),
+    ((0.3, 20.0, 2.0, 3000.0), 1200, 200, 300, 5.8236619650574344e-190),
+    ((0.2426, 30.9, 0.7929, 2.4258), 2000, 300, 300, 908.87301568458685),
+]
+
+
+@pytest.mark.parametrize("params, x, t_x, T, expected", HIGH_PRECISION)
+def test_expected_purchases_stay_exact_where_b_plus_x_is_large(params, x, t_x, T, expected):
+    """b + x past about 1,020 made scipy's Gauss-Jacobi nodes overflow: NaN predictions (Online
+    Retail's hold-out fit has a ~ 1e-6, b ~ 14,000) and RuntimeWarnings in the report."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        got = models.bgnbd_expected_purchases(params, x, t_x, T, 180.0)
+    assert float(got) == pytest.approx(expected, rel=1e-10)
+
+
+def test_beta_nodes_integrate_the_beta_moments_for_any_parameters():
+    for a, b in ((0.7929, 2.4258), (9e-7, 14228.0), (3.0, 1e6), (1.0, 1.0)):
+        p, w = models._beta_nodes(48, a, b)
+        assert np.all((p >= 0) & (p <= 1)) and w.sum() == pytest.approx(1.0)
+        mean = a / (a + b)
+        var = a * b / ((a + b) ** 2 * (a + b + 1))
+        assert w @ p == pytest.approx(mean, rel=1e-9)
+        assert w @ (p - mean) ** 2 == pytest.approx(var, rel=1e-7)
+
+
+def test_a_fit_on_customers_who_never_drop_out_says_it_did_not_converge():
+    """a -> 0 and b -> infinity with a / b fixed fit such customers equally well: no standard
+    errors, so the fit must say it did not converge (its predictions stay finite)."""
+    sim = models.simulate_bgnbd(3000, (0.8, 60.0, 1e-6, 1e4), 200.0, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = models.fit_bgnbd(sim["x"], sim["t_x"], sim["T"])
+        predicted = models.expected_grouped(fit.values(), *(sim[c].to_numpy(float) for c in ("x", "t_x", "T")), 180)
+    assert not fit.converged and fit.message == models.FLAT
+    assert models.why_not_converged(fit) == "flat"
+    assert fit.params["b"] > 1000 and np.isfinite(predicted).all()

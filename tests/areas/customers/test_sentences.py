@@ -10,6 +10,7 @@ import pytest
 
 from helpers.areas.customers import findings, sentences
 from helpers.areas.customers.lifetime import score_lifetime
+from helpers.areas.customers.models import simulate_bgnbd
 from helpers.areas.customers.rfm import RFMSplits
 from helpers.core.findings import Finding, not_enough_data
 from helpers.core.notes import quiet
@@ -124,6 +125,28 @@ def test_holdout_sentences_follow_the_verdict():
         for lang in LANGS:
             _check_language(sentences.describe_holdout(finding, lang), lang)
     assert "has 3 customers who bought more than once" in sentences.describe_holdout(few, "en")
+
+
+def test_a_fit_that_did_not_converge_is_not_presented_as_a_check():
+    """Customers who never drop out (Online Retail's regime): a -> 0 and b -> infinity fit equally
+    well, there are no standard errors, and the sentences say so instead of giving predictions."""
+    flat = not_enough_data("customers.holdout", "bgnbd", calibration_end=pd.Timestamp("2011-06-12"),
+                           holdout_days=180, not_converged="flat")
+    en, zh = sentences.describe_holdout(flat, "en"), sentences.describe_holdout(flat, "zh")
+    assert en.startswith("Not enough data for the check: fitted on the history up to 2011-06-12, the model did "
+                         "not converge (the likelihood is flat in some direction")
+    assert zh.startswith("数据不足以检验：只用 2011-06-12 以前的历史拟合时，模型没有收敛（似然在某个方向上是平的")
+    assert "predicted" not in en and "预测之后" not in zh
+    _check_language(en, "en")
+    _check_language(zh, "zh")
+    sim = simulate_bgnbd(3000, (0.8, 60.0, 1e-6, 1e4), 200.0, seed=3)
+    with quiet():
+        life = score_lifetime(sim.assign(repeat_value=np.nan), 90)
+    assert not life.bgnbd.converged
+    text = {lang: sentences.describe_lifetime(life, lang) for lang in LANGS}
+    assert text["en"].startswith("Not enough data for a conclusion: the lifetime model did not converge")
+    assert text["zh"].startswith("数据不足以给出结论：生命周期模型没有收敛")
+    assert "times a year" not in text["en"] and "每年购买" not in text["zh"]
 
 
 def test_recall_sentence_counts_actions_and_names_the_files(tmp_path):

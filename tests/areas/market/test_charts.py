@@ -49,3 +49,17 @@ def test_charts_are_labelled_in_the_report_language(lang):
     assert [ax.get_title() for ax in fig4.axes] == [label("market_sales", lang), label("price", lang)]
     assert np.isfinite(fig.axes[0].get_ylim()).all()
     plt.close("all")
+
+
+def test_competitors_and_bands_with_dollar_signs_are_drawn_as_written():
+    """Names are data: text between two "$" that is not valid mathtext must not stop the report."""
+    import io
+
+    trends = pd.DataFrame({"competitor": ["$5_$ shop"] * 3, "month": MONTHS, "sales": [1.0, 2.0, 3.0],
+                           "price": [10.0, 10.0, 9.0]})
+    bands = pd.DataFrame({"sales_share": [0.4, 0.6], "listing_share": [0.5, 0.5]}, index=["$5_$", "$10_$"])
+    for fig in (charts.plot_competitors(trends, "en"), charts.plot_bands(bands, "zh")):
+        fig.savefig(io.BytesIO(), format="png")
+        texts = [*fig.axes[0].get_xticklabels(), *fig.axes[0].get_legend().get_texts()]
+        assert not any(t.get_parse_math() for t in texts)
+

@@ -66,3 +66,20 @@ def test_with_titles():
     pairs = pd.DataFrame({"product_a": ["p1"], "product_b": ["p2"]})
     out = baskets.with_titles(pairs, pd.Series({"p1": "裙子", "p2": "盒子"}))
     assert out[["title_a", "title_b"]].iloc[0].tolist() == ["裙子", "盒子"]
+
+
+def test_pair_table_without_products_shows_the_ids(small, tmp_path):
+    """Without products.csv there are no titles: the pair table names the products by id, not "—"."""
+    from helpers.areas.products import tables
+    from helpers.core.lines import product_titles
+
+    (tmp_path / "products.csv").unlink()
+    shop = connect(tmp_path)
+    pairs, _ = baskets.product_pairs(shop, MARCH, min_count=1)
+    named = baskets.with_titles(pairs, product_titles(shop))
+    assert named[["title_a", "title_b"]].iloc[0].tolist() == ["p1", "p2"]
+    html = tables.table(named, "pairs", "en").to_html()
+    assert ">p1<" in html and ">p2<" in html and "—" not in html
+    # a product missing from a products table keeps its id too
+    partial = baskets.with_titles(pairs, pd.Series({"p1": "裙子"}))
+    assert partial[["title_a", "title_b"]].iloc[0].tolist() == ["裙子", "p2"]

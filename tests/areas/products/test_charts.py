@@ -48,3 +48,29 @@ def test_plot_test_shows_the_primary_rate_with_its_interval():
     fig = charts.plot_test(table, verdict, "en")
     assert _texts(fig) == {"Click rate", "T-2026-03-主图"}
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["A", "B"]
+
+
+def _render(fig) -> None:
+    """Draw the figure to PNG as the report does: mathtext in a label would fail here."""
+    import io
+
+    fig.savefig(io.BytesIO(), format="png")
+
+
+def test_data_with_dollar_signs_is_drawn_as_written():
+    """A category "Kids $5-$10" was parsed as mathtext (shown as "Kids 5-10"), and one whose text
+    between two "$" is not valid mathtext stopped notebook 02."""
+    names = ["Kids $5-$10", "Tops $5_$"]
+    elasticity = pd.DataFrame({"elasticity": [-1.2, -0.5], "low": [-1.5, -0.8], "high": [-0.9, -0.2]}, index=names)
+    variants = pd.DataFrame({"click_rate": [0.1, 0.12], "click_rate_low": [0.08, 0.1],
+                             "click_rate_high": [0.12, 0.14]}, index=names)
+    coverage = pd.DataFrame({"competition_ratio": [1.0, 2.0], "buyers_index": [10.0, 20.0], "missing": [True, True]},
+                            index=names)
+    for fig in (charts.plot_elasticity(elasticity, "en"),
+                charts.plot_test(variants, Finding("products.test", "test $1_$", "keep", {"metric": "click_rate"}), "zh"),
+                charts.plot_keywords(coverage, "en")):
+        _render(fig)
+        ax = fig.axes[0]
+        shown = [*ax.get_yticklabels(), *ax.texts, ax.title]
+        assert set(names) <= {t.get_text() for t in shown}
+        assert not any(t.get_parse_math() for t in shown)
