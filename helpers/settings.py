@@ -17,6 +17,8 @@ variable                           meaning
 ``WORKBOOK_DUCKDB_TEMP_DIR``       where DuckDB spills beyond its cap
 ``WORKBOOK_STATIC``                ``1`` in batch runs: Explore sections show their default slice
 ``WORKBOOK_ID_SALT``               the secret that masks customer ids in reports
+``WORKBOOK_BROWSER``               the Chromium, Chrome or Edge that prints reports to PDF (default:
+                                   the first of chromium, google-chrome, microsoft-edge on the PATH)
 ``WORKBOOK_EXPORT_STAGING``        set by a batch run for its kernel: exports (CSV, XLSX) are staged
                                    there and published only when the report succeeded
 =================================  ===========================================================
@@ -43,6 +45,7 @@ ENV = {
     "WORKBOOK_STATIC": "static",
     "WORKBOOK_ID_SALT": "id_salt",
     "WORKBOOK_EXPORT_STAGING": "export_staging",
+    "WORKBOOK_BROWSER": "browser",
 }
 
 
@@ -58,6 +61,7 @@ class Settings:
     static: bool = False
     id_salt: str = ""
     export_staging: str = ""
+    browser: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

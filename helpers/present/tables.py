@@ -3,11 +3,13 @@ missing values as "—", every cell escaped."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from helpers.core.metrics import METRICS
 from helpers.i18n import is_zh, label_or_text
 from helpers.present.format import DASH, formatter, report_lang
 
@@ -73,4 +75,52 @@ def style_table(
     styler = styler.format_index(escape="html", axis=1, na_rep=DASH)
     if hide_index:
         styler = styler.hide(axis="index")
+    payload = table_payload(data, formats, hide_index)
+    # the table's numbers travel beside its HTML for the report's XLSX (helpers.runner.publish)
+    styler._repr_mimebundle_ = lambda include=None, exclude=None: {TABLE_MIME: payload} if payload else {}
     return styler
+
+
+#: The MIME type of a report table's data; HTML rendering ignores it.
+TABLE_MIME = "application/vnd.ecommerce-workbook.table+json"
+#: Excel number formats of the table kinds.
+EXCEL_FORMATS = {"yuan": "#,##0.00", "pct": "0.00%", "signed_pct": "+0.00%;-0.00%;0.00%", "count": "#,##0",
+                 "wan": "#,##0", "big": "#,##0", "ratio": "0.00"}
+MAX_TABLE_ROWS = 20_000  # a longer table is in the report's HTML only
+
+
+def table_payload(data: pd.DataFrame, formats: Mapping[str, Any], hide_index: bool) -> dict | None:
+    """A shown table as JSON for a spreadsheet: headers as shown, raw values (numbers stay
+    numbers), the Excel number format of each formatted column; None for a table too long or
+    with column levels."""
+    if len(data) > MAX_TABLE_ROWS or isinstance(data.columns, pd.MultiIndex):
+        return None
+    frame = data.reset_index(drop=True)
+    plain_rows = isinstance(data.index, pd.RangeIndex) and data.index.name is None
+    if not hide_index and not plain_rows:  # the index is a column of the sheet (it may share a column's name)
+        index = data.index.to_frame(index=False)
+        index.columns = ["" if n is None else str(n) for n in data.index.names]
+        frame = pd.concat([index, frame], axis=1)
+    kinds = {}
+    for col, kind in formats.items():
+        kind = METRICS[kind].kind if isinstance(kind, str) and kind in METRICS else kind
+        if isinstance(kind, str) and kind in EXCEL_FORMATS:
+            kinds[str(col)] = EXCEL_FORMATS[kind]
+    rows = []
+    for row in frame.itertuples(index=False, name=None):
+        rows.append([_json_value(v) for v in row])
+    return {"columns": [str(c) for c in frame.columns], "rows": rows, "formats": kinds}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -92,6 +92,9 @@ def _cmd_run(args) -> int:
             if args.timeout:
                 for spec in specs:
                     spec.timeout = args.timeout
+        if args.no_pdf:
+            for spec in specs:
+                spec.pdf = False
         if args.only:
             unknown = set(args.only) - {s.name for s in specs}
             if unknown:
@@ -227,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=0, help="seconds allowed per run (default: config or 1200)")
     p.add_argument("--quiet", action="store_true", help="print only failures (for cron)")
     p.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
+    p.add_argument("--no-pdf", action="store_true", help="no PDF beside each report (PDFs need a Chromium)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local worker processes, or a Dask distributed cluster")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")

@@ -38,6 +38,7 @@ class RunSpec:
     notebook: str
     parameters: dict[str, Any] = field(default_factory=dict)
     timeout: int = DEFAULT_TIMEOUT
+    pdf: bool = True  # print the report to PDF beside its HTML (needs a Chromium)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RunResult:
     parameters: dict[str, Any] = field(default_factory=dict)
     metrics: list[dict[str, Any]] = field(default_factory=list)
     finished: str = ""
+    pdf_error: str | None = None  # why the report has no PDF, when asked for one
 
 
 def list_notebooks(root: Path | None = None) -> list[Path]:
@@ -60,7 +62,8 @@ def list_notebooks(root: Path | None = None) -> list[Path]:
 
 
 def load_config(path: str | Path) -> list[RunSpec]:
-    """Read a runs file: ``defaults`` (parameters, timeout) and ``runs`` (name, notebook, parameters).
+    """Read a runs file: ``defaults`` (parameters, timeout, pdf) and ``runs`` (name, notebook,
+    parameters, timeout, pdf).
 
     Notebook paths are relative to the config file's folder.
 
@@ -89,9 +92,9 @@ def load_config(path: str | Path) -> list[RunSpec]:
     _expect(isinstance(config, dict), path, "the file", "a mapping with `runs:` (and `defaults:`)", config)
     defaults = config.get("defaults") or {}
     _expect(isinstance(defaults, dict), path, "`defaults`", "a mapping (parameters, timeout)", defaults)
-    unknown = set(defaults) - {"parameters", "timeout"}
+    unknown = set(defaults) - {"parameters", "timeout", "pdf"}
     if unknown:
-        raise RunConfigError(f"{path}: unknown keys in defaults: {sorted(unknown)}; use parameters, timeout")
+        raise RunConfigError(f"{path}: unknown keys in defaults: {sorted(unknown)}; use parameters, timeout, pdf")
     shared = defaults.get("parameters") or {}
     _expect(isinstance(shared, dict), path, "`defaults.parameters`", "a mapping of name: value", shared)
     runs = config.get("runs") or []
@@ -102,7 +105,7 @@ def load_config(path: str | Path) -> list[RunSpec]:
         where = f"run #{i + 1}"
         if not isinstance(entry, dict) or "notebook" not in entry:
             raise RunConfigError(f"{path}: {where} needs at least `notebook:`")
-        extra = set(entry) - {"name", "notebook", "parameters", "timeout"}
+        extra = set(entry) - {"name", "notebook", "parameters", "timeout", "pdf"}
         if extra:
             raise RunConfigError(f"{path}: {where}: unknown keys {sorted(extra)}")
         params = entry.get("parameters") or {}
@@ -110,7 +113,9 @@ def load_config(path: str | Path) -> list[RunSpec]:
         notebook = (base / str(entry["notebook"])).resolve()
         name = str(entry.get("name") or notebook.stem)
         timeout = _timeout(entry.get("timeout", defaults.get("timeout", DEFAULT_TIMEOUT)), path, where)
-        specs.append(RunSpec(name, str(notebook), {**shared, **params}, timeout))
+        pdf = entry.get("pdf", defaults.get("pdf", True))
+        _expect(isinstance(pdf, bool), path, f"{where}'s `pdf`", "true or false", pdf)
+        specs.append(RunSpec(name, str(notebook), {**shared, **params}, timeout, pdf))
     if not specs:
         raise RunConfigError(f"{path}: no runs listed under `runs:`")
     check_names(specs)

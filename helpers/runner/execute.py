@@ -29,7 +29,13 @@ from helpers.core.shop import resolve_data_dir
 from helpers.present.display import METRIC_MIME
 from helpers.present.files import publish_staged
 from helpers.runner.config import RunResult, RunSpec, check_parameters
-from helpers.runner.publish import prepare_for_html, render_html, report_language
+from helpers.runner.publish import (
+    prepare_for_html,
+    render_html,
+    render_pdf,
+    report_language,
+    write_tables_xlsx,
+)
 
 KERNEL_NAME = "python3"
 RUN_TEMP_PREFIX = ".run-"  # + the pid of the process running it: a dead pid's folder is left over
@@ -73,7 +79,7 @@ def run_key(spec: RunSpec, params: dict[str, Any], show_code: bool, data: str | 
     digest.update((code or code_fingerprint()).encode())
     digest.update((data or data_fingerprint(params.get("data_dir"))).encode())
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
-    digest.update(json.dumps([show_code, package_versions()], sort_keys=True).encode())
+    digest.update(json.dumps([show_code, spec.pdf, package_versions()], sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
 
@@ -193,14 +199,21 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             lang = report_language(spec, params)
             shown = prepare_for_html(nbformat.from_dict(json.loads(json.dumps(nb))), spec, params, fingerprint, lang)
             render_html(shown, tmp_html, spec.name, show_code, lang)
+            # the tables as a workbook and the report as PDF: what operators forward
+            tmp_xlsx, tmp_pdf = Path(tmp) / f"{spec.name}.xlsx", Path(tmp) / f"{spec.name}.pdf"
+            write_tables_xlsx(shown, tmp_xlsx)
+            result.pdf_error = render_pdf(tmp_html, tmp_pdf) if spec.pdf else None
             tmp_metrics = Path(tmp) / f"{spec.name}.metrics.json"
             record = {"run": spec.name, "notebook": notebook.name, "notebook_path": str(notebook),
                       "parameters": params, "metrics": result.metrics,
                       "run_key": key, "seconds": round(time.perf_counter() - started, 1),
                       "finished": dt.datetime.now().isoformat(timespec="seconds")}
             tmp_metrics.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-            for produced in (tmp_nb, tmp_html, tmp_metrics):
-                os.replace(produced, target / produced.name)
+            for produced in (tmp_nb, tmp_html, tmp_metrics, tmp_xlsx, tmp_pdf):
+                if produced.exists():
+                    os.replace(produced, target / produced.name)
+                else:  # an earlier run's copy would no longer match the report
+                    (target / produced.name).unlink(missing_ok=True)
             publish_staged(staging)
             (target / f"{spec.name}.failed.ipynb").unlink(missing_ok=True)
             result.status = "ok"

@@ -104,6 +104,91 @@ def render_html(nb, html_path: Path, title: str, show_code: bool = False, lang: 
     html_path.write_text(body, encoding="utf-8")
 
 
+def collect_tables(nb) -> list[tuple[str, dict]]:
+    """The tables a report shows, in order, each with a sheet name: its number and the heading
+    of the section it is in (``3 流量来源``), at most 31 characters, unique."""
+    from helpers.present.tables import TABLE_MIME
+
+    found, heading, names = [], "", set()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            titles = [line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")]
+            heading = titles[-1] if titles else heading
+            continue
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(TABLE_MIME)
+            if payload:
+                base = f"{len(found) + 1} {heading}".strip()[:31]
+                name, extra = base, 1
+                while name in names:
+                    extra += 1
+                    name = f"{base[:27]}~{extra}"
+                names.add(name)
+                found.append((name, payload))
+    return found
+
+
+def write_tables_xlsx(nb, path: Path) -> int:
+    """Every table of a report as one XLSX: a sheet per table named after its section, the
+    numbers with the formats the report shows (yuan, percent, counts), every text cell text
+    (never a formula), frozen headers. Returns the number of tables; none: no file."""
+    import pandas as pd
+
+    from helpers.present.files import publish_file_now, write_xlsx
+
+    tables = collect_tables(nb)
+    if not tables:
+        return 0
+    sheets, formats, texts = {}, {}, {}
+    for name, payload in tables:
+        frame = pd.DataFrame(payload["rows"], columns=payload["columns"])
+        sheets[name] = frame
+        formats[name] = payload.get("formats", {})
+        texts[name] = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, str)).any()
+                       and c not in formats[name]]
+    publish_file_now(path, lambda tmp: write_xlsx(sheets, tmp, text_columns=texts, number_formats=formats))
+    return len(tables)
+
+
+#: Browsers that print a report to PDF, looked for in this order on the PATH.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge")
+
+
+def find_browser() -> str | None:
+    """A headless-capable Chromium on this machine (``WORKBOOK_BROWSER`` first), or None."""
+    import shutil
+
+    from helpers import settings
+
+    chosen = settings.get().browser
+    if chosen:
+        return shutil.which(chosen) or (chosen if Path(chosen).exists() else None)
+    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
+
+
+def render_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> str | None:
+    """Print a report to PDF with headless Chromium (A4, backgrounds, no browser header and
+    footer). Returns None when written, else why not (no browser found, the browser failed):
+    the HTML report stands either way."""
+    import subprocess
+    import tempfile
+
+    browser = find_browser()
+    if browser is None:
+        return "no Chromium found for the PDF (install chromium, or set WORKBOOK_BROWSER to a Chrome/Edge)"
+    with tempfile.TemporaryDirectory(prefix="workbook-pdf-") as profile:
+        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                   f"--user-data-dir={profile}", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
+                   f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"the browser did not print the PDF ({type(exc).__name__})"
+    if done.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        return f"the browser did not print the PDF (exit {done.returncode})"
+    return None
+
+
 def _format_metric(m: dict[str, Any]) -> str:
     value, unit = m.get("value"), m.get("unit")
     if value is None:
@@ -215,12 +300,18 @@ def _index_page(out_dir: Path, entries: list[dict]) -> str:
         link = html.escape(e["name"])
         if e.get("html") and Path(e["html"]).exists():
             link = f'<a href="{html.escape(os.path.relpath(e["html"], out_dir))}">{link}</a>'
+            for suffix, what in ((".xlsx", "XLSX"), (".pdf", "PDF")):
+                beside = Path(e["html"]).with_suffix(suffix)
+                if beside.exists():
+                    link += f' · <a href="{html.escape(os.path.relpath(beside, out_dir))}">{what}</a>'
         status = "✅ ok" if e["status"] == "ok" else "❌ failed" + (" (showing last good report)" if e.get("html") else "")
         if e["status"] != "ok":
             candidate = out_dir / Path(e["notebook"]).stem / f"{e['name']}.failed.ipynb"
             if candidate.exists():
                 status += f' <a href="{html.escape(os.path.relpath(candidate, out_dir))}">failed notebook</a>'
         error = f"<pre>{html.escape(e['error'])}</pre>" if e.get("error") else ""
+        if e.get("pdf_error"):
+            error += f"<br><small>PDF: {html.escape(e['pdf_error'])}</small>"
         params = "<br>".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in e["parameters"].items())
         figures = "<br>".join(f"{html.escape(str(m.get('label') or m['name']))}: {html.escape(_format_metric(m))}"
                               for m in e.get("metrics") or [])

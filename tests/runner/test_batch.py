@@ -423,3 +423,44 @@ def test_a_run_key_follows_the_data_the_parameters_and_the_notebook(tmp_path, no
     assert execute.run_key(spec(notebook), {"data_dir": str(data), "top_n": 3}, False) != base
     (data / "orders.csv").write_text("order_id\n2\n", encoding="utf-8")  # same size, other bytes
     assert execute.run_key(spec(notebook), {"data_dir": str(data)}, False) != base
+
+
+TABLES = """import pandas as pd
+from IPython.display import display
+from helpers.present.tables import style_table
+display(style_table(pd.DataFrame({"sales": [1234.5, 99.0], "conversion_rate": [0.0312, 0.05],
+                                  "title": ["=HYPERLINK(1)", "平底锅"]},
+                                 index=pd.Index(["000123", "p2"], name="product_id")),
+                    {"sales": "yuan", "conversion_rate": "pct"}, "zh"))
+display(style_table(pd.DataFrame({"visitors": [10]}), {"visitors": "count"}, "zh"))"""
+
+
+@pytest.mark.reports
+def test_a_report_publishes_its_tables_as_xlsx_and_itself_as_pdf(tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    nb = tiny_notebook(tmp_path / "04-tables.ipynb", TABLES)
+    shaped = nbformat.read(nb, as_version=4)
+    shaped.cells.insert(2, nbformat.v4.new_markdown_cell("## 2. 销售\n\nWhat sold."))
+    nbformat.write(shaped, nb)
+    run = execute.execute_run(spec(nb, "t"), tmp_path / "out")
+    assert run.status == "ok", run.error
+    folder = tmp_path / "out" / "04-tables"
+    book = load_workbook(folder / "t.xlsx")
+    assert book.sheetnames[0].startswith("1 2. 销售") and len(book.sheetnames) == 2
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]] == ["商品ID", "支付金额", "支付转化率", "商品标题"]  # headers as the report shows
+    assert sheet["A2"].value == "000123" and sheet["A2"].data_type == "s"  # ids keep their zeros
+    assert sheet["B2"].value == 1234.5 and sheet["B2"].number_format == "#,##0.00"
+    assert sheet["C2"].value == 0.0312 and sheet["C2"].number_format == "0.00%"
+    assert sheet["D2"].value == "=HYPERLINK(1)" and sheet["D2"].data_type == "s"  # text, never a formula
+    index = publish.write_index(tmp_path / "out", [run]).read_text(encoding="utf-8")
+    assert 'href="04-tables/t.xlsx"' in index
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        assert (folder / "t.pdf").read_bytes().startswith(b"%PDF") and 'href="04-tables/t.pdf"' in index
+    else:
+        assert "no Chromium found" in run.pdf_error
+    no_pdf = execute.execute_run(RunSpec("t", str(nb), {}, timeout=120, pdf=False), tmp_path / "out")
+    assert no_pdf.status == "ok" and not (folder / "t.pdf").exists()  # no stale PDF beside a newer report

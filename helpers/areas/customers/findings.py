@@ -101,7 +101,7 @@ def judge_holdout(check: Holdout, tolerance: float = HOLDOUT_TOLERANCE) -> Findi
     for budgets and stock); otherwise "rank_only" (use the predictions to rank customers).
     A fit that did not converge gives no verdict: "not enough data", with evidence
     calibration_end, holdout_days and not_converged (a key of
-    :data:`.models.WHY_NOT_CONVERGED`).
+    :func:`.models.why_not_converged`).
 
     Returns
     -------

@@ -21,7 +21,6 @@ import pandas as pd
 
 from helpers.areas.customers.findings import judge_holdout
 from helpers.areas.customers.models import (
-    WHY_NOT_CONVERGED,
     ModelFit,
     bgnbd_expected_purchases,
     bgnbd_p_alive,
@@ -44,6 +43,7 @@ from helpers.core import metrics
 from helpers.core.calendar import Period
 from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
 from helpers.core.notes import note, quiet
+from helpers.i18n import label
 
 if TYPE_CHECKING:
     from helpers.core.shop import Shop
@@ -151,7 +151,7 @@ def note_unconverged(fit: ModelFit, data_zh: str, data_en: str) -> None:
     predictions are not to be relied on."""
     if fit.converged:
         return
-    zh, en = WHY_NOT_CONVERGED[why_not_converged(fit)]
+    zh, en = (label(f"not_converged_{why_not_converged(fit)}", x) for x in ("zh", "en"))
     note(f"{fit.model} 模型在{data_zh}上没有收敛（{zh}）：它的预测不可靠，不作为结论",
          f"the {fit.model} model did not converge on the {data_en} ({en}): its predictions are not reliable "
          "and are not used as a verdict")

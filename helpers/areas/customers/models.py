@@ -51,18 +51,9 @@ FLAT = "the likelihood is flat in some direction, so there are no standard error
 
 #: Why a fit did not converge: the key (evidence of a finding) for each :attr:`ModelFit.message`.
 _WHY = {AT_BOUND: "at_bound", FLAT: "flat"}
-#: What each key means, (zh, en).
-WHY_NOT_CONVERGED = {
-    "at_bound": ("有参数到达边界，数据无法确定它", "a parameter reached its bound: the data cannot pin it down"),
-    "flat": ("似然在某个方向上是平的，没有标准误，数据无法确定参数",
-             "the likelihood is flat in some direction, so there are no standard errors: the data cannot pin "
-             "the parameters down"),
-    "optimizer": ("优化器没有报告收敛", "the optimizer did not report convergence"),
-}
-
-
 def why_not_converged(fit: ModelFit) -> str:
-    """Why ``fit`` did not converge: a key of :data:`WHY_NOT_CONVERGED`."""
+    """Why ``fit`` did not converge: ``at_bound``, ``flat`` or ``optimizer`` (its words are the
+    labels ``not_converged_<key>``)."""
     return _WHY.get(fit.message, "optimizer")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.areas.customers.findings import ACTIONS
-from helpers.areas.customers.models import WHY_NOT_CONVERGED, why_not_converged
+from helpers.areas.customers.models import why_not_converged
 from helpers.areas.customers.recall import XLSX_SHEET_ROWS
 from helpers.areas.customers.rfm import segment_label
 from helpers.core import metrics
@@ -244,7 +244,7 @@ def describe_lifetime(life: Lifetime, lang: str) -> str:
                 "Too few customers bought more than once to fit the lifetime model; this section stays empty "
                 "until there is more history.")
     if not life.bgnbd.converged:
-        zh, en = WHY_NOT_CONVERGED[why_not_converged(life.bgnbd)]
+        zh, en = (label(f"not_converged_{why_not_converged(life.bgnbd)}", x) for x in ("zh", "en"))
         return (f"数据不足以给出结论：生命周期模型没有收敛（{zh}），它的预计购买次数、金额和活跃概率不可靠，本节不据此下结论；"
                 "积累更多历史后再看。" if is_zh(lang) else
                 f"Not enough data for a conclusion: the lifetime model did not converge ({en}), so its expected "
@@ -286,7 +286,7 @@ def describe_holdout(finding: Finding, lang: str) -> str:
     e = finding.evidence
     if finding.verdict == NOT_ENOUGH_DATA:
         if "not_converged" in e:
-            zh, en = WHY_NOT_CONVERGED[e["not_converged"]]
+            zh, en = (label(f"not_converged_{e['not_converged']}", x) for x in ("zh", "en"))
             if is_zh(lang):
                 return (f"数据不足以检验：只用 {e['calibration_end']:%Y-%m-%d} 以前的历史拟合时，模型没有收敛（{zh}），"
                         "它的预测不可靠，因此不给出检验结论。换一个 `holdout_days`，或积累更多历史后再看。")
