@@ -192,6 +192,24 @@ def predict_sales(cal: Calibration, index: Any) -> pd.DataFrame:
                          "high": np.exp(mu + half), "extrapolated": (x < cal.index_min) | (x > cal.index_max)})
 
 
+def widen_for_extrapolation(half_width: Any, extrapolated: Any) -> Any:
+    """An index interval's half-width widened by the share of the estimate that is extrapolated.
+
+    half_width' = half_width / (1 - e), e = the share (0-1) of the estimate that comes from
+    trade index values outside the range of the pairs the calibration was fitted on. The
+    fitted interval is evidence only inside that range; beyond it the power law is assumed,
+    not checked, so the interval is scaled by how much of the estimate rests on that
+    assumption: unchanged at e = 0, doubled at e = 0.5, unbounded (NaN, shown as —) at e = 1.
+    A missing e (nothing estimated) leaves the half-width as it is. This is a stated widening,
+    not a probability: its level is no longer the calibration's ``confidence``.
+    """
+    e = np.asarray(extrapolated, dtype=float)
+    e = np.where(np.isnan(e), 0.0, e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(e < 1, np.asarray(half_width, dtype=float) / (1 - e), np.nan)
+    return float(out) if out.ndim == 0 else out
+
+
 def extrapolated_share(shop: Shop, cal: Calibration) -> float:
     """Share of competitors' trade index values (all categories) outside the range of our pairs.
 

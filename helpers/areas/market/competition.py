@@ -13,7 +13,9 @@
   index) and ln(price) over competitors' listing-months (OLS, ``numpy.linalg.lstsq``): sales
   follow visitors and price. A listing whose residual steps up by at least ``threshold``
   (ln units, 0.5 = trade index 65% above what its traffic implies) and stays up, or sits that
-  far above the median listing from its first month, is flagged.
+  far above the median listing from its first month, is flagged. Its months from the step on
+  (every month when its level flags it) are left out of market size, shares and rankings by
+  default (:func:`drop_fake_orders`).
 
 The step is written out: it is placed where a split of the listing's months explains most
 (the mean shift weighted by both sides' sizes, sqrt(k(n-k)/n)·(mean after - mean before),
@@ -208,3 +210,45 @@ def flag_fake_orders(sales, threshold: float = 0.5) -> pd.DataFrame:
     res.loc[~(res["step"] >= threshold) & res["flagged"], "from_month"] = pd.NaT
     res["order"] = res[["step", "level"]].max(axis=1)
     return res.sort_values(["flagged", "order"], ascending=[False, False])[cols]
+
+
+def drop_fake_orders(sales, flags: pd.DataFrame, include: bool = False) -> tuple[Any, dict[str, Any]]:
+    """Take the listing-months suspected of fake orders (刷单) out of a listing sales table.
+
+    A listing flagged by :func:`flag_fake_orders` is suspect from the month its step starts
+    (``from_month``) on, or in every month when its level alone flags it: its sales before a
+    step are left in. Market size, shares, concentration and rankings computed on the table
+    returned then leave the inflated sales out.
+
+    Parameters
+    ----------
+    sales : a :func:`helpers.areas.market.size.listing_sales` table.
+    flags : its :func:`flag_fake_orders` table.
+    include : keep the suspect rows (the table comes back unchanged); the summary still counts them.
+        Rows left out are noted.
+
+    Returns
+    -------
+    The table (an Ibis table) and a summary dict: included (``include``), listings (suspect
+    listings), listing_months, sales (元, theirs) and share (their sales / all sales of the
+    table, NaN when it has none).
+    """
+    import ibis
+
+    flagged = flags[flags["flagged"]] if len(flags) else flags
+    t = sales
+    suspect = ibis.ifelse(t.listing_id.isnull(), False, False)  # a column, so that it sums like one
+    for lid, start in zip(flagged.index, flagged["from_month"], strict=True):
+        rows = t.listing_id == lid
+        suspect = suspect | (rows & (t.month >= pd.Timestamp(start).date()) if pd.notna(start) else rows)
+    agg = t.aggregate(total=t.sales.sum(), n=suspect.cast("int64").sum(),
+                      out=t.sales.sum(where=suspect)).execute().iloc[0]
+    total, out = float(agg["total"] or 0.0), float(agg["out"] or 0.0)
+    summary = {"included": include, "listings": len(flagged), "listing_months": int(agg["n"] or 0), "sales": out,
+               "share": out / total if total else float("nan")}
+    if summary["listing_months"] and not include:
+        note(f"{summary['listings']} 个疑似刷单商品的 {summary['listing_months']} 个商品月（销售额 {out:,.0f} 元）"
+             "未计入市场规模、份额和排行",
+             f"{summary['listing_months']} listing-months of {summary['listings']} listings suspected of fake orders "
+             f"({out:,.0f} yuan) are left out of market size, shares and rankings")
+    return (t if include else t.filter(~suspect)), summary

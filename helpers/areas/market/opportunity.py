@@ -6,6 +6,8 @@
 - Demand = the segment's sales over the last ``RANK_MONTHS`` full months (元); growth = its
   sales over the last ``GROWTH_MONTHS`` full months / the same months a year earlier - 1;
   competition = HHI of the segment's shops over the demand months.
+- Listing-months suspected of fake orders (刷单, per category,
+  :func:`helpers.areas.market.competition.flag_fake_orders`) are left out unless asked to keep them.
 - :func:`helpers.core.metrics.opportunity_score` over percentile ranks among the segments
   with sales (0 = lowest, 1 = highest) of demand, growth and competition (less is better).
 """
@@ -18,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from helpers.areas.market.bands import band_column, band_label, quantile_edges
+from helpers.areas.market.competition import drop_fake_orders, flag_fake_orders
 from helpers.areas.market.options import list_categories
 from helpers.areas.market.sellers import RANK_MONTHS
 from helpers.areas.market.size import GROWTH_MONTHS, listing_sales, month_end_partial
 from helpers.core import metrics
-from helpers.core.notes import note
+from helpers.core.notes import note, quiet
 
 if TYPE_CHECKING:
     from helpers.areas.market.calibration import Calibration
@@ -33,7 +36,7 @@ SEGMENT_COLUMNS = ["category", "band", "demand", "growth", "hhi", "listing_month
 
 
 def segment_table(shop: Shop, cal: Calibration | None, data_end: Any, edges: dict[str, list[float]] | None = None,
-                  n_bands: int = 4) -> pd.DataFrame:
+                  n_bands: int = 4, fake_threshold: float = 0.5, include_fake_orders: bool = False) -> pd.DataFrame:
     """Demand, growth, competition and our standing of every category × price band.
 
     Parameters
@@ -43,6 +46,10 @@ def segment_table(shop: Shop, cal: Calibration | None, data_end: Any, edges: dic
     data_end : the data's last day; months ending after it are partial and left out.
     edges : a category's own inner band edges (元); other categories get ``n_bands``
         quantile bands (:func:`helpers.areas.market.bands.quantile_edges`).
+    fake_threshold : the fake-order flag's threshold (ln units); each category's suspect
+        listing-months are left out (:func:`helpers.areas.market.competition.drop_fake_orders`,
+        one note for all categories).
+    include_fake_orders : keep the suspect listing-months instead.
 
     Returns
     -------
@@ -53,8 +60,13 @@ def segment_table(shop: Shop, cal: Calibration | None, data_end: Any, edges: dic
     """
     edges = dict(edges or {})
     frames = []
+    dropped = {"listings": 0, "listing_months": 0, "sales": 0.0}
     for cat in list_categories(shop):
         s = listing_sales(shop, cal, cat)
+        if not include_fake_orders:
+            with quiet():  # said once below, for all categories
+                s, out = drop_fake_orders(s, flag_fake_orders(s, fake_threshold))
+            dropped = {k: dropped[k] + out[k] for k in dropped}
         cat_edges = edges.get(cat) or quantile_edges(s, n_bands)
         months = s.select("month").distinct().execute()["month"]
         months = pd.DatetimeIndex(pd.to_datetime(months)).sort_values()
@@ -76,6 +88,11 @@ def segment_table(shop: Shop, cal: Calibration | None, data_end: Any, edges: dic
                 "base": float(seg[seg["month"].isin(base)]["sales"].sum()) if base.isin(months).all() else np.nan,
                 "sq": float((by_shop**2).sum()), "listing_months": int(last12["n"].sum()),
                 "own_sales": float(last12["own"].fillna(0).sum())})
+    if dropped["listing_months"]:
+        note(f"机会评分未计入 {dropped['listings']} 个疑似刷单商品的 {dropped['listing_months']} 个商品月"
+             f"（销售额 {dropped['sales']:,.0f} 元）",
+             f"opportunity scores leave out {dropped['listing_months']} listing-months of {dropped['listings']} listings "
+             f"suspected of fake orders ({dropped['sales']:,.0f} yuan)")
     seg = pd.DataFrame(frames)
     seg["growth"] = metrics.change(seg["recent"], seg["base"])
     seg["hhi"] = metrics.hhi(seg["sq"], seg["demand"])

@@ -50,7 +50,8 @@ def parse_edges(value: str) -> list[float] | None:
 
 
 def check_options(*, price_bands: str = "", top_n: int = 5, confidence: float = 0.9, fake_threshold: float = 0.5,
-                  price_change_threshold: float = 0.05, weights: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
+                  price_change_threshold: float = 0.05, weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+                  include_fake_orders: bool = False) -> None:
     """Check the notebook's own parameters.
 
     Raises
@@ -58,7 +59,8 @@ def check_options(*, price_bands: str = "", top_n: int = 5, confidence: float = 
     ValueError
         naming the parameter and the fix: band edges that are not increasing prices, a
         ``top_n`` below 1, a ``confidence`` outside [0.5, 1), a ``fake_threshold`` <= 0, a
-        ``price_change_threshold`` outside [0, 1), or weights that are negative or sum to 0.
+        ``price_change_threshold`` outside [0, 1), weights that are negative or sum to 0, or an
+        ``include_fake_orders`` that is not True or False.
     """
     parse_edges(price_bands)
     if not isinstance(top_n, int | np.integer) or isinstance(top_n, bool) or top_n < 1:
@@ -69,6 +71,8 @@ def check_options(*, price_bands: str = "", top_n: int = 5, confidence: float = 
         raise ValueError(f"parameter fake_threshold={fake_threshold!r} must be positive, e.g. 0.5")
     if not isinstance(price_change_threshold, int | float) or not 0 <= price_change_threshold < 1:
         raise ValueError(f"parameter price_change_threshold={price_change_threshold!r} must be in [0, 1), e.g. 0.05")
+    if not isinstance(include_fake_orders, bool | np.bool_):
+        raise ValueError(f"parameter include_fake_orders={include_fake_orders!r} must be True or False")
     if any(not isinstance(w, int | float) or w < 0 for w in weights) or not sum(weights) > 0:
         raise ValueError(f"weights {weights!r} (weight_demand, weight_growth, weight_competition) must be "
                          "non-negative with a positive sum")

@@ -11,6 +11,7 @@ CR-n and HHI need; only per-month, per-seller or per-listing rows come back to p
 - **Rankings** are over the last ``RANK_MONTHS`` full months; ties share the lowest rank.
 - **Entrants / leavers**: a listing first seen after the data's first month enters then; one
   last seen before the data's last month is gone from the month after.
+- **Entrant shops**: a shop first seen after the data's first month; ranked among every shop.
 - **Entrant share** of a month = sales of listings first seen in the 12 months up to it
   (and after the data's first month) / the month's sales.
 """
@@ -104,6 +105,32 @@ def rank_sellers(sales, by: str = "shop", months: list | None = None, top: int =
     cols = ["rank", "sales", "share", "own"] + (["shop", "title", "price", "rating", "reviews"]
                                                  if by == "listing_id" else [])
     return agg[cols].head(top)
+
+
+def rank_entrants(sales, months: list | None = None) -> pd.DataFrame:
+    """Shops that entered during the data, with their rank among all shops over ``months``.
+
+    A shop enters in its first month with a listing when that is after the data's first
+    month (one present from the start may be older than the data). Ranks and shares are
+    :func:`rank_sellers`' over every shop (ours included), so a newcomer's rank says where it
+    stands in the whole market.
+
+    Returns
+    -------
+    DataFrame indexed by shop: first_month, rank, sales (元), share (of all shops' sales over
+    ``months``), best ranked first; empty when no shop entered.
+    """
+    t = sales
+    first = t.group_by("shop").aggregate(first_month=t.month.min()).execute()
+    first["first_month"] = pd.to_datetime(first["first_month"])
+    first = first.set_index("shop")["first_month"]
+    if first.empty:
+        return pd.DataFrame(columns=["first_month", "rank", "sales", "share"])
+    new = first[first > first.min()]
+    ranked = rank_sellers(t, "shop", months, top=len(first))
+    out = ranked.loc[ranked.index.intersection(new.index), ["rank", "sales", "share"]]
+    out.insert(0, "first_month", new.reindex(out.index))
+    return out.sort_values(["rank", "first_month"])
 
 
 def listing_spans(sales) -> pd.DataFrame:

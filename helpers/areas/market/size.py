@@ -9,14 +9,17 @@ through :mod:`helpers.core.metrics` (a zero denominator gives NaN).
   Listings that show only a trade index (交易指数, no units) count at the sales the index
   calibration estimates (:mod:`helpers.areas.market.calibration`), with an interval; nothing
   is left out silently. Their units = estimated sales / price. Fake orders (刷单) are in the
-  platform's counts and so in these figures.
+  platform's counts: the report takes the suspect listing-months out before these figures
+  (:func:`helpers.areas.market.competition.drop_fake_orders`) unless told to keep them.
 - **Market size** of a category in a month = the sales of every listing in it (ours included).
 - **Interval**: it covers the estimated part only (known units are exact): a normal
   approximation to the sum of the estimates ŝ_i, with the residual spread of each listing,
   Var_resid = Σŝ_i² (exp(σ²) - 1), and the uncertainty of the fitted curve, which all of them
   share (delta method): Var_fit = s1²·Var(α) + 2·s1·sx·Cov(α, β) + sx²·Var(β), s1 = Σŝ_i,
   sx = Σŝ_i·ln x_i. sales ± z·sqrt(Var_resid + Var_fit), the low end never below the known
-  part. Written out because the moments s1, sx, Σŝ² are reduced in the engine, a month at a
+  part. That half-width is then widened by the month's extrapolated share e (the share of the
+  estimated sales whose index lies outside the calibration's range):
+  half-width / (1 - e) (:func:`helpers.areas.market.calibration.widen_for_extrapolation`). Written out because the moments s1, sx, Σŝ² are reduced in the engine, a month at a
   time, and no library sums ln-normal estimates with a shared fitted curve.
 - **Partial months**: a month that ends after the data's last day (of ``orders``) is partial;
   it is shown but left out of growth, seasonality and "last month" figures.
@@ -70,7 +73,8 @@ def listing_sales(shop: Shop, cal: Calibration | None, category: str | None = No
     is_own, reviews, rating, trade_index, traffic_index, units) plus estimated (sales come
     from the index), sales (元: units × price, or the estimate), est_units (units, or
     estimate / price) and what the interval of a sum needs: lx (ln index of estimated rows,
-    else 0) and est (the estimate of an estimated row, else 0). Rows with neither units nor
+    else 0), est (the estimate of an estimated row, else 0) and ext (est where the index lies
+    outside the calibration's range, else 0). Rows with neither units nor
     a trade index are left out (noted).
     """
     import ibis
@@ -97,27 +101,35 @@ def listing_sales(shop: Shop, cal: Calibration | None, category: str | None = No
     lx = ibis.ifelse(known, 0.0, t.trade_index.cast("float64").ln())
     if cal is not None:
         est = ibis.ifelse(known, 0.0, (cal.alpha + cal.beta * lx + cal.sigma**2 / 2).exp())
+        outside = (t.trade_index < cal.index_min) | (t.trade_index > cal.index_max)
+        ext = ibis.ifelse(~known & outside, est, 0.0)
     else:
-        est = ibis.literal(0.0)
+        est = ext = ibis.literal(0.0)
     sales = ibis.ifelse(known, t.units * t.price, est)
     units = ibis.ifelse(known, t.units, ibis.ifelse(t.price > 0, est / t.price, ibis.null("float64")))
-    return t.mutate(estimated=~known, lx=lx, est=est, sales=sales, est_units=units)
+    return t.mutate(estimated=~known, lx=lx, est=est, ext=ext, sales=sales, est_units=units)
 
 
 def _interval(frame: pd.DataFrame, cal: Calibration | None, z: float) -> tuple[pd.Series, pd.Series]:
-    """Low and high of totals whose estimated part has moments s1 = Σŝ, sx = Σŝ·lx, s2 = Σŝ²."""
+    """Low and high of totals whose estimated part has moments s1 = Σŝ, sx = Σŝ·lx, s2 = Σŝ²,
+    widened by the extrapolated share s_ext / s1."""
     if cal is None:
         return frame["sales"], frame["sales"]
+    from helpers.areas.market.calibration import widen_for_extrapolation
+
     (a, b), (_, d) = cal.cov
     resid_var = frame["s2"] * (math.exp(cal.sigma**2) - 1)
     fit_var = frame["s1"] ** 2 * a + 2 * frame["s1"] * frame["sx"] * b + frame["sx"] ** 2 * d
-    sd = np.sqrt(resid_var + fit_var)
-    return (frame["sales"] - z * sd).clip(lower=frame["known"]), frame["sales"] + z * sd
+    with quiet():  # a month without estimates has no extrapolated share and keeps its interval
+        share = metrics.share(frame["s_ext"], frame["s1"])
+    half = pd.Series(widen_for_extrapolation(z * np.sqrt(resid_var + fit_var), share), index=frame.index)
+    # an unbounded half-width still leaves the known part as the low end
+    return (frame["sales"] - half).clip(lower=frame["known"]).fillna(frame["known"]), frame["sales"] + half
 
 
 def _moments(t) -> dict:
     return {"sales": t.sales.sum(), "known": (t.sales - t.est).sum(), "s1": t.est.sum(),
-            "sx": (t.est * t.lx).sum(), "s2": (t.est * t.est).sum()}
+            "sx": (t.est * t.lx).sum(), "s2": (t.est * t.est).sum(), "s_ext": t.ext.sum()}
 
 
 def month_end_partial(months: pd.Series, data_end: Any) -> pd.Series:
@@ -139,7 +151,10 @@ def market_size(sales, cal: Calibration | None, data_end: Any, confidence: float
     Returns
     -------
     DataFrame indexed by month (first day): sales, sales_low, sales_high, estimated_sales
-    (元), units, listings, own_sales (元), own_share, mom, yoy (fractions), partial.
+    (元), extrapolated_share (of estimated_sales, from index values outside the calibration's
+    range; NaN without estimates), units, listings, own_sales (元), own_share, mom, yoy
+    (fractions), partial. The interval is widened by extrapolated_share (see the module's 口径);
+    where all of a month's estimate is extrapolated its high end is NaN (unbounded).
     mom = sales / previous month's - 1, yoy = sales / same month a year earlier - 1. Months
     without market rows show as no sales (noted). Growth of a partial month, of a month
     after a partial month and from a month without sales is NaN, as is our share of a
@@ -162,6 +177,8 @@ def market_size(sales, cal: Calibration | None, data_end: Any, confidence: float
     out["sales"] = agg["sales"].astype(float)
     out["sales_low"], out["sales_high"] = _interval(agg, cal, z_value(confidence))
     out["estimated_sales"] = agg["s1"].astype(float)
+    with quiet():  # a month without estimates has nothing extrapolated
+        out["extrapolated_share"] = metrics.share(agg["s_ext"].astype(float), agg["s1"].astype(float))
     out["units"] = agg["units"].astype(float)
     out["listings"] = agg["listings"].astype(int)
     out["own_sales"] = agg["own_sales"].fillna(0).astype(float)

@@ -9,8 +9,15 @@ titles carry them, and the word roots buyers search most.
 - A title covers a keyword when the keyword splits into pieces of 2+ characters that each
   occur in the title, with at most one single-character piece that occurs in it (spaces,
   punctuation and case ignored, NFKC).
-- Title formula (核心词+属性词+长尾词): per category, the core word is its most searched
-  keyword, head words the ``head`` most searched, long-tail words the rest.
+- Title formula (核心词+属性词+长尾词): head words are the category's ``head`` most searched
+  keywords, long-tail words the rest. The core word is judged per product, not per category
+  (a 洁面乳 is not short of 爽肤水): it is the most searched keyword of the category whose
+  type word the title carries. A keyword's type word is its last two characters (Chinese
+  compounds name the thing last: 婴儿湿巾 -> 湿巾), after a trailing one-character audience or
+  season word (女, 男, 夏 ...) is dropped; type words in :data:`SYNONYMS` count as one
+  (洁面乳 = 洗面奶). A title lacks its core word only when it carries none of the keywords
+  naming its kind; one whose title carries no keyword's type word has no core word and is
+  not flagged.
 - Word roots: character 2-3-grams of the keywords (:func:`helpers.core.text.extract_ngrams`)
   weighted by search popularity; no dictionary download.
 """
@@ -29,6 +36,18 @@ from helpers.core.text import extract_ngrams
 if TYPE_CHECKING:
     from helpers.core.calendar import Period
     from helpers.core.shop import Shop
+
+
+#: Product-type words that name one thing; a title with any of them carries the first.
+SYNONYMS = (
+    ("洗面奶", "洁面乳", "洗面乳", "洁面膏", "洁面泡沫"),
+    ("爽肤水", "化妆水", "柔肤水", "护肤水"),
+    ("收纳箱", "整理箱"),
+    ("湿巾", "湿纸巾"),
+    ("砧板", "菜板"),
+)
+#: Audience and season words that follow the type word in searches (t恤女, 衬衫男, 连衣裙女夏).
+TRAILING_WORDS = frozenset("男女夏冬春秋")
 
 
 def listings(shop: Shop) -> pd.DataFrame:
@@ -59,6 +78,42 @@ def covers(title: str, keyword: str) -> bool:
                 continue
             best[i] = min(best[i], best[j] + (1 if i - j == 1 else 0))
     return best[len(k)] <= 1
+
+
+def canonical_words(text: str) -> str:
+    """Normalised text (:func:`normalize_title`) with each :data:`SYNONYMS` word replaced by its group's first."""
+    out = normalize_title(text)
+    for group in SYNONYMS:
+        for word in sorted(group[1:], key=len, reverse=True):
+            out = out.replace(word, group[0])
+    return out
+
+
+def type_word(keyword: str) -> str:
+    """The keyword's type word (see the module's 口径): its last two characters once trailing
+    audience or season characters are dropped (连衣裙女夏 -> 衣裙, 婴儿湿巾 -> 湿巾)."""
+    k = canonical_words(keyword)
+    while len(k) > 2 and k[-1] in TRAILING_WORDS:
+        k = k[:-1]
+    return k[-2:]
+
+
+def core_word(title: str, names: list[str]) -> tuple[str | None, bool]:
+    """The product's core word and whether its title carries it.
+
+    Of ``names`` (most searched first), the keywords whose type word the title carries
+    (synonyms counted as one) name the product's kind; the core word is the first of them
+    the title carries (it carries one: True), else the first of them (False); (None, True)
+    when no keyword names the product's kind (nothing to add). A carried keyword is enough,
+    as an attribute word that happens to end a keyword (套装 in 刀具套装) must not make a
+    蒸锅 套装 short of 刀具套装.
+    """
+    t = canonical_words(title)
+    kinds = [k for k in names if type_word(k) and type_word(k) in t]
+    carried = [k for k in kinds if covers(t, canonical_words(k))]
+    if carried:
+        return carried[0], True
+    return (kinds[0], False) if kinds else (None, True)
 
 
 def keyword_value(shop: Shop, period: Period | None = None) -> pd.DataFrame:
@@ -107,24 +162,28 @@ def title_formula(products: pd.DataFrame, keywords: pd.DataFrame, head: int = 3)
     """Core word + attribute words + long-tail words coverage per title (核心词+属性词+长尾词).
 
     Attribute words are the title's space-separated words that are not part of the core
-    word (a title without spaces counts 0).
+    word (a title without spaces counts 0). The core word is the product's own
+    (:func:`core_word`): among the keywords of its category whose type word the title carries,
+    the most searched one it carries, else the most searched one; so a product is only judged
+    on words for its own kind of product, and a synonym in the title (洁面乳 for 洗面奶) counts.
 
     Returns
     -------
-    DataFrame indexed by product_id: title, category, core (the title carries its category's
-    core word), head_covered, long_tail_covered, long_tail_total, attribute_words,
-    title_chars.
+    DataFrame indexed by product_id: title, category, core_word (None when no keyword of the
+    category names the product's kind), core (the title carries a keyword naming its kind,
+    synonyms counted; True when there is none, as there is nothing to add), head_covered,
+    long_tail_covered, long_tail_total, attribute_words, title_chars.
     """
     rows = []
     for pid, row in products.iterrows():
         kws = keywords[keywords["category"] == row["category"]].sort_values("search_popularity", ascending=False)
         names = list(kws.index)
-        core = names[0] if names else None
+        core, carried = core_word(row["title"], names)
         words = [w for w in str(row["title"]).split() if core is None or normalize_title(w) not in
                  normalize_title(core)]
         rows.append({
-            "product_id": pid, "title": row["title"], "category": row["category"],
-            "core": bool(core) and covers(row["title"], core),
+            "product_id": pid, "title": row["title"], "category": row["category"], "core_word": core,
+            "core": carried,
             "head_covered": sum(covers(row["title"], k) for k in names[:head]),
             "long_tail_covered": sum(covers(row["title"], k) for k in names[head:]),
             "long_tail_total": max(len(names) - head, 0),

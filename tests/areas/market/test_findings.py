@@ -28,21 +28,21 @@ def _size(shares, sales=None, partial_last=True) -> pd.DataFrame:
 
 
 def test_own_share_is_judged_on_the_last_full_month():
-    gaining = findings.judge_own_share(_size([0.05, 0.06, 0.07, 0.01]))
+    gaining = findings.judge_own_share(_size([0.05, 0.06, 0.07, 0.01]))  # three full months, the minimum
     assert gaining.verdict == "gaining" and gaining.subject == "2025-03"
     assert gaining.evidence["share"] == 0.07 and gaining.evidence["share_then"] == 0.05
     assert findings.judge_own_share(_size([0.05, 0.05, 0.04, 0.9])).verdict == "not_keeping_up"
-    assert findings.judge_own_share(_size([0.05, 0.05], [0.0, 0.0])).verdict == NOT_ENOUGH_DATA
+    assert findings.judge_own_share(_size([0.05] * 4, [0.0] * 4)).verdict == NOT_ENOUGH_DATA
     assert not findings.judge_own_share(_size([0.05], partial_last=True)).enough_data
 
 
 def test_newcomers_need_five_percent_of_sales():
-    entries = pd.DataFrame({"entrant_share": [0.05, 0.049, np.nan]},
-                           index=pd.date_range("2025-01-01", periods=3, freq="MS"))
+    entries = pd.DataFrame({"entrant_share": [0.0] * 12 + [0.05, 0.049, np.nan]},
+                           index=pd.date_range("2025-01-01", periods=15, freq="MS"))
     months = entries.index
-    assert findings.judge_newcomers(entries, months[0]).verdict == "open"
-    assert findings.judge_newcomers(entries, months[1]).verdict == "closed"
-    assert findings.judge_newcomers(entries, months[2]).verdict == NOT_ENOUGH_DATA
+    assert findings.judge_newcomers(entries, months[12]).verdict == "open"
+    assert findings.judge_newcomers(entries, months[13]).verdict == "closed"
+    assert findings.judge_newcomers(entries, months[14]).verdict == NOT_ENOUGH_DATA
 
 
 def test_band_supply_names_the_band_and_its_ratio_to_the_median():
@@ -56,8 +56,8 @@ def test_band_supply_names_the_band_and_its_ratio_to_the_median():
 
 
 def test_best_opening_is_the_first_scored_segment():
-    scored = pd.DataFrame({"category": ["a", "b"], "band": ["<10", "≥10"], "opportunity_score": [80.0, 40.0],
-                           "demand_rank": [2, 1]})
+    scored = pd.DataFrame({"category": ["a", "b", "c"], "band": ["<10", "≥10", "<10"],
+                           "opportunity_score": [80.0, 40.0, 20.0], "demand_rank": [2, 1, 3]})
     best = findings.best_opening(scored)
-    assert best.subject == "a <10" and best.evidence["segments"] == 2 and best.evidence["demand_rank"] == 2
+    assert best.subject == "a <10" and best.evidence["segments"] == 3 and best.evidence["demand_rank"] == 2
     assert findings.best_opening(scored.iloc[:0]).verdict == NOT_ENOUGH_DATA

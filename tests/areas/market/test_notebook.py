@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.areas.market import size
+from helpers.areas.market import competition, size
 from helpers.core.notes import quiet
 from helpers.core.shop import project_root
 from helpers.runner.config import RunSpec
@@ -24,8 +24,12 @@ def test_market_notebook_renders_in_english_with_the_figures_of_the_helpers(tmp_
     assert "Static view of the default slice" in html
     figures = {m["name"]: m["value"] for m in result.metrics}
     with quiet():
-        monthly = size.market_size(size.listing_sales(shop, cal, "美妆护肤"), cal, end)
+        sales = size.listing_sales(shop, cal, "美妆护肤")
+        clean, excluded = competition.drop_fake_orders(sales, competition.flag_fake_orders(sales))
+        monthly = size.market_size(clean, cal, end)
     full = monthly[~monthly["partial"]]
     assert figures["market_size"] == full["sales"].iloc[-1]
     assert figures["own_share"] == full["own_share"].iloc[-1]
     assert figures["top_band"] == "110-190" and figures["fake_order_suspects"] == 1
+    # the suspect's 11 listing-months are out of the market by default, and the report says so
+    assert excluded["listing_months"] == 11 and "1 listings suspected of fake orders are left out" in html

@@ -61,7 +61,25 @@ def test_coverage_and_title_formula():
     assert formula.loc["p1", ["core", "head_covered", "long_tail_covered", "long_tail_total"]].tolist() == [
         True, 2, 1, 3]  # of the long tail only 碎花裙
     assert formula.loc["p1", "attribute_words"] == 3  # 法式, 碎花, 女 (连衣裙 is the core word)
-    assert not formula.loc["p2", "core"] and formula.loc["p2", "title_chars"] == 6
+    # 小个子 长裙 names no kind the keywords name (no 连衣裙, no 碎花裙): no core word to lack
+    assert formula.loc["p2", "core"] and pd.isna(formula.loc["p2", "core_word"])
+    assert formula.loc["p2", "title_chars"] == 6
+
+
+def test_a_title_is_judged_on_the_core_word_of_its_own_kind_of_product():
+    """The category's most searched word (爽肤水) is not a 洁面乳's: a cleanser is judged on
+    洗面奶, which its type word 洁面乳 names; a 湿巾 lacking 婴儿湿巾 is still flagged."""
+    kw = pd.DataFrame({"category": ["美妆护肤"] * 3 + ["母婴用品"] * 2, "search_popularity": [900, 500, 300, 800, 100],
+                       "buyers_index": [1.0] * 5}, index=["爽肤水", "面霜", "洗面奶", "婴儿湿巾", "奶瓶"])
+    listing = pd.DataFrame({"title": ["悦颜 舒缓 洁面乳 学生", "悦颜 修护 面霜 女", "悦颜 控油 化妆水", "悦颜 修护 精华液",
+                                      "小悦宝贝 新生儿 湿巾 防胀气"],
+                            "category": ["美妆护肤"] * 4 + ["母婴用品"]},
+                           index=pd.Index(["cleanser", "cream", "toner", "serum", "wipes"], name="product_id"))
+    formula = keywords.title_formula(listing, kw)
+    assert formula["core"].to_dict() == {"cleanser": True, "cream": True, "toner": True, "serum": True, "wipes": False}
+    assert formula["core_word"].fillna("").to_dict() == {"cleanser": "洗面奶", "cream": "面霜", "toner": "爽肤水",
+                                                         "serum": "", "wipes": "婴儿湿巾"}
+    assert keywords.type_word("连衣裙女夏") == "衣裙" and keywords.type_word("洁面乳") == "面奶"
 
 
 def test_word_roots_weight_by_popularity_and_drop_contained_roots():
