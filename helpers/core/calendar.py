@@ -128,3 +128,52 @@ def abnormal_days(campaigns: pd.DataFrame | None, dates: pd.DatetimeIndex, post_
                 continue
             reason[(dates >= row["first"]) & (dates <= row["last"])] = row["campaign_id"]
     return reason
+
+
+#: Platform events (平台大促) by month-day, for years the shop's ``campaigns`` table does not
+#: list them: name, warm-up (预热) first day, event first and last day. Tmall's own dates move a
+#: few days from year to year; these are the usual ones.
+PLATFORM_EVENTS = (("双十一", "10-20", "11-01", "11-11"), ("618", "05-20", "06-01", "06-18"))
+PHASES = ("warmup", "event", "aftermath")
+
+
+def campaign_phases(campaigns: pd.DataFrame | None, period: Period, post_days: int = 7) -> pd.DataFrame:
+    """The campaign phases (warm-up 预热, event, aftermath) that overlap ``period``.
+
+    A campaign of the ``campaigns`` table has a warm-up from ``warmup_start`` to the day
+    before ``start`` (when given), the event from ``start`` to ``end`` and an aftermath of
+    ``post_days`` days after it (the dip while buyers who bought ahead stay away). Platform
+    events (:data:`PLATFORM_EVENTS`) fill in the years the table does not cover them (no
+    campaign of the table overlapping their event days).
+
+    Returns
+    -------
+    DataFrame with campaign_id, name, phase (one of :data:`PHASES`), first, last (the phase's
+    days inside the period, Timestamps), days (their count), source ("campaigns" or
+    "platform"); phases in time order. Empty when the period is ordinary trading.
+    """
+    rows = []
+    events = []
+    if campaigns is not None and len(campaigns):
+        for _, c in campaigns.iterrows():
+            start, end = pd.Timestamp(c["start"]), pd.Timestamp(c["end"])
+            warm = pd.Timestamp(c["warmup_start"]) if pd.notna(c["warmup_start"]) else None
+            events.append((str(c["campaign_id"]), str(c["name"]), warm, start, end, "campaigns"))
+    for year in range(period.start.year - 1, period.end.year + 1):
+        for name, warm, start, end in PLATFORM_EVENTS:
+            start_day, end_day = pd.Timestamp(f"{year}-{start}"), pd.Timestamp(f"{year}-{end}")
+            if not any(e[3] <= end_day and e[4] >= start_day for e in events if e[5] == "campaigns"):
+                events.append((f"{name}-{year}", f"{name} {year}", pd.Timestamp(f"{year}-{warm}"), start_day,
+                               end_day, "platform"))
+    for cid, name, warm, start, end, source in events:
+        spans = {"warmup": (warm, start - pd.Timedelta(days=1)) if warm is not None and warm < start else None,
+                 "event": (start, end), "aftermath": (end + pd.Timedelta(days=1), end + pd.Timedelta(days=post_days))}
+        for phase, span in spans.items():
+            if span is None or post_days <= 0 and phase == "aftermath":
+                continue
+            first, last = max(span[0], period.start), min(span[1], period.end)
+            if first <= last:
+                rows.append({"campaign_id": cid, "name": name, "phase": phase, "first": first, "last": last,
+                             "days": (last - first).days + 1, "source": source})
+    frame = pd.DataFrame(rows, columns=["campaign_id", "name", "phase", "first", "last", "days", "source"])
+    return frame.sort_values("first", kind="stable").reset_index(drop=True)

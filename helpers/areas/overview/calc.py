@@ -17,15 +17,23 @@ back to pandas. Every ratio is computed by :mod:`helpers.core.metrics`.
   the period, whenever they happened (lower for recent periods, since refunds
   arrive later).
 - Gross margin: (sales - units x unit cost) / sales, before refunds.
+- Ad ROI: attributed amount / spend; unknown (NaN, never 0) when the ads table has
+  attributed orders but no attributed amount (a conversion-only export).
+- Campaign phases (warm-up 预热, event, aftermath) from ``campaigns`` and the platform
+  calendar (:func:`helpers.core.calendar.campaign_phases`). When the period or the previous
+  one overlaps a phase, the figures are also set against an ordinary baseline: the latest
+  stretch of as many days before the period with no campaign phase and no Spring Festival.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from helpers.core import metrics
+from helpers.core.calendar import HOLIDAY_DAYS, SPRING_FESTIVALS, Period, campaign_phases
 from helpers.core.lines import (
     known_customer,
     paid_order_lines,
@@ -36,7 +44,6 @@ from helpers.core.lines import (
 from helpers.core.notes import caught, note, quiet
 
 if TYPE_CHECKING:
-    from helpers.core.calendar import Period
     from helpers.core.shop import Shop
 
 KPIS = ("sales", "paid_orders", "buyers", "units", "visitors", "conversion_rate", "aov",
@@ -118,9 +125,16 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
     if shop.has("ads"):
         a = shop.table("ads")
         a = a.filter((a.date >= period.start.date()) & (a.date <= period.end.date()))
-        ad = a.aggregate(spend=a.spend.sum(), amount=a.attributed_amount.sum()).execute().iloc[0]
+        ad = a.aggregate(spend=a.spend.sum(), amount=a.attributed_amount.sum(),
+                         orders=a.attributed_orders.sum()).execute().iloc[0]
         out["ad_spend"] = _num(ad["spend"])
-        out["roi"] = metrics.roi(_num(ad["amount"]), out["ad_spend"])
+        if _num(ad["orders"]) > 0 and not _num(ad["amount"]) > 0:  # orders without amounts: not zero sales
+            note(f"推广 ROI，{period.label()}：推广数据有成交笔数但没有成交金额，ROI 未知（不是 0）",
+                 f"Ad ROI, {period.label()}: the ads data has attributed orders but no attributed amount, so the "
+                 "ROI is unknown (not 0)")
+            out["roi"] = nan
+        else:
+            out["roi"] = metrics.roi(_num(ad["amount"]), out["ad_spend"])
     else:
         out.update(ad_spend=nan, roi=nan)
     return pd.Series(out)[list(KPIS)]
@@ -149,15 +163,17 @@ def _refund_amount(shop: Shop, period: Period, basis: str) -> float:
 
 
 def compare_periods(shop: Shop, period: Period, refund_basis: str = "refund_date",
-                    tier: str | None = None) -> pd.DataFrame:
-    """The period's KPIs beside the previous period, the same weeks last year and peers.
+                    tier: str | None = None, baseline: Period | None = None) -> pd.DataFrame:
+    """The period's KPIs beside the previous period, the same weeks last year, peers and
+    (when given) an ordinary baseline of as many days (:attr:`CampaignContext.baseline`).
 
     Returns
     -------
     Frame indexed by KPI with columns current, previous, change (relative),
     last_year, yoy (relative), peer_avg, peer_excellent, vs_peer_avg (relative),
-    kind ("yuan", "pct", "count", "ratio"). Changes of rates are relative changes
-    of the rate (a conversion rate going 2.0% -> 2.2% is +10%).
+    with a baseline also ordinary and vs_ordinary (relative), and kind ("yuan", "pct",
+    "count", "ratio"). Changes of rates are relative changes of the rate (a conversion rate
+    going 2.0% -> 2.2% is +10%).
     """
     current = summarize_period(shop, period, refund_basis)
     previous = _summarize_quietly(shop, period.previous(), refund_basis, ("上期", "previous period"))
@@ -174,9 +190,70 @@ def compare_periods(shop: Shop, period: Period, refund_basis: str = "refund_date
         note(f"{period.label()} 没有同行同层数据", f"no peer-tier figures for {period.label()}")
     with quiet():
         table["vs_peer_avg"] = metrics.change(table["current"], table["peer_avg"])
+    columns = ["current", "previous", "change", "last_year", "yoy"]
+    if baseline is not None:
+        table["ordinary"] = _summarize_quietly(shop, baseline, refund_basis, ("常态基线", "ordinary baseline"))
+        with quiet():
+            table["vs_ordinary"] = metrics.change(table["current"], table["ordinary"])
+        columns += ["ordinary", "vs_ordinary"]
     table["kind"] = [KPI_KINDS[k] for k in table.index]
-    return table[["current", "previous", "change", "last_year", "yoy", "peer_avg", "peer_excellent",
-                  "vs_peer_avg", "kind"]]
+    return table[[*columns, "peer_avg", "peer_excellent", "vs_peer_avg", "kind"]]
+
+
+@dataclass(frozen=True)
+class CampaignContext:
+    """The campaign phases around a period (:func:`read_campaigns`)."""
+
+    phases: pd.DataFrame  # campaign_phases of the period
+    previous: pd.DataFrame  # ... of the previous period
+    last_year: pd.DataFrame  # ... of the same weeks last year
+    baseline: Period | None  # the ordinary stretch compared with, when a phase is involved
+
+
+def read_campaigns(shop: Shop, period: Period, post_days: int = 7) -> CampaignContext:
+    """Campaign phases of the period, the previous period and last year, and an ordinary baseline.
+
+    The baseline is needed when the period or the previous one overlaps a phase: then the
+    previous period does not compare like with like. It is the latest run of ``period.days``
+    days before the period with no campaign phase (:func:`helpers.core.calendar.campaign_phases`)
+    and no Spring Festival (± :data:`helpers.core.calendar.HOLIDAY_DAYS`), inside the orders'
+    range, searched up to a year back; None when there is none.
+    """
+    campaigns = None
+    if shop.has("campaigns"):
+        campaigns = shop.table("campaigns").select("campaign_id", "name", "warmup_start", "start", "end").execute()
+    phases = campaign_phases(campaigns, period, post_days)
+    previous = campaign_phases(campaigns, period.previous(), post_days)
+    last_year = campaign_phases(campaigns, period.last_year(), post_days)
+    baseline = None
+    if len(phases) or len(previous):
+        o = shop.table("orders")
+        first = pd.Timestamp(o.pay_time.min().execute()).normalize()
+        baseline = find_ordinary_stretch(campaigns, period, first, post_days)
+    return CampaignContext(phases, previous, last_year, baseline)
+
+
+def find_ordinary_stretch(campaigns: pd.DataFrame | None, period: Period, first: pd.Timestamp,
+                          post_days: int = 7) -> Period | None:
+    """The latest ``period.days`` consecutive ordinary days ending before ``period`` and not
+    before ``first`` (no campaign phase, no Spring Festival), or None within a year back."""
+    start = max(first, period.start - pd.Timedelta(days=366 + period.days))
+    end = period.start - pd.Timedelta(days=1)
+    if end < start:
+        return None
+    days = pd.date_range(start, end)
+    ordinary = pd.Series(True, index=days)
+    for _, r in campaign_phases(campaigns, Period(start, end), post_days).iterrows():
+        ordinary[r["first"]:r["last"]] = False
+    for day in SPRING_FESTIVALS:
+        sf = pd.Timestamp(day)
+        ordinary[sf - pd.Timedelta(days=HOLIDAY_DAYS):sf + pd.Timedelta(days=HOLIDAY_DAYS)] = False
+    run = 0
+    for day in reversed(days):
+        run = run + 1 if ordinary[day] else 0
+        if run == period.days:
+            return Period(day, day + pd.Timedelta(days=period.days - 1))
+    return None
 
 
 def _summarize_quietly(shop: Shop, period: Period, refund_basis: str, name: tuple[str, str]) -> pd.Series:
@@ -225,6 +302,8 @@ def sales_by(shop: Shop, period: Period, dimension: str) -> pd.DataFrame:
     if dimension == "category" and not shop.has("products"):
         raise ValueError(shop.missing_message("products", "en"))
     lines = with_products(shop, paid_order_lines(shop, period))
+    if dimension == "source":  # exports without a traffic source (千牛, 拼多多) leave it empty
+        lines = lines.filter(lines.source.notnull())
     keys = {"source": ["source"], "category": ["category"], "product": ["product_id", "title"]}[dimension]
     # (order_id, product_id) is the key of a validated orders table, so an order has at
     # most one line per product: per product, lines count orders without a distinct count
@@ -232,6 +311,11 @@ def sales_by(shop: Shop, period: Period, dimension: str) -> pd.DataFrame:
     orders = lines.count() if dimension == "product" else lines.order_id.nunique()
     frame = lines.group_by(keys).aggregate(sales=lines.paid_amount.sum(), paid_orders=orders).execute()
     return frame.set_index(keys)
+
+
+def _lacks_sources(shop: Shop) -> bool:
+    o = shop.table("orders")
+    return int(o.source.count().execute()) == 0
 
 
 def top_movers(shop: Shop, period: Period, dimension: str, n: int = 5) -> pd.DataFrame:
@@ -250,6 +334,12 @@ def top_movers(shop: Shop, period: Period, dimension: str, n: int = 5) -> pd.Dat
     """
     current = sales_by(shop, period, dimension)["sales"].rename("current")
     previous = sales_by(shop, period.previous(), dimension)["sales"].rename("previous")
+    if dimension == "source" and current.empty and previous.empty and _lacks_sources(shop):
+        out = pd.DataFrame(columns=["current", "previous", "delta", "change", "share_of_change"], dtype=float)
+        out.attrs["skipped"] = {"zh": "订单数据没有流量来源（千牛、拼多多的订单导出不带来源），按来源的变化已跳过。",
+                                "en": "The orders carry no traffic source (千牛 and 拼多多 order exports have none), "
+                                "so the movers by source are skipped."}
+        return out
     table = pd.concat([current, previous], axis=1).fillna(0.0)
     table["delta"] = table["current"] - table["previous"]
     with quiet():  # new items have no previous sales

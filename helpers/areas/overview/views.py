@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.core import metrics
+from helpers.core.findings import Finding
 from helpers.i18n import is_zh, label, label_or_text
 from helpers.present.display import escape
 from helpers.present.format import format_change, format_value
@@ -52,6 +53,57 @@ def describe_overview(table: pd.DataFrame, period_label: str, lang: str) -> str:
     return " ".join(parts)
 
 
+def _phases(records: list[dict], lang: str) -> str:
+    """Phases grouped by campaign: 「双十一 2026」活动期 11-09 ~ 11-11（3 天）、活动后回落期 ..."""
+    zh = is_zh(lang)
+    out = []
+    for name in dict.fromkeys(r["name"] for r in records):
+        items = [f"{label('phase_' + r['phase'], lang)} {r['first']:%m-%d} ~ {r['last']:%m-%d}"
+                 + (f"（{r['days']} 天）" if zh else f" ({r['days']} day(s))") for r in records if r["name"] == name]
+        out.append(f"「{escape(name)}」" + "、".join(items) if zh else f"“{escape(name)}” " + ", ".join(items))
+    return ("；" if zh else "; ").join(out)
+
+
+def describe_campaigns(finding: Finding, lang: str) -> str:
+    """The campaign phases around the period and the like-for-like comparisons
+    (:func:`helpers.areas.overview.findings.judge_campaign_phase`); empty for an ordinary period."""
+    if finding.verdict == "ordinary":
+        return ""
+    zh = is_zh(lang)
+    ev = finding.evidence
+
+    def chg(key, col):
+        return format_change(ev[f"{col}_{key}"], lang)
+
+    now, before, ly = (_phases(ev[k], lang) for k in ("phases", "previous_phases", "last_year_phases"))
+    parts = []
+    if zh:
+        parts.append((f"本期处在{now}" if now else "本期是平常日") + (f"；上期处在{before}" if before else "；上期是平常日")
+                     + f"：环比 {chg('sales', 'change')} 主要是大促的节奏（预热蓄水、活动爆发、活动后回落），不能当作常态变化来读。")
+    else:
+        parts.append((f"This period falls in {now}" if now else "This period is ordinary trading")
+                     + (f"; the previous one in {before}" if before else "; the previous one is ordinary trading")
+                     + f": the {chg('sales', 'change')} on the previous period is mostly the campaign's rhythm "
+                     "(warm-up, peak, slump after), not an ordinary change.")
+    if ev["baseline"] is not None:
+        b0, b1 = ev["baseline"]
+        span = f"{b0:%Y-%m-%d} ~ {b1:%Y-%m-%d}"
+        parts.append(
+            f"同口径对比活动前的常态期 {span}（已排除活动和春节日）：支付金额 {chg('sales', 'vs_ordinary')}，访客数 "
+            f"{chg('visitors', 'vs_ordinary')}，支付转化率 {chg('conversion_rate', 'vs_ordinary')}。" if zh else
+            f"Like with like, against the ordinary days {span} before the campaign (campaign and Spring Festival days "
+            f"left out): sales {chg('sales', 'vs_ordinary')}, visitors {chg('visitors', 'vs_ordinary')}, conversion "
+            f"{chg('conversion_rate', 'vs_ordinary')}.")
+    else:
+        parts.append("数据中找不到活动前等长的常态期，无法做同口径对比。" if zh else
+                     "The data has no ordinary stretch of the same length before the campaign to compare with.")
+    if ly:
+        parts.append(f"去年同期也处在{ly}，同比 {chg('sales', 'yoy')} 是同一阶段的对比。" if zh else
+                     f"The same weeks last year fell in {ly}, so the {chg('sales', 'yoy')} on last year compares "
+                     "the same phases.")
+    return " ".join(parts)
+
+
 def describe_peers(table: pd.DataFrame, visitors: float, lang: str) -> str:
     """Where the shop stands against its peer tier, and what closing the UV-value gap is worth.
 
@@ -86,6 +138,8 @@ def describe_peers(table: pd.DataFrame, visitors: float, lang: str) -> str:
 def describe_movers(movers: pd.DataFrame, dimension_label: str, lang: str) -> str:
     """One sentence naming the biggest riser and faller of a :func:`helpers.areas.overview.calc.top_movers` table."""
     if movers.empty:
+        if "skipped" in movers.attrs:  # the column the movers need is not in the data
+            return movers.attrs["skipped"]["zh" if is_zh(lang) else "en"]
         return "两期销售额没有变化。" if is_zh(lang) else "No change in sales between the two periods."
     up, down = movers[movers["delta"] > 0], movers[movers["delta"] < 0]
     parts = []
@@ -104,18 +158,22 @@ def describe_movers(movers: pd.DataFrame, dimension_label: str, lang: str) -> st
 
 
 def _header(col: str, lang: str) -> str:
-    return label("mom" if col == "change" else col, lang)  # a period-on-period change is 环比
+    # a period-on-period change is 环比; the ordinary baseline's column is named for what it is
+    return label({"change": "mom", "ordinary": "ordinary_baseline"}.get(col, col), lang)
 
 
 def kpi_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A :func:`helpers.areas.overview.calc.compare_periods` table formatted for reading.
 
     Each row keeps its own unit (yuan, percent, count); relative changes are
-    signed percents; NaN shows as "—" (no data, or a zero denominator).
+    signed percents; NaN shows as "—" (no data, or a zero denominator). The ordinary
+    baseline's columns appear when the table has them.
     """
-    values = ["current", "previous", "last_year", "peer_avg", "peer_excellent"]
+    values = ["current", "previous", "last_year", "ordinary", "peer_avg", "peer_excellent"]
     out = pd.DataFrame(index=[label(k, lang) for k in table.index])
-    for col in ["current", "previous", "change", "last_year", "yoy", "peer_avg", "peer_excellent", "vs_peer_avg"]:
+    columns = ["current", "previous", "change", "last_year", "yoy", "ordinary", "vs_ordinary", "peer_avg",
+               "peer_excellent", "vs_peer_avg"]
+    for col in [c for c in columns if c in table]:
         if col in values:
             cells = [format_value(v, kind, lang) for v, kind in zip(table[col], table["kind"], strict=True)]
         else:

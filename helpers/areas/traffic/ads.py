@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from helpers.areas.traffic import roi as roi_mod
 from helpers.areas.traffic.findings import classify_plan, is_commission_channel, reason_code
 from helpers.core import metrics
 from helpers.core.lines import paid_order_lines
@@ -64,7 +65,7 @@ def estimate_margin(shop: Shop, period: Period) -> float:
 
 
 def summarize_ads(shop: Shop, period: Period, margin: float, by: str = "plan", scale_factor: float = 1.5,
-                  min_orders: int = 10) -> pd.DataFrame:
+                  min_orders: int = 20, min_days: int = 5, confidence: float = 0.95) -> pd.DataFrame:
     """Paid promotion per plan or channel: CTR, CPC, CPM, conversion, ROI, cost per order, verdict.
 
     Parameters
@@ -73,10 +74,11 @@ def summarize_ads(shop: Shop, period: Period, margin: float, by: str = "plan", s
     period : the days analysed.
     margin : the shop's gross margin (:func:`estimate_margin`), a fraction.
     by : "plan" (channel and plan) or "channel".
-    scale_factor : a plan whose ROI is at least this multiple of the break-even ROI is
-        marked to scale up.
-    min_orders : below this many attributed orders the reason says to confirm over a
-        longer period.
+    scale_factor : a plan whose ROI interval lies wholly above this multiple of the
+        break-even ROI is marked to scale up.
+    min_orders, min_days : below this many attributed orders, or days with rows, no verdict
+        is given (not enough data).
+    confidence : level of the ROI interval (:func:`helpers.areas.traffic.roi.roi_interval`).
 
     Returns
     -------
@@ -84,8 +86,10 @@ def summarize_ads(shop: Shop, period: Period, margin: float, by: str = "plan", s
     attributed_orders, attributed_amount (yuan), attribution_window_days (text; "7-15" when
     plans differ), ctr, cpc, cpm, click_conversion (orders / clicks), roi (ROAS in the
     window), cost_per_order, value_per_click (amount / clicks), max_cpc (value per click x
-    margin), profit_after_ads (amount x margin - spend, yuan), verdict ("cut", "optimise",
-    "scale") and reason (a code, see :func:`helpers.areas.traffic.findings.reason_code`;
+    margin), profit_after_ads (amount x margin - spend, yuan), the columns of
+    :func:`guard_plans`, verdict ("cut", "optimise", "scale", "keep", "unknown" or
+    "not_enough_data", see :func:`helpers.areas.traffic.findings.classify_plan`) and reason
+    (a code, see :func:`helpers.areas.traffic.findings.reason_code`;
     :func:`helpers.areas.traffic.findings.describe_verdict` words it).
     """
     if by not in ("plan", "channel"):
@@ -117,10 +121,45 @@ def summarize_ads(shop: Shop, period: Period, margin: float, by: str = "plan", s
     table["profit_after_ads"] = num["attributed_amount"] * margin - num["spend"]
     with quiet():  # the caller notes an unknown margin once
         breakeven = metrics.breakeven_roi(margin)
-    found = [classify_plan(row, breakeven, scale_factor, min_orders) for _, row in table.iterrows()]
+    table = guard_plans(table, frame["window_lo"], frame["window_hi"], roi_mod.plan_days(shop, period, keys),
+                        roi_mod.estimate_window_ratios(shop), confidence)
+    found = [classify_plan(row, breakeven, scale_factor, min_orders, min_days) for _, row in table.iterrows()]
     table["verdict"] = [f.verdict for f in found]
     table["reason"] = [reason_code(f) for f in found]
     return table
+
+
+def guard_plans(table: pd.DataFrame, window_lo: pd.Series, window_hi: pd.Series, days: pd.DataFrame,
+                ratios: dict[tuple[int, int], float], confidence: float = 0.95) -> pd.DataFrame:
+    """What a verdict needs besides the point figures: intervals, unknown revenue, commission, one window.
+
+    - revenue_known: False for a row with attributed orders but no attributed amount (a
+      conversion-only export): its ROI, interval, value per click, max CPC and profit are
+      NaN (unknown), never 0.
+    - roi_low, roi_high, days: the ROI interval of :func:`helpers.areas.traffic.roi.roi_interval`
+      over the days with rows.
+    - commission_rate = spend / attributed amount for the commission channels (淘宝客, CPS),
+      which pay per sale: their CPC and max CPC are NaN (they are not bought per click).
+    - roi_normalised: ROI on the shortest window present, with the shop's own window ratios
+      (:func:`helpers.areas.traffic.roi.normalise_roi`); NaN where no ratio is known or the row
+      mixes windows; window_reference: that window in days; confidence: the interval's level.
+    """
+    out = roi_mod.add_intervals(table, days, confidence)
+    unknown = (out["attributed_orders"] > 0) & ~(out["attributed_amount"] > 0)
+    out["revenue_known"] = ~unknown
+    out.loc[unknown, ["roi", "roi_low", "roi_high", "value_per_click", "max_cpc", "profit_after_ads"]] = np.nan
+    names = out.index.get_level_values("channel")
+    commission = np.array([is_commission_channel(c) for c in names], dtype=bool)
+    with quiet():
+        out["commission_rate"] = np.where(commission, metrics.roi(out["spend"], out["attributed_amount"]), np.nan)
+    out.loc[commission, ["cpc", "max_cpc"]] = np.nan
+    single = pd.Series((window_lo == window_hi).to_numpy(), index=out.index)
+    normalised, reference = roi_mod.normalise_roi(out["roi"], pd.Series(window_lo.to_numpy(), index=out.index),
+                                                  ratios)
+    out["roi_normalised"] = normalised.where(single)
+    out["window_reference"] = reference
+    out["confidence"] = confidence
+    return out
 
 
 def per_click_plans(table: pd.DataFrame) -> pd.DataFrame:
@@ -142,6 +181,8 @@ class PerClick:
     @classmethod
     def of(cls, table: pd.DataFrame) -> PerClick:
         plans = per_click_plans(table)
+        if "revenue_known" in plans:  # a plan without its revenue would count as earning nothing
+            plans = plans[plans["revenue_known"]]
         return cls(float(plans["clicks"].sum()), float(plans["spend"].sum()),
                    float(plans["attributed_orders"].sum()), float(plans["attributed_amount"].sum()))
 

@@ -15,7 +15,8 @@ by :mod:`helpers.core.stats`.
   :func:`helpers.core.metrics.describe_method`. Conversion intervals are Wilson intervals of
   the pooled counts (:func:`helpers.core.stats.wilson_interval`).
 - Paid traffic (付费流量) is the source groups ``paid`` and ``affiliate``; every other group
-  is free traffic (免费流量).
+  is free traffic (免费流量). The ``crm`` group (购物车, 我的淘宝) is returning visitors: high UV
+  value, but not a channel that wins new visitors.
 - Peers (同行同层) publish daily lines; their period value is the mean of the days
   (:func:`helpers.core.lines.peer_lines`).
 """
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 RATE_METHODS = ("pooled", "daily_mean")
 PAID_GROUPS = ("paid", "affiliate")
+RETURNING_GROUPS = ("crm",)  # 购物车, 我的淘宝: buyers coming back, not visitors won
 COUNTS = ("visitors", "page_views", "bounced_visitors", "cart_buyers", "order_buyers", "paid_buyers",
           "paid_amount")
 SOURCE_KEYS = ("source", "source_group", "traffic_type")
@@ -131,6 +133,8 @@ def load_daily(shop: Shop, start: Any, end: Any) -> pd.DataFrame:
     full = pd.MultiIndex.from_product([dates, sorted(groups.index)], names=["date", "source"])
     out = (frame.set_index(["date", "source"])[list(COUNTS)].reindex(full).fillna(0.0).astype(float)
            .reset_index())
+    lacking = [c for c in COUNTS if frame[c].isna().all()]  # not in the export (跳失人数, 浏览量): unknown, not 0
+    out[lacking] = float("nan")
     out.insert(2, "source_group", out["source"].map(groups))
     out.insert(3, "traffic_type", out["source_group"].map(lambda g: "paid" if g in PAID_GROUPS else "free"))
     return out
@@ -155,7 +159,7 @@ def _daily_pair(shop: Shop, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def _shop_days(shop: Shop, period: Period) -> pd.DataFrame:
     """The whole shop's daily totals of :data:`COUNTS` (every source summed per day)."""
-    return load_daily(shop, period.start, period.end).groupby("date")[list(COUNTS)].sum()
+    return load_daily(shop, period.start, period.end).groupby("date")[list(COUNTS)].sum(min_count=1)
 
 
 def _shop_rates(days: pd.DataFrame, rate_method: str) -> dict[str, float]:
@@ -339,7 +343,7 @@ def build_funnel(shop: Shop, period: Period, rate_method: str = "pooled") -> pd.
     """
     check_method(rate_method)
     daily = load_daily(shop, period.start, period.end)
-    shop_days = daily.groupby("date")[list(COUNTS)].sum().assign(source="total")
+    shop_days = daily.groupby("date")[list(COUNTS)].sum(min_count=1).assign(source="total")
     per_source = daily.set_index("date")[["source", *COUNTS]]
     rows = {}
     for name, days in pd.concat([shop_days, per_source]).groupby("source", sort=False):

@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.areas.traffic.calc import _daily_pair
+from helpers.areas.traffic.calc import _daily_pair, load_daily
+from helpers.areas.traffic.findings import judge_campaign_phase
 from helpers.core import metrics
+from helpers.core.calendar import campaign_phases
 from helpers.core.notes import quiet
 
 if TYPE_CHECKING:
     from helpers.core.calendar import Period
+    from helpers.core.findings import Finding
     from helpers.core.shop import Shop
 
 EFFECTS = ("visitors_effect", "conversion_effect", "aov_effect")
@@ -117,3 +120,45 @@ def decompose_sales(shop: Shop, period: Period) -> pd.DataFrame:
         table[["previous", "delta", *EFFECTS]] = float("nan")
     table.index.name = "source"
     return table
+
+
+def read_campaign_phase(shop: Shop, period: Period, post_days: int = 7) -> Finding:
+    """Which campaign phases the period and the previous period overlap, and whether the
+    period's warm-up days show the warm-up pattern (:func:`helpers.areas.traffic.findings.judge_campaign_phase`).
+
+    Phases come from the ``campaigns`` table and the platform calendar
+    (:func:`helpers.core.calendar.campaign_phases`). The warm-up days' conversion (paid buyers
+    / visitors) and add-to-cart rate (cart buyers / visitors), pooled, are set against the
+    period's days outside any phase (or, when it has none, the previous period's).
+    """
+    campaigns = None
+    if shop.has("campaigns"):
+        campaigns = shop.table("campaigns").select("campaign_id", "name", "warmup_start", "start", "end").execute()
+    phases = campaign_phases(campaigns, period, post_days)
+    previous = campaign_phases(campaigns, period.previous(), post_days)
+    days = load_daily(shop, period.previous().start, period.end).groupby("date")[
+        ["visitors", "cart_buyers", "paid_buyers"]].sum()
+
+    def rates(index) -> dict[str, float]:
+        part = days.loc[days.index.isin(index)]
+        with quiet():
+            return {"visitors": float(part["visitors"].sum()),
+                    "conversion": float(metrics.conversion_rate(part["paid_buyers"].sum(), part["visitors"].sum())),
+                    "cart_rate": float(metrics.conversion_rate(part["cart_buyers"].sum(), part["visitors"].sum()))}
+
+    def span(frame, phase=None):
+        rows = frame if phase is None else frame[frame["phase"] == phase]
+        return pd.DatetimeIndex(sorted({d for _, r in rows.iterrows() for d in pd.date_range(r["first"], r["last"])}))
+
+    inside = pd.date_range(period.start, period.end)
+    warm = span(phases, "warmup")
+    before = inside.difference(span(phases))
+    compare_with = "period"
+    if before.empty:
+        before = pd.date_range(period.previous().start, period.previous().end).difference(span(previous))
+        compare_with = "previous"
+    prev_days = pd.date_range(period.previous().start, period.previous().end)
+    return judge_campaign_phase(phases, previous, rates(warm), rates(before), rates(prev_days),
+                                {"warmup_span": (warm.min(), warm.max()) if len(warm) else None,
+                                 "before_span": (before.min(), before.max()) if len(before) else None,
+                                 "compare_with": compare_with})

@@ -12,9 +12,10 @@ import pandas as pd
 from helpers.areas.traffic.ads import break_even_point
 from helpers.areas.traffic.anomalies import METRIC_KINDS, AnomalyScan
 from helpers.areas.traffic.attribution import credit_shares
-from helpers.areas.traffic.calc import PAID_GROUPS, pick_best_worst
+from helpers.areas.traffic.calc import PAID_GROUPS, RETURNING_GROUPS, pick_best_worst
 from helpers.areas.traffic.findings import hint_text
 from helpers.core import metrics
+from helpers.core.findings import NOT_ENOUGH_DATA, Finding
 from helpers.core.notes import quiet
 from helpers.i18n import is_zh, label, pick
 from helpers.present.display import escape
@@ -56,15 +57,33 @@ def describe_sources(sources: pd.DataFrame, totals: pd.Series, rate_method: str,
             f"The most valuable source is “{escape(best)}” (UV value {yuan(b['uv_value'])}, "
             f"{pct(b['sales_share'])} of sales); the least is “{escape(worst)}” (UV value "
             f"{yuan(w['uv_value'])}, {pct(w['visitor_share'])} of visitors but {pct(w['sales_share'])} of sales).")
+    groups = sources["source_group"] if "source_group" in sources else pd.Series("", index=sources.index)
+    if best and groups.get(best) in RETURNING_GROUPS:
+        parts.append(pick(lang, f"「{escape(best)}」是老客回访（购物车、我的淘宝），不是拉新渠道：它的 UV价值 高是因为访客本来就想买。",
+                          f"“{escape(best)}” is returning visitors (cart, My Taobao), not a channel that wins new "
+                          "ones: its UV value is high because these visitors already meant to buy."))
     browsers = sources[(sources["visitor_share"] >= 0.05) & (sources["conversion_high"] < conv)]
-    if len(browsers):
-        names = [escape(s) for s in browsers.index[:3]]
+    paid_browsers = browsers[groups.reindex(browsers.index).isin(PAID_GROUPS)]
+    free_browsers = browsers.drop(index=paid_browsers.index)
+    better = sources[groups.isin(PAID_GROUPS) & (sources["uv_value"] > totals["uv_value"])
+                     & (sources["visitor_share"] >= min_share)].sort_values("uv_value", ascending=False)
+    if len(paid_browsers):
+        names = "、".join(f"「{escape(s)}」" for s in paid_browsers.index[:3])
+        targets = [escape(s) for s in better.index[:3]]
         parts.append(
-            "只带来访客、很少成交的来源：" + "、".join(names) + "（转化率区间整体低于全店）："
-            "优化人群定向和承接页，或把预算转给高 UV价值的来源。" if zh else
-            "Sources that bring visitors but few buyers: " + ", ".join(names) + " (their whole conversion "
-            "interval is below the shop's): tighten targeting and landing pages, or move budget to sources "
-            "with a higher UV value.")
+            f"付费来源{names}只带来访客、很少成交（转化率区间整体低于全店）：优化人群定向和承接页"
+            + (f"，或把预算转给 UV价值 更高的付费来源（{'、'.join(targets)}）。" if targets else "。") if zh else
+            "Paid sources that bring visitors but few buyers: " + ", ".join(escape(s) for s in paid_browsers.index[:3])
+            + " (their whole conversion interval is below the shop's): tighten targeting and landing pages"
+            + (f", or move budget to paid sources with a higher UV value ({', '.join(targets)})." if targets else "."))
+    if len(free_browsers):
+        names = [escape(s) for s in free_browsers.index[:3]]
+        parts.append(
+            "免费来源" + "、".join(f"「{n}」" for n in names) + "访客多、成交少（转化率区间整体低于全店）：这是免费流量，不涉及预算，"
+            "改进主图、标题和承接页，让这些访客买得下去。" if zh else
+            "Free sources with many visitors but few buyers: " + ", ".join(names) + " (their whole conversion "
+            "interval is below the shop's). This traffic costs nothing, so there is no budget to move: improve "
+            "main images, titles and landing pages so these visitors buy.")
     paid = sources[sources["source_group"].isin(PAID_GROUPS)] if "source_group" in sources else sources.iloc[:0]
     if len(sources):
         pv = paid["visitors"].sum() / sources["visitors"].sum()
@@ -189,48 +208,89 @@ def _plan_name(index_value) -> str:
     return escape(index_value[-1] if isinstance(index_value, tuple) else index_value)
 
 
-def describe_ads(plans: pd.DataFrame, channels: pd.DataFrame, margin: float, lang: str) -> str:
-    """What paid promotion earns against break-even, and which plans to cut and to scale.
+def describe_ads(plans: pd.DataFrame, channels: pd.DataFrame, margin: float, lang: str,
+                 phase: Finding | None = None) -> str:
+    """What paid promotion earns against break-even, which plans to cut and to scale, which have
+    no verdict yet, and whether ROIs of different attribution windows can be compared.
 
     Break-even ROI = 1 / gross margin; gross profit after ads = attributed amount x margin -
-    spend (yuan). ``plans`` and ``channels`` are :func:`helpers.areas.traffic.ads.summarize_ads`
-    by plan and by channel.
+    spend (yuan), over the plans whose attributed amount is known. ``plans`` and ``channels``
+    are :func:`helpers.areas.traffic.ads.summarize_ads` by plan and by channel. With a
+    campaign-phase finding (:func:`helpers.areas.traffic.decomposition.read_campaign_phase`)
+    whose period includes campaign days, the verdicts are said to hold for those days only.
     """
     yuan, pct, ratio, _ = _fmt(lang)
-    zh = is_zh(lang)
     if pd.isna(margin) or margin <= 0:
         return pick(lang, "毛利率未知或不为正，无法判断推广是否保本：补充商品成本（products.unit_cost）。",
                     "The gross margin is unknown or not positive, so break-even cannot be judged: add product "
                     "costs (products.unit_cost).")
     be = 1 / margin
-    spend, amount = plans["spend"].sum(), plans["attributed_amount"].sum()
-    with quiet():
-        roi = metrics.roi(amount, spend)
-    profit = amount * margin - spend
-    parts = [pick(lang,
-                  f"推广花费 {yuan(spend)}，带来成交 {yuan(amount)}，整体 ROI {ratio(roi)}；按毛利率 {pct(margin)}，"
-                  f"保本 ROI 为 {be:.2f}，推广后毛利 {yuan(profit)}。",
-                  f"Ads spent {yuan(spend)} for {yuan(amount)} of attributed sales, ROI {ratio(roi)}; at a gross "
-                  f"margin of {pct(margin)} the break-even ROI is {be:.2f}, leaving {yuan(profit)} of gross profit "
-                  "after ads.")]
+    known = plans[plans["revenue_known"]] if "revenue_known" in plans else plans
+    parts = []
+    if len(known):
+        spend, amount = known["spend"].sum(), known["attributed_amount"].sum()
+        with quiet():
+            roi = metrics.roi(amount, spend)
+        profit = amount * margin - spend
+        parts.append(pick(lang,
+                          f"推广花费 {yuan(spend)}，带来成交 {yuan(amount)}，整体 ROI {ratio(roi)}；按毛利率 {pct(margin)}，"
+                          f"保本 ROI 为 {be:.2f}，推广后毛利 {yuan(profit)}。",
+                          f"Ads spent {yuan(spend)} for {yuan(amount)} of attributed sales, ROI {ratio(roi)}; at a "
+                          f"gross margin of {pct(margin)} the break-even ROI is {be:.2f}, leaving {yuan(profit)} of "
+                          "gross profit after ads."))
+    unknown = [_plan_name(p) for p in plans.index.difference(known.index, sort=False)]
+    if unknown:
+        parts.append(pick(lang,
+                          f"{'、'.join(unknown)} 有成交笔数但没有成交金额：ROI 未知，不能当作 0（缺少金额不等于没有成交），"
+                          "这些计划不下结论；导出时带上成交金额。",
+                          f"{', '.join(unknown)}: orders but no attributed amount, so the ROI is unknown, not 0 (a "
+                          "missing amount is not zero sales); no verdict on them; export the attributed amount."))
     cut = [_plan_name(p) for p in plans.index[plans["verdict"] == "cut"]]
     scale = [_plan_name(p) for p in plans.index[plans["verdict"] == "scale"]]
+    waiting = [_plan_name(p) for p in plans.index[plans["verdict"] == NOT_ENOUGH_DATA]]
     if cut:
         lost = yuan(-plans.loc[plans["verdict"] == "cut", "profit_after_ads"].clip(upper=0).sum())
         parts.append(pick(lang, f"建议削减：{'、'.join(cut)}（合计亏损毛利 {lost}）。",
                           f"Cut: {', '.join(cut)} (together they lose {lost} of gross profit)."))
     if scale:
-        parts.append(pick(lang, f"建议加投：{'、'.join(scale)}，ROI 远高于保本线。",
-                          f"Scale up: {', '.join(scale)}, well above break-even."))
-    windows = channels["attribution_window_days"]
-    if windows.nunique() > 1:
-        parts.append(
-            "各渠道归因周期不同（" + "、".join(f"{escape(c)} {w} 天" for c, w in windows.items())
-            + "），ROI 只在同周期间可比。" if zh else
-            "Channels use different attribution windows ("
-            + ", ".join(f"{escape(c)} {w}-day" for c, w in windows.items())
-            + "): compare ROIs only within the same window.")
-    return " ".join(parts)
+        parts.append(pick(lang, f"建议加投：{'、'.join(scale)}，ROI 远高于保本线（整个区间都在上方；淘宝客看佣金率）。",
+                          f"Scale up: {', '.join(scale)}, well above break-even (the whole ROI interval; affiliates by "
+                          "their commission rate)."))
+    if waiting:
+        parts.append(pick(lang, f"暂不下结论：{'、'.join(waiting)}（成交太少，"
+                                "或 ROI 区间跨过保本线），拉长周期再看。",
+                          f"No verdict yet: {', '.join(waiting)} (too few orders, or the ROI interval straddles "
+                          "break-even); look again over a longer period."))
+    parts.append(_describe_windows(plans, lang))
+    if phase is not None and phase.evidence["phases"]:
+        parts.append(pick(lang, f"本期含{describe_phases(phase.evidence['phases'], lang)}：这些天的 ROI 反映大促的流量和转化，"
+                                "以上建议只适用于同一阶段，不要延续到平常日。",
+                          f"This period includes {describe_phases(phase.evidence['phases'], lang)}: ROI on those days "
+                          "reflects the campaign's traffic and conversion, so these verdicts hold for the same phase "
+                          "only, not for ordinary days."))
+    return " ".join(p for p in parts if p)
+
+
+def _describe_windows(plans: pd.DataFrame, lang: str) -> str:
+    """Whether the plans' ROIs share one attribution window, were normalised to one, or cannot be compared."""
+    windows = plans["attribution_window_days"].astype(str)
+    if windows.nunique() <= 1:
+        return ""
+    listed = sorted(set(windows), key=lambda w: int(w.split("-")[0]))
+    reference = int(plans["window_reference"].iloc[0]) if "window_reference" in plans else None
+    if "roi_normalised" in plans and plans["roi_normalised"].notna().all():
+        return pick(lang,
+                    f"各计划归因周期不同（{'、'.join(listed)} 天），已按店铺自身的周期换算比例统一到 {reference} 天"
+                    "后再比较（见“统一周期 ROI”列）。",
+                    f"Plans use different attribution windows ({', '.join(listed)} days); their ROIs were put on the "
+                    f"{reference}-day window with the shop's own window ratios before comparing them (the "
+                    "“ROI on one window” column).")
+    return pick(lang,
+                f"各计划归因周期不同（{'、'.join(listed)} 天），数据中没有同一计划在两种周期下的记录，无法换算："
+                "不同周期的 ROI 不可比，只在同周期的计划之间比较；各计划只与保本线比较。",
+                f"Plans use different attribution windows ({', '.join(listed)} days) and no plan was reported under "
+                "two windows, so there is no ratio to convert them: ROIs of different windows are not comparable; "
+                "compare plans only within one window, and each plan only against break-even.")
 
 
 def describe_profit_grid(plans: pd.DataFrame, margin: float, lang: str) -> str:
@@ -273,9 +333,59 @@ def _change_action(factor: str, lang: str) -> str:
                 "AOV drove it: check discounts, bundles and the product mix.")
 
 
-def describe_decomposition(table: pd.DataFrame, lang: str) -> str:
+def describe_phases(phases: list[dict], lang: str) -> str:
+    """Campaign phases as words: 「双十一 2026」活动期（11-09 ~ 11-11，3 天）、... (evidence records)."""
+    items = []
+    for r in phases:
+        name, phase = escape(r["name"]), label(f"phase_{r['phase']}", lang)
+        span = f"{r['first']:%m-%d} ~ {r['last']:%m-%d}"
+        items.append(f"「{name}」{phase}（{span}，{r['days']} 天）" if is_zh(lang) else
+                     f"the {phase} of “{name}” ({span}, {r['days']} day(s))")
+    return ("、" if is_zh(lang) else ", ").join(items)
+
+
+def describe_campaign_phase(finding: Finding, lang: str) -> str:
+    """What a :func:`helpers.areas.traffic.decomposition.read_campaign_phase` finding means
+    for reading the change: the warm-up pattern, or a comparison that mixes campaign days."""
+    pct = _fmt(lang)[1]
+    zh = is_zh(lang)
+    ev = finding.evidence
+    if finding.verdict == "ordinary":
+        return ""
+    if finding.verdict == "warmup":
+        warm, before, prev = ev["warmup"], ev["before"], ev["previous"]
+        (w0, w1), (b0, b1) = ev["warmup_span"], ev["before_span"]
+        times = warm["cart_rate"] / before["cart_rate"] if before["cart_rate"] else float("nan")
+        against = (f"{b0:%m-%d} ~ {b1:%m-%d}" if ev["compare_with"] == "period" else
+                   pick(lang, f"上期平常日 {b0:%m-%d} ~ {b1:%m-%d}", f"the previous period's ordinary days "
+                                                                f"{b0:%m-%d} ~ {b1:%m-%d}"))
+        return pick(lang,
+                    f"{w0:%m-%d} ~ {w1:%m-%d} 是「{escape(finding.subject)}」的预热期：支付转化率 {pct(warm['conversion'])}"
+                    f"（{against} 为 {pct(before['conversion'])}，上期 {pct(prev['conversion'])}），而加购率从 "
+                    f"{pct(before['cart_rate'])} 升到 {pct(warm['cart_rate'])}（{times:.1f} 倍）。买家加购后等活动价付款，"
+                    "转化下降是预热的正常节奏，不是价格、库存、详情页或评价的问题：看加购和收藏是否在增长，活动开始后再复核转化。",
+                    f"{w0:%m-%d} to {w1:%m-%d} is the warm-up of “{escape(finding.subject)}”: conversion "
+                    f"{pct(warm['conversion'])} (against {pct(before['conversion'])} on {against} and "
+                    f"{pct(prev['conversion'])} in the previous period) while add-to-cart rose from "
+                    f"{pct(before['cart_rate'])} to {pct(warm['cart_rate'])} ({times:.1f}x). Buyers add to cart and wait "
+                    "for the event price: the conversion drop is the warm-up, not prices, stock, detail pages or "
+                    "reviews. Watch carts and favourites grow, and check conversion again once the event starts.")
+    now, before = describe_phases(ev["phases"], lang), describe_phases(ev["previous_phases"], lang)
+    if zh:
+        text = (f"本期含{now}" if now else "本期是平常日") + (f"；上期含{before}" if before else "；上期是平常日")
+        return text + "：环比混合了活动日和平常日，变化主要是活动节奏，不要按常态问题排查；与活动前的平常日或去年同一阶段比较。"
+    text = (f"This period includes {now}" if now else "This period is ordinary trading") + (
+        f"; the previous one includes {before}" if before else "; the previous one is ordinary trading")
+    return text + (": the comparison mixes campaign and ordinary days, so the change is mostly the campaign's "
+                   "rhythm, not an ordinary problem; compare with ordinary days before the campaign or the same "
+                   "phase last year.")
+
+
+def describe_decomposition(table: pd.DataFrame, lang: str, phase: Finding | None = None) -> str:
     """Which of visitors, conversion and AOV moved sales, and which sources drove it
-    (:func:`helpers.areas.traffic.decomposition.decompose_sales`)."""
+    (:func:`helpers.areas.traffic.decomposition.decompose_sales`). With a campaign-phase
+    finding (:func:`helpers.areas.traffic.decomposition.read_campaign_phase`) other than
+    "ordinary", the phase is named and replaces the where-to-look advice of an ordinary fall."""
     yuan = _fmt(lang)[0]
     zh = is_zh(lang)
     total = table.loc["total"]
@@ -306,7 +416,9 @@ def describe_decomposition(table: pd.DataFrame, lang: str) -> str:
                          if zh else
                          f"“{escape(item)}” {'added' if up else 'lost'} {amount}, mostly through {name} "
                          f"({yuan(eff[driver])}).")
-        if total["delta"] < 0:
+        if phase is not None and phase.verdict != "ordinary":
+            parts.append(describe_campaign_phase(phase, lang))
+        elif total["delta"] < 0:
             parts.append(_change_action(main, lang))
     return " ".join(parts)
 

@@ -28,10 +28,12 @@ FUNNEL_FORMATS = {**dict.fromkeys(FUNNEL_STAGES, "count"), "cart_rate": "pct", "
                   "order_to_pay_rate": "pct", "conversion_rate": "pct", "bounce_rate": "pct"}
 ADS_FORMATS = {"impressions": "count", "clicks": "count", "spend": "yuan", "ctr": "pct", "cpc": "yuan",
                "cpm": "yuan", "click_conversion": "pct", "attributed_orders": "count", "attributed_amount": "yuan",
-               "roi": "ratio", "cost_per_order": "yuan", "max_cpc": "yuan", "profit_after_ads": "yuan"}
+               "roi": "ratio", "roi_low": "ratio", "roi_high": "ratio", "roi_normalised": "ratio",
+               "commission_rate": "pct", "cost_per_order": "yuan", "max_cpc": "yuan", "profit_after_ads": "yuan"}
 ADS_COLUMNS = ["attribution_window_days", "impressions", "clicks", "spend", "ctr", "cpc", "cpm", "click_conversion",
-               "attributed_orders", "attributed_amount", "roi", "cost_per_order", "max_cpc", "profit_after_ads",
-               "verdict", "reason"]
+               "attributed_orders", "attributed_amount", "roi", "roi_low", "roi_high", "roi_normalised",
+               "commission_rate", "cost_per_order", "max_cpc", "profit_after_ads", "verdict", "reason"]
+VERDICT_LABELS = {"unknown": "roi_unknown"}  # verdict -> label key, where they differ
 DECOMPOSITION_FORMATS = dict.fromkeys(("previous", "current", "delta", "visitors_effect", "conversion_effect",
                                        "aov_effect"), "yuan")
 
@@ -83,11 +85,15 @@ def peer_table(peers: pd.DataFrame, lang: str):
 
 def ads_table(ads: pd.DataFrame, breakeven: float, lang: str):
     """A :func:`helpers.areas.traffic.ads.summarize_ads` table formatted for a report, the
-    verdicts and their reasons in words."""
+    verdicts and their reasons in words. The ROI on one window is shown only when the plans
+    use several windows; CPC and max CPC of commission channels show "—" (paid per sale)."""
     shown = ads.copy()
-    shown["verdict"] = [label(v, lang) for v in ads["verdict"]]
+    shown["verdict"] = [label(VERDICT_LABELS.get(v, v), lang) for v in ads["verdict"]]
     shown["reason"] = [describe_verdict(r, breakeven, lang) for _, r in ads.iterrows()]
-    return style_table(shown, ADS_FORMATS, lang, columns=ADS_COLUMNS)
+    columns = [c for c in ADS_COLUMNS if c in shown
+               and (c != "roi_normalised" or shown["attribution_window_days"].nunique() > 1)
+               and (c != "commission_rate" or shown[c].notna().any())]
+    return style_table(shown, ADS_FORMATS, lang, columns=columns)
 
 
 def decomposition_table(table: pd.DataFrame, lang: str):

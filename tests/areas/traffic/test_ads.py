@@ -23,13 +23,14 @@ def test_ads_known_numbers_and_a_plan_with_spend_but_no_clicks(shop):
     assert a["cpm"] == pytest.approx(75.0) and a["click_conversion"] == pytest.approx(0.05)
     assert a["roi"] == pytest.approx(4.0) and a["cost_per_order"] == pytest.approx(30.0)
     assert a["max_cpc"] == pytest.approx(6.0 * 0.6) and a["profit_after_ads"] == pytest.approx(600 * 0.6 - 150)
-    assert (a["verdict"], a["reason"]) == ("scale", "above_breakeven:few_orders")
+    assert (a["verdict"], a["reason"]) == ("not_enough_data", "few_orders")  # 5 orders on 1 day: no verdict
     b = plans.loc[("直通车", "B")]
     assert math.isnan(b["cpc"]) and b["roi"] == 0
     assert (b["verdict"], b["reason"]) == ("cut", "no_clicks")
     assert has_note(notes, "点击量 = 0", "Clicks = 0")  # the zero denominator is visible
-    c = plans.loc[("淘宝客", "C")]
-    assert c["verdict"] == "scale"
+    c = plans.loc[("淘宝客", "C")]  # paid per sale: judged on its commission rate, no CPC
+    assert (c["verdict"], c["reason"]) == ("scale", "commission_low") and c["commission_rate"] == pytest.approx(0.1)
+    assert math.isnan(c["cpc"]) and math.isnan(c["max_cpc"])
     channels, _ = noted(ads.summarize_ads, shop, WEEK, margin, by="channel")
     assert channels.loc["直通车", "spend"] == 200 and channels.loc["淘宝客", "attribution_window_days"] == "1"
     assert list(channels.index) == ["淘宝客", "直通车"]

@@ -88,9 +88,9 @@ def test_ads_table_words_the_verdicts(shop, lang):
     data = styled.data
     verdicts = data.iloc[:, list(data.columns).index("建议" if lang == "zh" else "Action")]
     # rows by channel then plan: 淘宝客 C, 直通车 A, 直通车 B
-    assert list(verdicts) == (["加投", "加投", "削减"] if lang == "zh" else ["Scale up", "Scale up", "Cut"])
+    assert list(verdicts) == (["加投", "数据不足", "削减"] if lang == "zh" else ["Scale up", "Not enough data", "Cut"])
     reasons = " ".join(data.iloc[:, -1])
-    assert not CJK.search(reasons) if lang == "en" else "保本" in reasons
+    assert not CJK.search(reasons) if lang == "en" else "佣金率" in reasons
     assert data.index.names == (["推广渠道", "推广计划"] if lang == "zh" else ["Channel", "Plan"])
     assert_language(views.ads_table(review.channels, review.breakeven, lang), lang)
 
