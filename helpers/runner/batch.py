@@ -74,7 +74,9 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = N
             echo(f"{len(kept)} of {len(specs)} runs unchanged since their report (same notebook, code, data and "
                  "parameters): kept; `--force` runs them again")
     bar = None
-    if not quiet:
+    if len(tasks) == 1 and executor == "local" and not quiet:  # one run: a bar of its cells instead
+        tasks = [(*tasks[0], True)]
+    elif not quiet:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(tasks), unit="run", desc="runs", leave=False)

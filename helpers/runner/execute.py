@@ -147,7 +147,8 @@ def _alarm(signum, frame):  # pragma: no cover - exercised through run timeouts
 
 
 def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | None = None,
-                show_code: bool = False, run_settings: settings.Settings | None = None) -> RunResult:
+                show_code: bool = False, run_settings: settings.Settings | None = None,
+                progress: bool = False) -> RunResult:
     """Execute one run and publish its outputs atomically.
 
     Parameters
@@ -157,6 +158,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
     params : resolved parameters (default: ``check_parameters(spec)``).
     show_code : keep code cells in the HTML.
     run_settings : the kernel's settings (default: this process's, with ``static`` on).
+    progress : show a bar of the notebook's cells as they run (a single run in a terminal).
 
     Returns
     -------
@@ -189,7 +191,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             fingerprint = data_fingerprint(params.get("data_dir"))
             key = run_key(spec, params, show_code, data=fingerprint)
             pm.execute_notebook(str(notebook), str(tmp_nb), parameters=params, kernel_name=KERNEL_NAME,
-                                cwd=str(notebook.parent), progress_bar=False, request_save_on_cell_execute=False,
+                                cwd=str(notebook.parent), progress_bar=progress, request_save_on_cell_execute=False,
                                 kernel_manager_class=kernel_manager_class(env),
                                 execution_timeout=spec.timeout if spec.timeout > 0 else None)
             nb = scrub_secrets(nbformat.read(tmp_nb, as_version=4), secrets)
@@ -283,10 +285,12 @@ def _short_error(exc: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-def run_worker(task: tuple[RunSpec, str, dict[str, Any], bool, settings.Settings]) -> RunResult:
-    """Execute one run in a worker process (or a Dask worker); always reports back."""
-    spec, out_dir, params, show_code, run_settings = task
+def run_worker(task: tuple) -> RunResult:
+    """Execute one run in a worker process (or a Dask worker); always reports back.
+
+    ``task``: (spec, out_dir, params, show_code, run_settings[, progress])."""
+    spec, out_dir, params, show_code, run_settings, *more = task
     try:
-        return execute_run(spec, out_dir, params, show_code, run_settings)
+        return execute_run(spec, out_dir, params, show_code, run_settings, progress=bool(more and more[0]))
     except Exception as exc:  # a worker reports every failure back (but a SIGTERM ends it)
         return RunResult(spec.name, spec.notebook, "failed", 0.0, error=_short_error(exc), parameters=params)

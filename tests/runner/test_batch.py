@@ -464,3 +464,10 @@ def test_a_report_publishes_its_tables_as_xlsx_and_itself_as_pdf(tmp_path):
         assert "no Chromium found" in run.pdf_error
     no_pdf = execute.execute_run(RunSpec("t", str(nb), {}, timeout=120, pdf=False), tmp_path / "out")
     assert no_pdf.status == "ok" and not (folder / "t.pdf").exists()  # no stale PDF beside a newer report
+
+
+@pytest.mark.reports
+def test_a_single_run_shows_its_cells_progress(tmp_path, notebook, capsys):
+    batch.run_batch([spec(notebook, "one")], tmp_path, echo=print)
+    err = capsys.readouterr().err
+    assert "Executing" in err and "cell" in err  # papermill's bar of the notebook's cells, not 0/1 -> 1/1
