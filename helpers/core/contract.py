@@ -142,7 +142,14 @@ ORDER_STATUS_ALIASES = {
     "买家已付款，等待卖家发货": "paid",
     "卖家已发货": "paid",
     "卖家已发货，等待买家确认": "paid",
+    "已发货": "paid",
+    "部分发货": "paid",
+    "待发货": "paid",
+    "已签收": "paid",
+    "已完成": "paid",
+    "退款中": "paid",
     "等待买家付款": "unpaid",
+    "待支付": "unpaid",
     "未付款": "unpaid",
     "交易关闭": "cancelled",
     "已关闭": "cancelled",
@@ -197,7 +204,7 @@ _register(
             _c("pay_time", "datetime", "when it was paid; empty if unpaid", nullable=True,
                aliases=("订单付款时间", "付款时间", "支付时间")),
             _c("customer_id", "str", "buyer id or nickname; empty lines are counted and excluded from customer analyses",
-               nullable=True, aliases=("买家会员名", "买家昵称", "买家ID", "会员ID", "客户ID", "CustomerID", "Customer ID")),
+               required=False, nullable=True, aliases=("买家会员名", "买家昵称", "买家ID", "会员ID", "客户ID", "CustomerID", "Customer ID")),
             _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID", "商品编号", "商家编码", "StockCode", "SKU")),
             _c("quantity", "int", "units bought", min_value=0, additive=True, unit="件",
                aliases=("购买数量", "宝贝数量", "商品数量", "数量", "Quantity")),
@@ -206,7 +213,8 @@ _register(
             _c("paid_amount", "float", "amount paid for the line after all discounts (0 if unpaid)",
                min_value=0, additive=True, unit="元",
                aliases=("实付款", "实付金额", "买家实际支付金额", "买家实付金额")),
-            _c("source", "str", "traffic source of the order, same names as in `traffic`",
+            _c("source", "str", "traffic source of the order, same names as in `traffic`; empty where the "
+               "export has none (千牛, 拼多多): sections by source are then skipped", required=False, nullable=True,
                aliases=("流量来源", "来源", "渠道", "订单来源")),
             _c("campaign_id", "str", "campaign the line was sold under; empty if none", required=False,
                nullable=True, aliases=("活动ID", "活动编号")),
@@ -249,7 +257,8 @@ _register(
             _c("title", "str", "listing title", aliases=("商品标题", "宝贝标题", "商品名称")),
             _c("category", "str", "leaf category", aliases=("类目", "商品类目", "叶子类目")),
             _c("brand", "str", "brand", nullable=True, aliases=("品牌",)),
-            _c("unit_cost", "float", "landed cost per unit (purchase + packaging + average shipping)",
+            _c("unit_cost", "float", "landed cost per unit (purchase and inbound freight; outbound freight, "
+               "packaging and fees are in `costs`)",
                min_value=0, unit="元", aliases=("成本价", "单位成本", "成本")),
             _c("list_price", "float", "current list price per unit", min_value=0, unit="元",
                aliases=("一口价", "价格", "商品价格")),
@@ -273,8 +282,10 @@ _register(
                value_aliases=SOURCE_GROUP_ALIASES, aliases=("来源分组", "一级来源", "流量类型")),
             _c("visitors", "int", "unique visitors of the day (访客数, UV)", min_value=0, additive=True,
                unit="人", aliases=("访客数", "UV")),
-            _c("page_views", "int", "page views", min_value=0, additive=True, unit="次", aliases=("浏览量", "PV")),
-            _c("bounced_visitors", "int", "visitors who left after one page", min_value=0, additive=True,
+            _c("page_views", "int", "page views; empty where the export has none", required=False, nullable=True,
+               min_value=0, additive=True, unit="次", aliases=("浏览量", "PV")),
+            _c("bounced_visitors", "int", "visitors who left after one page; empty where the export has none "
+               "(the bounce rate is then not computed)", required=False, nullable=True, min_value=0, additive=True,
                unit="人", aliases=("跳失人数", "跳失访客数")),
             _c("cart_buyers", "int", "visitors who added to cart", min_value=0, additive=True, unit="人",
                aliases=("加购人数",)),
@@ -608,6 +619,48 @@ _register(
         ),
     )
 )
+_register(
+    Table(
+        name="costs",
+        description="The shop's costs besides the goods (平台扣点, 支付手续费, 运费, 运费险, 包装, 赠品, 优惠券, "
+        "退货): one row per platform and category; category * is the platform-wide row, an empty "
+        "cell takes the default of docs/costs.md. Per-order items are read from the platform-wide row.",
+        grain="platform x category x start day",
+        key=("platform", "category", "valid_from"),
+        date_column="valid_from",
+        columns=(
+            _c("platform", "str", "platform the rates apply to (天猫, 淘宝, 京东 ...)", aliases=("平台",)),
+            _c("category", "str", "leaf category as in `products`; * (or 全部) for the platform-wide row",
+               aliases=("类目", "叶子类目")),
+            _c("valid_from", "date", "first day the row applies", future=True, aliases=("生效日期", "开始日期")),
+            _c("commission_rate", "float", "commission on the paid amount after refunds (扣点, 技术服务费率)",
+               required=False, nullable=True, min_value=0, max_value=1, aliases=("扣点", "技术服务费率", "佣金比例")),
+            _c("payment_fee_rate", "float", "payment fee on the paid amount (支付手续费率)", required=False,
+               nullable=True, min_value=0, max_value=1, aliases=("支付手续费率", "支付宝费率")),
+            _c("freight_first", "float", "freight of an order's first kg (首重运费)", required=False, nullable=True,
+               min_value=0, unit="元", aliases=("首重运费", "首重")),
+            _c("freight_extra", "float", "freight per extra kg (续重运费); 0 for a flat rate", required=False,
+               nullable=True, min_value=0, unit="元", aliases=("续重运费", "续重")),
+            _c("unit_weight_kg", "float", "shipping weight of one unit, kg", required=False, nullable=True,
+               min_value=0, unit="kg", aliases=("单件重量", "重量")),
+            _c("free_shipping_over", "float", "paid amount per order from which the shop pays the freight "
+               "(0: every order ships free, 包邮)", required=False, nullable=True, min_value=0, unit="元",
+               aliases=("包邮门槛", "满额包邮")),
+            _c("shipping_insurance", "float", "shipping insurance the shop buys per order (运费险)", required=False,
+               nullable=True, min_value=0, unit="元", aliases=("运费险", "退货宝")),
+            _c("packaging", "float", "packaging per order", required=False, nullable=True, min_value=0, unit="元",
+               aliases=("包装", "包材")),
+            _c("gift_cost", "float", "gifts per order (赠品)", required=False, nullable=True, min_value=0, unit="元",
+               aliases=("赠品", "赠品成本")),
+            _c("coupon_cost", "float", "coupons the shop funds outside the paid amount, per order", required=False,
+               nullable=True, min_value=0, unit="元", aliases=("优惠券成本", "券成本")),
+            _c("return_freight", "float", "return freight and handling per returned unit", required=False,
+               nullable=True, min_value=0, unit="元", aliases=("退货运费",)),
+            _c("unsellable_share", "float", "share of returned units that cannot be sold again", required=False,
+               nullable=True, min_value=0, max_value=1, aliases=("退货损耗率", "不可二次销售比例")),
+        ),
+    )
+)
 
 
 def alias_table() -> dict[str, dict[str, str]]:
@@ -659,6 +712,12 @@ def render_data_doc() -> str:
         "(Asia/Shanghai for Chinese platforms), without a time zone.",
         "",
         "Check a folder with `workbook check DIR` (add `--json` for scripts).",
+        "",
+        "Platform exports need no renaming: a folder of files as downloaded from 生意参谋, 千牛, 京东商智, "
+        "the 京东 order export, 抖店 or 拼多多 is recognised file by file from the headers and read through "
+        "the export's profile (status values, source groups, the 订单报表 + 宝贝报表 join). "
+        "[docs/platforms/](platforms/README.md) gives each export's menu path, the table it feeds and what "
+        "is lost without it; a `workbook.yaml` in the folder maps exports no profile knows.",
         "",
         "| table | one row per | key | needed by every notebook |",
         "|---|---|---|---|",

@@ -35,6 +35,7 @@ Modules
 ``ads``         ``ads`` and ``touchpoints``
 ``market``      ``market``, ``keywords``, ``peers``
 ``selection``   ``product_tests``, ``candidates``, ``inventory``
+``costs``       ``costs`` (commission, fees, freight, 运费险, packaging, returns)
 ``truth``       the cross-table truth and the assembly of ``ground_truth.json``
 ``writers``     CSV / Parquet writers and Arrow column helpers
 ``draws``       random draws several tables share
@@ -53,6 +54,7 @@ import numpy as np
 from .ads import _ads, _touchpoints
 from .aftersales import _AfterSales
 from .calendar import _campaign_columns
+from .costs import _costs
 from .customers import _write_customer_truth
 from .demand import _Demand
 from .market import _keywords, _market, _peers
@@ -120,6 +122,7 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
         "product_tests": _product_tests(seed, products),
         "candidates": _candidates(seed, products),
         "inventory": _inventory(seed, sim),
+        "costs": _costs(),
     }
     tables = {}
     for name, (columns, table_truth) in built.items():

@@ -38,6 +38,10 @@ DECIMALS = {
     ("dsr", "peer_description"): 4,
     ("dsr", "peer_service"): 4,
     ("dsr", "peer_logistics"): 4,
+    ("costs", "commission_rate"): 4,
+    ("costs", "payment_fee_rate"): 4,
+    ("costs", "unsellable_share"): 4,
+    ("costs", "unit_weight_kg"): 3,
 }
 ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "date": pa.date32(), "datetime": pa.timestamp("s"), "bool": pa.bool_()}

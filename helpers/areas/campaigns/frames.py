@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from helpers.areas.campaigns.campaign import read_campaigns
+from helpers.core.costs import daily_costs
 from helpers.core.lines import known_customer, paid_order_lines, with_products
 from helpers.core.notes import note
 
@@ -54,6 +55,7 @@ class Frames:
     refund_cohorts: pd.DataFrame | None = None  # date, campaign_id ("" none), category, lines, paid, refunds
     refund_delays: pd.Series | None = None  # refunds by whole days after payment
     refunds_daily: pd.Series | None = None  # refund amount per refund day
+    costs: pd.DataFrame | None = None  # date, campaign_id: paid, platform_costs, waived_freight (core.costs)
     origin: str = ""
 
     @property
@@ -176,7 +178,7 @@ def load_frames(shop: Shop) -> Frames:
                   .reindex(days).fillna(0.0))
     campaigns = read_campaigns(shop) if shop.has("campaigns") else pd.DataFrame(columns=CAMPAIGN_COLUMNS)
     frames = Frames(campaigns=campaigns, daily=daily, campaign_daily=campaign_daily, new_buyers=new_buyers,
-                    origin=shop.origin)
+                    origin=shop.origin, costs=daily_costs(shop))
     if shop.has("products"):
         cat = _add_up(cube.assign(category=cube["category"].fillna("?")), ["date", "category"], ["paid"])
         frames.category_daily = (cat.pivot_table(index="date", columns="category", values="paid",

@@ -4,15 +4,20 @@ cost of each new buyer.
 口径 used here
 --------------
 - **Profit** (活动利润, yuan) = incremental sales at list prices x normal margin - discount
-  cost - extra ad spend - extra refund cost - budget, over the window, where:
+  cost - waived freight - extra ad spend - extra refund cost - budget, over the window, where:
   incremental sales at list prices = net incremental paid sales + discount cost;
   **discount cost** = list price x quantity - paid amount of the campaign lines;
-  **normal margin** = (list value - cost) / list value of the baseline's lines
-  (``products.unit_cost``); **extra ad spend** = ad spend in the window - the baseline's
+  **normal margin** = (list value - cost - platform costs) / list value of the baseline's
+  lines (``products.unit_cost``; platform costs = commission, payment fee, freight, 运费险,
+  packaging, gift and coupon of the cost model, :func:`helpers.core.costs.daily_costs`), so
+  each extra order pays its fees and its parcel; **waived freight** (免邮 campaigns only) =
+  the freight of the campaign's orders under the shop's free-shipping threshold, which the
+  buyers would otherwise pay (a 买一送一's free unit is in the list value, so its cost is
+  charged through the margin and the discount); **extra ad spend** = ad spend in the window - the baseline's
   daily spend x window days; **extra refund cost** = the window lines' extra refunds
   (:mod:`helpers.areas.campaigns.refunds`) x the window's gross margin (refunded goods go
   back to stock, their gross profit is lost); **budget** = ``campaigns.budget``.
-- **Campaign cost** (活动投入) = discount + extra ads + extra refund cost + budget;
+- **Campaign cost** (活动投入) = discount + waived freight + extra ads + extra refund cost + budget;
   **campaign ROI** = profit / campaign cost (net: 0 is break-even); **break-even sales** =
   campaign cost / normal margin.
 - **New buyers**: customers whose first paid order in the data falls in the window;
@@ -36,9 +41,9 @@ from helpers.areas.campaigns.uplift import Impact
 from helpers.core import metrics
 from helpers.core.notes import note, quiet
 
-PROFIT_ITEMS = ("incremental_list_sales", "incremental_gross_profit", "discount_cost",
+PROFIT_ITEMS = ("incremental_list_sales", "incremental_gross_profit", "discount_cost", "waived_freight",
                 "extra_ad_spend", "extra_refund_cost", "budget", "profit")
-COST_ITEMS = ("discount_cost", "extra_ad_spend", "extra_refund_cost", "budget")
+COST_ITEMS = ("discount_cost", "waived_freight", "extra_ad_spend", "extra_refund_cost", "budget")
 NEW_BUYER_HISTORY_DAYS = 90  # with less data before a campaign, some returning buyers look new
 
 
@@ -67,7 +72,7 @@ def campaign_roi(profit: float, cost: float) -> float:
     """Campaign ROI 活动ROI(净), a net return.
 
     Formula: 活动利润 / 活动投入 (campaign profit / campaign cost, both yuan), where campaign
-    cost = discount cost + extra ad spend + extra refund cost + budget. 0 is break-even; 0.5
+    cost = discount cost + waived freight + extra ad spend + extra refund cost + budget. 0 is break-even; 0.5
     means every yuan put in came back with 0.5 yuan of profit on top. Not the ads tools' ROI
     (sales / spend).
 
@@ -173,6 +178,9 @@ def compute_profit(frames: Frames, campaign: Campaign, windows: Windows, impact:
     pre = frames.daily.reindex(pre_days)
     with quiet():
         normal_margin = metrics.gross_margin(float(pre["costed_list_value"].sum()), float(pre["cost"].sum()))
+    if frames.costs is not None and pd.notna(normal_margin):
+        fees = frames.costs.groupby("date")["platform_costs"].sum().reindex(pre_days).fillna(0.0)
+        normal_margin -= safe_div(float(fees.sum()), float(pre["list_value"].sum()))
     if window is None:
         return Profit(table, normal_margin, nan, nan, nan, nan, nan, count_new_buyers(frames, campaign, windows),
                       nan, ["window"])
@@ -190,6 +198,10 @@ def compute_profit(frames: Frames, campaign: Campaign, windows: Windows, impact:
     lines = cd[(cd["campaign_id"] == cid) & (cd["date"] >= window.start) & (cd["date"] <= window.end)]
     discount = float((lines["list_value"] - lines["paid"]).sum())
     table.loc["discount_cost", "value"] = discount
+    if campaign.mechanic == "free_shipping" and frames.costs is not None:
+        c = frames.costs
+        c = c[(c["campaign_id"] == cid) & (c["date"] >= window.start) & (c["date"] <= window.end)]
+        table.loc["waived_freight", "value"] = float(c["waived_freight"].sum())
     if frames.ads_daily is None:
         missing.append("ads")
         note("利润：数据没有推广表（ads），额外推广花费未计入利润",

@@ -14,6 +14,11 @@ data (the views render them in each language).
   e / (1 + e)), "inelastic" when it is above -1 (a price rise raises revenue and profit),
   else "near_unit"; not enough data when no product changed price. ``thin`` in the evidence
   marks an interval wider than 1.
+- ``products.price_move`` (:func:`price_moves`): per product, the direction of
+  :func:`helpers.areas.products.pricing.optimal_prices` ("raise", "cut", "keep", or
+  "extrapolated" when the optimum lies outside the prices sold: never a price rise), with the
+  recommended price bounded to the prices sold; not enough data under the minimum orders or
+  price points, or without an elasticity.
 - ``products.concentration``, ``products.loss_making``, ``products.low_margin``,
   ``products.never_sold``, ``products.slow_movers`` (:func:`portfolio_findings`): what the
   portfolio says and what to do about it.
@@ -125,6 +130,26 @@ def price_responses(elasticity: pd.DataFrame, confidence: float = 0.95, max_widt
             continue
         verdict = "elastic" if r["high"] < -1 else "inelastic" if r["low"] > -1 else "near_unit"
         out.append(Finding("products.price_response", str(cat), verdict, evidence, confidence))
+    return out
+
+
+def price_moves(prices: pd.DataFrame) -> list[Finding]:
+    """One finding per product of :func:`helpers.areas.products.pricing.optimal_prices` (see
+    the module's rules), in the order of ``prices``.
+
+    Evidence: list_price, recommended_price, optimal_price, tested_low, tested_high (yuan),
+    orders, price_points, elasticity.
+    """
+    out = []
+    for pid, r in prices.iterrows():
+        evidence = {k: (float(r[k]) if pd.notna(r[k]) else float("nan"))
+                    for k in ("list_price", "recommended_price", "optimal_price", "tested_low", "tested_high",
+                              "elasticity")}
+        evidence.update(orders=int(r["orders"]), price_points=int(r["price_points"]))
+        if r["direction"] in ("not_enough_data", "unknown"):
+            out.append(not_enough_data("products.price_move", str(pid), **evidence))
+        else:
+            out.append(Finding("products.price_move", str(pid), str(r["direction"]), evidence))
     return out
 
 

@@ -12,8 +12,11 @@ through :mod:`helpers.core.metrics` (a zero denominator gives NaN and a note).
   came back) x unit cost, where a refund before shipping brings the whole line back and a
   return the returned units; gross profit = sales - refunds - cost of goods; ad spend is
   allocated to products by their share of each paid channel's sales (``ads`` has no product
-  dimension; orders carry the channel as ``source``); contribution = gross profit -
-  allocated ad spend. Margins are over sales after refunds.
+  dimension; orders carry the channel as ``source``); platform costs = commission, payment
+  fee, freight, 运费险, packaging, gift, coupon and return costs of the cost model
+  (:mod:`helpers.core.costs`; the report notes the items left at their defaults);
+  contribution = gross profit - platform costs - allocated ad spend. Margins are over sales
+  after refunds.
 - **ABC (Pareto)**: products sorted by the value, A = the products that make the first 80%
   of the total, B = the next 15%, C = the rest (and every product with nothing or a loss).
 - **Growth x share**: share_of_sales = the product's share of the shop's sales in the
@@ -39,6 +42,7 @@ import pandas as pd
 
 from helpers.core import metrics
 from helpers.core.calendar import Period
+from helpers.core.costs import CostModel, contribution_by_product
 from helpers.core.lines import lines_with_refunds, paid_order_lines
 from helpers.core.notes import note, quiet
 from helpers.core.stats import wilson_interval
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
 
 ABC_CUTS = (0.8, 0.95)
 PORTFOLIO_COLUMNS = ["title", "category", "units", "sales", "discounts", "refund_amount", "cogs", "gross_profit",
-                     "gross_margin", "allocated_ad_spend", "contribution", "contribution_margin"]
+                     "gross_margin", "platform_costs", "allocated_ad_spend", "contribution", "contribution_margin"]
 
 
 def _channel_shares(lines) -> pd.DataFrame:
@@ -82,11 +86,13 @@ def _allocated_ad_spend(shop: Shop, period: Period, lines) -> pd.Series:
     return shares.groupby("product_id")["spend"].sum()
 
 
-def summarize_portfolio(shop: Shop, period: Period) -> pd.DataFrame:
-    """Per product: units, sales, discounts, refunds, cost, gross profit, ad spend, contribution.
+def summarize_portfolio(shop: Shop, period: Period, costs: CostModel | None = None) -> pd.DataFrame:
+    """Per product: units, sales, discounts, refunds, cost, gross profit, platform costs, ad
+    spend, contribution.
 
     Formulas (yuan): gross_profit = sales - refund_amount - cogs; contribution = gross_profit
-    - allocated_ad_spend; gross_margin = gross_profit / (sales - refund_amount);
+    - platform_costs - allocated_ad_spend, platform_costs from the cost model ``costs``
+    (:func:`helpers.core.costs.contribution_by_product`; None loads the shop's); gross_margin = gross_profit / (sales - refund_amount);
     contribution_margin = contribution / (sales - refund_amount) (see the module's 口径).
 
     Products in ``products`` without a sale in the period are kept with zeros (a product
@@ -121,8 +127,9 @@ def summarize_portfolio(shop: Shop, period: Period) -> pd.DataFrame:
     agg["discounts"] = (listed.set_index("product_id")["list_value"].reindex(agg.index).fillna(0.0)
                         - agg["sales"]).clip(lower=0)
     agg["gross_profit"] = agg["sales"] - agg["refund_amount"] - agg["cogs"]
+    agg["platform_costs"] = contribution_by_product(shop, period, costs)["platform_costs"].reindex(agg.index).fillna(0.0)
     agg["allocated_ad_spend"] = _allocated_ad_spend(shop, period, lines).reindex(agg.index).fillna(0.0)
-    agg["contribution"] = agg["gross_profit"] - agg["allocated_ad_spend"]
+    agg["contribution"] = agg["gross_profit"] - agg["platform_costs"] - agg["allocated_ad_spend"]
     net = agg["sales"] - agg["refund_amount"]
     with quiet():  # one note below names what the zero denominators are
         agg["gross_margin"] = metrics.share(agg["gross_profit"], net.where(net > 0, 0))

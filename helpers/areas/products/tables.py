@@ -19,7 +19,8 @@ def _day(value) -> str:
 #: Per table: column -> format kind or function (None: shown as it is).
 TABLE_FORMATS: dict[str, dict[str, Any]] = {
     "portfolio": {"title": None, "category": None, "units": "count", "sales": "yuan", "discounts": "yuan",
-                  "refund_amount": "yuan", "gross_profit": "yuan", "allocated_ad_spend": "yuan",
+                  "refund_amount": "yuan", "gross_profit": "yuan", "platform_costs": "yuan",
+                  "allocated_ad_spend": "yuan",
                   "contribution": "yuan", "contribution_margin": "pct", "abc_sales": None, "abc_profit": None},
     "growth": {"title": None, "sales": "yuan", "share_of_sales": "pct", "sales_growth": "signed_pct",
                "quadrant": None},
@@ -36,9 +37,11 @@ TABLE_FORMATS: dict[str, dict[str, Any]] = {
     "elasticity": {"elasticity": "ratio", "low": "ratio", "high": "ratio", "products_changed": "count",
                    "rows": "count"},
     "prices": {"title": None, "category": None, "list_price": "yuan", "unit_cost": "yuan", "elasticity": "ratio",
-               "optimal_price": "yuan", "optimal_low": "yuan", "optimal_high": "yuan"},
+               "optimal_price": "yuan", "optimal_low": "yuan", "optimal_high": "yuan", "tested_low": "yuan",
+               "tested_high": "yuan", "recommended_price": "yuan", "direction": None},
     "margins": {"title": None, "list_price": "yuan", "unit_cost": "yuan", "gross_margin": "pct",
-                "breakeven_roi": "ratio", "sales": "yuan"},
+                "unit_platform_cost": "yuan", "contribution_margin": "pct", "breakeven_roi": "ratio",
+                "sales": "yuan"},
     "keywords": {"category": None, "search_popularity": "count", "click_rate": "pct", "conversion_rate": "pct",
                  "online_items": "count", "avg_cpc": "yuan", "buyers_index": "count", "competition_ratio": "ratio",
                  "value_per_cpc": "ratio", "titles_covering": "count"},
@@ -53,7 +56,7 @@ TABLE_FORMATS: dict[str, dict[str, Any]] = {
             "multi_share": "pct"},
 }
 _INTERVAL_ENDS = ("click_rate_low", "click_rate_high", "order_rate_low", "order_rate_high")
-_SAME_AS = {"title_a": "product_a", "title_b": "product_b"}  # a pair's titles under the pair's headers
+_SAME_AS = {"title_a": "product_a", "title_b": "product_b", "direction": "price_direction"}  # a pair's titles under the pair's headers
 
 
 def _header(column: str, lang: str) -> str:
@@ -76,6 +79,8 @@ def table(frame: pd.DataFrame, kind: str, lang: str, top: int | None = 20):
     shown = (frame[cols].head(top) if top else frame[cols]).copy()
     if "quadrant" in cols:
         shown["quadrant"] = shown["quadrant"].map(lambda q: label(q, lang))
+    if "direction" in cols:
+        shown["direction"] = shown["direction"].map(lambda d: label(f"price_{d}", lang))
     names = {c: _header(c, lang) for c in cols}
     formats = {names[c]: spec[c] for c in cols if spec[c] is not None}
     return style_table(shown.rename(columns=names), formats, lang, hide_index=kind == "pairs")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from helpers.areas.products.pricing import PRICE_ALLOWANCE
 from helpers.core.findings import Finding
 from helpers.i18n import is_zh, label
 from helpers.present.display import escape
@@ -166,10 +167,20 @@ def describe_pricing(responses: list[Finding], prices: pd.DataFrame, lang: str) 
         parts.append(f"数据较少、区间很宽的类目：{_join(thin, lang)}，定价建议仅供参考。" if zh else
                      f"Thin data, wide intervals: {_join(thin, lang)}; treat the price advice as rough.")
     moves = prices["direction"].value_counts()
-    up, down, keep = (int(moves.get(k, 0)) for k in ("raise", "cut", "keep"))
-    parts.append(f"按利润最优价：{up} 个商品可提价，{down} 个可降价，{keep} 个在最优区间内。" if zh else
-                 f"Against the profit-maximising range: {up} products could be priced higher, {down} lower, "
-                 f"{keep} are inside it.")
+    allow = f"{PRICE_ALLOWANCE:.0%}"
+    up, down, keep, far, few = (int(moves.get(k, 0)) for k in ("raise", "cut", "keep", "extrapolated",
+                                                               "not_enough_data"))
+    parts.append(f"按利润最优价（不超出售过的价格 ±{allow}）：{up} 个商品可提价，{down} 个可降价，{keep} 个在最优区间内。" if zh else
+                 f"Against the profit-maximising range (within ±{allow} of the prices sold): {up} products could be "
+                 f"priced higher, {down} lower, {keep} are inside it.")
+    if far:
+        parts.append(f"{far} 个商品的最优价落在售过的价格之外（外推，弹性在那里未经检验）：不要直接调到该价，"
+                     f"先在售过价格的 ±{allow} 内做价格测试。" if zh else
+                     f"{far} products have their optimum outside the prices they sold at (an extrapolation the "
+                     f"elasticity was never tested on): do not move to it; test a price within ±{allow} of those sold first.")
+    if few:
+        parts.append(f"{few} 个商品订单或售价点太少，暂无定价建议（数据不足）。" if zh else
+                     f"{few} products have too few orders or price points for price advice yet (not enough data).")
     return " ".join(parts)
 
 

@@ -5,10 +5,11 @@
 - ``ads`` rows are per day, channel and plan. 点击转化率 = attributed orders / clicks
   (clicks as the plan's visitors); ROI = attributed amount / spend within each plan's own
   attribution window (ROAS); cost per order = spend / attributed orders.
-- Gross margin (毛利率) = (sales - units x unit cost) / sales over the period's paid order
-  lines (by pay time, before refunds, ``products.unit_cost``); break-even ROI = 1 / gross
-  margin; highest affordable CPC = attributed amount per click x gross margin; gross profit
-  after ads = attributed amount x margin - spend (yuan).
+- Contribution margin before ads (贡献毛利率) = (paid - refunds - goods - commission -
+  payment fee - freight - 运费险 - packaging - return costs) / paid over the period's paid
+  order lines (by pay time; :mod:`helpers.core.costs`, the shop's ``costs`` table or the
+  stated defaults); break-even ROI = 1 / margin; highest affordable CPC = attributed amount
+  per click x margin; profit after ads = attributed amount x margin - spend (yuan).
 - Plans of commission channels (淘宝客, CPS) pay a share of sales, not per click: the profit
   grid covers the per-click plans only.
 """
@@ -36,17 +37,23 @@ AD_COUNTS = ("impressions", "clicks", "spend", "attributed_orders", "attributed_
 
 
 def estimate_margin(shop: Shop, period: Period) -> float:
-    """Gross margin (毛利率) of the period's paid order lines, from ``products.unit_cost``.
+    """Contribution margin before ads (贡献毛利率) of the period's paid order lines: what each
+    yuan an ad brings in leaves once refunds, goods, commission, payment fee, freight, 运费险,
+    packaging and return costs are paid (:func:`helpers.core.costs.contribution_margin`, with
+    the shop's ``costs`` table or the documented defaults, which a note names).
 
-    毛利率 = (sales - units x unit cost) / sales over lines paid in the period (by pay
-    time), before refunds; a fraction. Lines of products without a cost are left out (with
-    a note). NaN with a note when ``products`` is missing.
+    Margin = Σ contribution / Σ paid amount over lines of products with a unit cost; a
+    fraction. Break-even ROI = 1 / margin and max CPC = amount per click x margin follow from
+    it. Lines of products without a cost are left out (with a note). NaN with a note when
+    ``products`` is missing.
     """
     import ibis
 
+    from helpers.core.costs import contribution_margin
+
     if not shop.has("products"):
-        note("毛利率未知：没有带单位成本的 `products` 表，无法计算保本 ROI 和最高可承受点击花费",
-             "gross margin unknown: the data has no products table with unit_cost, so the break-even "
+        note("贡献毛利率未知：没有带单位成本的 `products` 表，无法计算保本 ROI 和最高可承受点击花费",
+             "contribution margin unknown: the data has no products table with unit_cost, so the break-even "
              "ROI and the highest affordable CPC cannot be computed")
         return float("nan")
     lines = paid_order_lines(shop, period)
@@ -54,14 +61,13 @@ def estimate_margin(shop: Shop, period: Period) -> float:
     row = lines.aggregate(
         sales=lines.paid_amount.sum(),
         costed=ibis.ifelse(lines.unit_cost.isnull(), 0.0, lines.paid_amount).sum(),
-        cost=(lines.quantity * lines.unit_cost).sum(),
     ).execute().iloc[0]
     sales, costed = fill_zero(row["sales"]), fill_zero(row["costed"])
     if costed < sales - 0.005:
-        note(f"毛利率：{sales - costed:,.2f} 元销售额的商品没有单位成本，未计入毛利率",
-             f"gross margin: {sales - costed:,.2f} yuan of sales are for products without a unit cost "
+        note(f"贡献毛利率：{sales - costed:,.2f} 元销售额的商品没有单位成本，未计入",
+             f"contribution margin: {sales - costed:,.2f} yuan of sales are for products without a unit cost "
              "and are left out of the margin")
-    return float(metrics.gross_margin(costed, fill_zero(row["cost"])))
+    return contribution_margin(shop, period)
 
 
 def summarize_ads(shop: Shop, period: Period, margin: float, by: str = "plan", scale_factor: float = 1.5,
@@ -72,7 +78,7 @@ def summarize_ads(shop: Shop, period: Period, margin: float, by: str = "plan", s
     ----------
     shop : connected data with ``ads``.
     period : the days analysed.
-    margin : the shop's gross margin (:func:`estimate_margin`), a fraction.
+    margin : the shop's contribution margin before ads (:func:`estimate_margin`), a fraction.
     by : "plan" (channel and plan) or "channel".
     scale_factor : a plan whose ROI interval lies wholly above this multiple of the
         break-even ROI is marked to scale up.

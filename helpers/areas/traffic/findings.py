@@ -8,7 +8,7 @@ Rules
 -----
 - Ad plan (``ads.plan``, :func:`classify_plan`): a verdict only with at least
   ``min_orders`` orders and when the ROI interval lies wholly on one side of break-even
-  (1 / gross margin); missing revenue is "unknown", not ROI 0; channels paid by commission
+  (1 / contribution margin before ads); missing revenue is "unknown", not ROI 0; channels paid by commission
   on sales (淘宝客, CPS) are judged on the commission rate against the margin, never on CPC.
 - Anomaly cause: visitors up with the bounce rate at least 15 points above its baseline
   -> bots (one-page visits that never buy); otherwise the direction of the metric that
@@ -46,7 +46,7 @@ def classify_plan(row: pd.Series, breakeven: float, scale_factor: float = 1.5, m
     - orders but no attributed amount (conversion-only export) -> "unknown": missing
       revenue is not zero revenue;
     - commission channels (淘宝客, CPS) are paid a share of each sale: judged on the
-      commission rate (spend / amount) against the gross margin, the break-even rate:
+      commission rate (spend / amount) against the contribution margin before ads, the break-even rate:
       rate >= margin -> cut; rate <= margin / ``scale_factor`` -> scale; else keep. Spend
       follows sales, so no interval is needed;
     - no break-even ROI (margin unknown or <= 0) -> optimise; no spend -> optimise;
@@ -60,7 +60,7 @@ def classify_plan(row: pd.Series, breakeven: float, scale_factor: float = 1.5, m
     row : the plan's figures: spend, clicks, roi, roi_low, roi_high, days,
         attributed_orders, attributed_amount, revenue_known, commission_rate; its name is
         (channel, plan) or the channel.
-    breakeven : break-even ROI = 1 / gross margin (NaN when the margin is unknown or <= 0).
+    breakeven : break-even ROI = 1 / contribution margin before ads (NaN when the margin is unknown or <= 0).
     scale_factor : the interval must lie above this multiple of break-even to scale.
     min_orders, min_days : the minimum sample for any ROI verdict.
 
@@ -152,17 +152,17 @@ def describe_verdict(row: pd.Series, breakeven: float, lang: str) -> str:
     elif reason.startswith("commission_"):
         rate, margin = pct(row["commission_rate"]), pct(1 / breakeven)
         out = {
-            "commission_high": (f"佣金率 {rate} 不低于毛利率 {margin}：每笔成交都亏，下调佣金或只推高毛利商品",
-                                f"commission rate {rate} is not below the gross margin {margin}: every sale loses "
+            "commission_high": (f"佣金率 {rate} 不低于贡献毛利率 {margin}：每笔成交都亏，下调佣金或只推高毛利商品",
+                                f"commission rate {rate} is not below the contribution margin {margin}: every sale loses "
                                 "money; lower the rate or promote only high-margin products"),
-            "commission_low": (f"佣金率 {rate} 远低于毛利率 {margin}：按成交付佣不亏，可提高佣金或招募更多推广者",
-                               f"commission rate {rate} is well below the gross margin {margin}: paid per sale, "
+            "commission_low": (f"佣金率 {rate} 远低于贡献毛利率 {margin}：按成交付佣不亏，可提高佣金或招募更多推广者",
+                               f"commission rate {rate} is well below the contribution margin {margin}: paid per sale, "
                                "it cannot lose; raise the rate or recruit more promoters"),
-            "commission_ok": (f"佣金率 {rate} 低于毛利率 {margin}，但余量不大：保持",
-                              f"commission rate {rate} is below the gross margin {margin} with little room: keep it"),
+            "commission_ok": (f"佣金率 {rate} 低于贡献毛利率 {margin}，但余量不大：保持",
+                              f"commission rate {rate} is below the contribution margin {margin} with little room: keep it"),
         }[reason][0 if zh else 1]
     elif reason == "no_breakeven":
-        out = "毛利率未知，无法判断是否保本" if zh else "gross margin unknown, break-even cannot be judged"
+        out = "贡献毛利率未知，无法判断是否保本" if zh else "contribution margin unknown, break-even cannot be judged"
     elif reason == "no_spend":
         out = "没有花费" if zh else "no spend"
     elif reason == "few_orders":

@@ -143,7 +143,7 @@ def describe_funnel(funnel: pd.DataFrame, rate_method: str, lang: str, min_share
     sources = funnel.drop(index="total")
     big = sources[sources["visitors"] >= min_share * total["visitors"]]
     if len(big):
-        bouncy = big["bounce_rate"].idxmax()
+        bouncy = big["bounce_rate"].fillna(-1.0).idxmax()  # no 跳失人数 in the export: no source named
         b = big.loc[bouncy]
         if b["bounce_rate"] > total["bounce_rate"] + 0.05:
             parts.append(
@@ -213,7 +213,7 @@ def describe_ads(plans: pd.DataFrame, channels: pd.DataFrame, margin: float, lan
     """What paid promotion earns against break-even, which plans to cut and to scale, which have
     no verdict yet, and whether ROIs of different attribution windows can be compared.
 
-    Break-even ROI = 1 / gross margin; gross profit after ads = attributed amount x margin -
+    Break-even ROI = 1 / contribution margin before ads; gross profit after ads = attributed amount x margin -
     spend (yuan), over the plans whose attributed amount is known. ``plans`` and ``channels``
     are :func:`helpers.areas.traffic.ads.summarize_ads` by plan and by channel. With a
     campaign-phase finding (:func:`helpers.areas.traffic.decomposition.read_campaign_phase`)
@@ -221,8 +221,8 @@ def describe_ads(plans: pd.DataFrame, channels: pd.DataFrame, margin: float, lan
     """
     yuan, pct, ratio, _ = _fmt(lang)
     if pd.isna(margin) or margin <= 0:
-        return pick(lang, "毛利率未知或不为正，无法判断推广是否保本：补充商品成本（products.unit_cost）。",
-                    "The gross margin is unknown or not positive, so break-even cannot be judged: add product "
+        return pick(lang, "贡献毛利率未知或不为正，无法判断推广是否保本：补充商品成本（products.unit_cost）。",
+                    "The contribution margin is unknown or not positive, so break-even cannot be judged: add product "
                     "costs (products.unit_cost).")
     be = 1 / margin
     known = plans[plans["revenue_known"]] if "revenue_known" in plans else plans
@@ -233,10 +233,10 @@ def describe_ads(plans: pd.DataFrame, channels: pd.DataFrame, margin: float, lan
             roi = metrics.roi(amount, spend)
         profit = amount * margin - spend
         parts.append(pick(lang,
-                          f"推广花费 {yuan(spend)}，带来成交 {yuan(amount)}，整体 ROI {ratio(roi)}；按毛利率 {pct(margin)}，"
+                          f"推广花费 {yuan(spend)}，带来成交 {yuan(amount)}，整体 ROI {ratio(roi)}；按贡献毛利率（扣除平台、物流和退货成本后）{pct(margin)}，"
                           f"保本 ROI 为 {be:.2f}，推广后毛利 {yuan(profit)}。",
                           f"Ads spent {yuan(spend)} for {yuan(amount)} of attributed sales, ROI {ratio(roi)}; at a "
-                          f"gross margin of {pct(margin)} the break-even ROI is {be:.2f}, leaving {yuan(profit)} of "
+                          f"contribution margin (after platform, logistics and return costs) of {pct(margin)} the break-even ROI is {be:.2f}, leaving {yuan(profit)} of "
                           "gross profit after ads."))
     unknown = [_plan_name(p) for p in plans.index.difference(known.index, sort=False)]
     if unknown:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.areas.campaigns.campaign import baseline_days
 from helpers.areas.campaigns.frames import load_frames
 from helpers.areas.campaigns.profit import (
     campaign_roi,
@@ -40,7 +41,8 @@ def test_profit_bridge_adds_up_and_discount_matches_the_orders(frames, impacts, 
     discount = (lines["list_price"] * lines["quantity"] - lines["paid_amount"]).sum()
     assert profit.value("discount_cost") == pytest.approx(discount, abs=0.01)
     t = profit.table["value"]
-    costs = t[["discount_cost", "extra_ad_spend", "extra_refund_cost", "budget"]].sum()
+    costs = t[["discount_cost", "waived_freight", "extra_ad_spend", "extra_refund_cost", "budget"]].sum()
+    assert np.isnan(t["waived_freight"])  # a 满减 campaign waives no freight
     assert profit.campaign_cost == pytest.approx(costs)
     assert t["incremental_list_sales"] == pytest.approx(impacts[cid].value("window", "effect") + discount)
     assert t["incremental_gross_profit"] == pytest.approx(t["incremental_list_sales"] * profit.normal_margin)
@@ -87,9 +89,11 @@ def test_the_profit_sentence_says_the_verdict_in_each_language(frames, june):
     campaign, w, imp = june
     with quiet():
         profit = compute_profit(frames, campaign, w, imp, compare_refunds(frames, campaign, w))
-    assert profit.p_profit >= 0.8 and profit.value("profit") > 0
+    # with commission, payment fee, freight and packaging counted, 618 2026 likely made a little
+    # money but not surely (it read "made money" when only the goods were costed)
+    assert 0.5 < profit.p_profit < 0.8 and profit.value("profit") > 0
     en, zh = describe_profit(profit, imp, "en"), describe_profit(profit, imp, "zh")
-    assert "the campaign made money" in en and "活动赚钱" in zh
+    assert "roughly broke even" in en and "大致持平" in zh
     assert f"{profit.new_buyers['incremental']:,.0f} extra new buyers" in en
 
 
@@ -127,3 +131,34 @@ def test_without_an_estimate_only_the_costs_are_known(frames):
     assert np.isnan(profit.roi) and np.isnan(profit.p_profit)
     assert "break even" in describe_profit(profit, imp, "en")
     assert "才能保本" in describe_profit(profit, imp, "zh")
+
+
+@pytest.mark.recovery
+def test_a_free_shipping_campaign_pays_the_freight_its_buyers_would_have_paid(frames, impacts, truth):
+    """夏日满99包邮 ships orders of ¥99 to ¥199 free, which the sample shop's buyers otherwise pay
+    for (costs.csv: free from ¥199, ¥4.5 first kg + ¥2 per extra kg): that freight is a cost of
+    the campaign, and every order's fees and parcel come out of the normal margin."""
+    cid = "ship-2025-07"
+    campaign, w = windows_for(frames, cid, truth_post_days(truth["campaigns"][cid]))
+    with quiet():
+        refunds = compare_refunds(frames, campaign, w)
+        profit = compute_profit(frames, campaign, w, impacts[cid], refunds)
+    orders = pd.read_csv(SAMPLE / "orders.csv", dtype={"order_id": str, "product_id": str})
+    products = pd.read_csv(SAMPLE / "products.csv", dtype={"product_id": str})
+    rates = pd.read_csv(SAMPLE / "costs.csv")
+    shop_row = rates[rates["category"] == "*"].iloc[0]
+    weight = products["category"].map(rates.set_index("category")["unit_weight_kg"])
+    lines = orders[(orders["campaign_id"] == cid) & (orders["status"] == "paid")].merge(
+        products.assign(weight=weight)[["product_id", "weight"]], on="product_id")
+    per_order = lines.assign(kg=lines["quantity"] * lines["weight"]).groupby("order_id")[["paid_amount", "kg"]].sum()
+    free = per_order[per_order["paid_amount"] < shop_row["free_shipping_over"]]
+    freight = shop_row["freight_first"] + shop_row["freight_extra"] * np.ceil((free["kg"] - 1).clip(lower=0))
+    assert len(free) > 50
+    assert profit.value("waived_freight") == pytest.approx(freight.sum(), abs=0.01)
+    t = profit.table["value"]
+    assert profit.campaign_cost == pytest.approx(t[["discount_cost", "waived_freight", "extra_ad_spend",
+                                                    "extra_refund_cost", "budget"]].fillna(0).sum())
+    # the margin an extra order leaves is under the goods margin: commission, fee, freight, packaging
+    pre = frames.daily.reindex(baseline_days(w))
+    goods = 1 - pre["cost"].sum() / pre["costed_list_value"].sum()
+    assert 0.05 < goods - profit.normal_margin < 0.2

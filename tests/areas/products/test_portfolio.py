@@ -32,8 +32,14 @@ def test_portfolio_known_answer_and_never_sold_product(small):
     # 直通车 ¥66 split by its sales: p1 280 / 380, p2 100 / 380
     assert p1["allocated_ad_spend"] == pytest.approx(66 * 280 / 380)
     assert p2["allocated_ad_spend"] == pytest.approx(66 * 100 / 380)
-    assert p1["contribution"] == pytest.approx(380 - 160 - 66 * 280 / 380)
-    assert p1["contribution_margin"] == pytest.approx((380 - 160 - 66 * 280 / 380) / 380)
+    # platform costs of the default cost model: 5% commission on the paid amount after refunds,
+    # 0.6% payment fee, per order freight ¥4 + ¥2 per kg over the first (0.5 kg a unit), 运费险
+    # ¥0.8 and packaging ¥1, shared by units: o1 (3 units, 1.5 kg) ¥7.8, o2 and o3 ¥5.8 each
+    assert p1["platform_costs"] == pytest.approx(0.056 * 380 + 7.8 * 2 / 3 + 5.8 + 5.8 / 2)
+    assert p2["platform_costs"] == pytest.approx(0.05 * 100 + 0.006 * 150 + 7.8 / 3 + 5.8 / 2 + 5.8)
+    p1_contribution = 380 - 160 - p1["platform_costs"] - 66 * 280 / 380
+    assert p1["contribution"] == pytest.approx(p1_contribution)
+    assert p1["contribution_margin"] == pytest.approx(p1_contribution / 380)
     # the never-sold product is a row of zeros with NaN margins, noted once, and class C
     assert p3["units"] == 0 and p3["sales"] == 0 and math.isnan(p3["contribution_margin"])
     assert math.isnan(p3["gross_margin"])
@@ -120,10 +126,11 @@ def test_stock_cover_without_inventory_is_none_and_low_margins_are_listed(small)
     pf = portfolio.summarize_portfolio(small, MARCH)
     assert portfolio.stock_cover(small, MARCH, pf) is None
     low = portfolio.low_margin_products(pf, 0.15)
-    # p2 earns 40 - 66 x 100/380 on 100 of net sales (22.6%), p1 42.0%: nothing under 15%, p3 sold nothing
-    assert low.empty
-    low = portfolio.low_margin_products(pf, 0.3)
+    # p2 earns 40 - ¥17.20 of platform costs - 66 x 100/380 on 100 of net sales (5.4%): without
+    # the platform costs it made 22.6% and no list had it; p1 makes 32.7%; p3 sold nothing
     assert list(low.index) == ["p2"]
+    assert low.loc["p2", "contribution_margin"] == pytest.approx((40 - 17.2 - 66 * 100 / 380) / 100)
+    assert portfolio.low_margin_products(pf, 0.05).empty
 
 
 def test_slow_movers_are_over_the_cover_or_not_selling():

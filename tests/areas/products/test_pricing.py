@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers.areas.products import findings, portfolio, pricing, views
+from helpers.core.calendar import Period
 from helpers.core.notes import MetricNote
 from tests.areas.products.support import MARCH, notes_of
 
@@ -101,7 +102,8 @@ def test_a_category_without_price_changes_is_not_estimable():
 
 def test_optimal_price_formula():
     est = pd.DataFrame({"elasticity": [-2.0], "low": [-3.0], "high": [-0.5]}, index=["c"])
-    margins = pd.DataFrame({"title": ["a"], "category": ["c"], "list_price": [10.0], "unit_cost": [5.0]},
+    margins = pd.DataFrame({"title": ["a"], "category": ["c"], "list_price": [10.0], "unit_cost": [5.0],
+                            "tested_low": [8.0], "tested_high": [12.0], "orders": [100], "price_points": [3]},
                            index=["p"])
     out = pricing.optimal_prices(margins, est).loc["p"]
     assert out["optimal_price"] == pytest.approx(10.0)  # 5 x -2 / -1
@@ -113,7 +115,8 @@ def test_optimal_price_formula():
 def test_optimal_price_directions():
     est = pd.DataFrame({"elasticity": [-3.0], "low": [-3.2], "high": [-2.8]}, index=["c"])
     margins = pd.DataFrame({"title": ["a", "b"], "category": ["c", "c"], "list_price": [5.0, 12.0],
-                            "unit_cost": [5.0, 5.0]}, index=["cheap", "dear"])
+                            "unit_cost": [5.0, 5.0], "tested_low": [5.0, 7.0], "tested_high": [7.0, 12.0],
+                            "orders": [100, 100], "price_points": [2, 2]}, index=["cheap", "dear"])
     out = pricing.optimal_prices(margins, est)
     # p* = 5 x -3 / -2 = 7.5, range 5 x 3.2 / 2.2 = 7.27 .. 5 x 2.8 / 1.8 = 7.78
     assert out.loc["cheap", "optimal_price"] == pytest.approx(7.5)
@@ -125,7 +128,13 @@ def test_price_margins_on_the_small_shop(small):
     margins = pricing.price_margins(small, pf)
     assert list(margins.index) == ["p1", "p2", "p3"]  # by sales
     assert margins.loc["p1", "gross_margin"] == pytest.approx(0.6)  # 1 - 40 / 100
-    assert margins.loc["p1", "breakeven_roi"] == pytest.approx(1 / 0.6)
+    # the default cost model: 5% commission and 0.6% payment fee on the price, and per unit the
+    # freight, 运费险 and packaging of its orders
+    m = margins.loc["p1"]
+    assert m["fee_rate"] == pytest.approx(0.056) and m["unit_platform_cost"] > 0
+    assert m["contribution_margin"] == pytest.approx(1 - 0.056 - (40 + m["unit_platform_cost"]) / 100)
+    assert m["breakeven_roi"] == pytest.approx(1 / m["contribution_margin"]) and m["breakeven_roi"] > 1 / 0.6
+    assert (m["tested_low"], m["tested_high"], m["orders"], m["price_points"]) == (100, 100, 3, 1)
     assert margins.loc["p3", "sales"] == 0
 
 
@@ -140,3 +149,47 @@ def test_weekly_units_fill_weeks_without_sales(small):
     assert weekly.loc[weekly["product_id"] == "p3", "list_price"].isna().all()  # never sold
     # products launched 2025-01-01 are past any ramp-up of 6 weeks too
     assert len(pricing.weekly_units(small)) == 9
+
+
+def _wok_shop(folder) -> None:
+    """A ¥29 wok (cost ¥13.65) sold 40 times at ¥29 and ¥31, a cutting board sold 5 times at ¥39."""
+    from tests.areas.products.support import ORDER_COLUMNS, write
+
+    rows = []
+    for i in range(45):
+        day = pd.Timestamp("2026-01-05") + pd.Timedelta(days=2 * i)
+        t = f"{day:%Y-%m-%d} 10:00:00"
+        pid, price = ("wok", 29 if i % 2 else 31) if i < 40 else ("board", 39)
+        rows.append([f"o{i}", t, t, f"c{i}", pid, 1, price, price, "手淘搜索", "", "paid"])
+    write(folder, "orders", rows, ORDER_COLUMNS)
+    write(folder, "products", [["wok", "家用 炒锅", "厨房用品", "b", 13.65, 29, "2025-01-01"],
+                               ["board", "家用 砧板", "厨房用品", "b", 25.83, 39, "2025-01-01"]],
+          ["product_id", "title", "category", "brand", "unit_cost", "list_price", "launch_date"])
+
+
+def test_a_price_optimum_far_outside_the_prices_sold_is_flagged_never_a_raise(tmp_path):
+    """The sample's kitchen elasticity (-1.01, interval -1.24 to -0.78) puts a ¥29 wok's
+    "profit-optimal" price above ¥1,000: far outside the ¥29-31 it ever sold at."""
+    from helpers.core.shop import connect
+
+    _wok_shop(tmp_path)
+    shop = connect(tmp_path)
+    period = Period(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-05-31"))
+    est = pd.DataFrame({"elasticity": [-1.01], "low": [-1.24], "high": [-0.78], "products_changed": [1]},
+                       index=["厨房用品"])
+    margins = pricing.price_margins(shop, portfolio.summarize_portfolio(shop, period))
+    prices = pricing.optimal_prices(margins, est)
+    wok = prices.loc["wok"]
+    assert wok["optimal_price"] > 1000  # what the constant elasticity says ...
+    assert (wok["tested_low"], wok["tested_high"]) == (29, 31)
+    assert wok["extrapolated"] and wok["direction"] == "extrapolated"  # ... is flagged
+    assert wok["recommended_price"] == pytest.approx(31 * 1.1)  # and bounded to +10% of the prices sold
+    board = prices.loc["board"]
+    assert board["direction"] == "not_enough_data"  # 5 orders, one price
+    moves = findings.price_moves(prices)
+    assert [(f.subject, f.verdict) for f in moves] == [("wok", "extrapolated"), ("board", "not_enough_data")]
+    assert not moves[1].enough_data and moves[0].evidence["tested_high"] == 31
+    responses = findings.price_responses(est)
+    en, zh = views.describe_pricing(responses, prices, "en"), views.describe_pricing(responses, prices, "zh")
+    assert "0 products could be priced higher" in en and "1 products have their optimum outside" in en
+    assert "0 个商品可提价" in zh and "外推" in zh and "数据不足" in zh

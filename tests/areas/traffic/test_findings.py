@@ -53,7 +53,7 @@ def test_every_reason_is_worded_in_both_languages(shop):
     assert "without a single click" in findings.describe_verdict(b, 1 / margin, "en")
     assert "却没有点击" in findings.describe_verdict(b, 1 / margin, "zh")
     c = plans.loc[("淘宝客", "C")]  # paid by commission: the advice is about the commission rate, no CPC
-    assert "commission rate 10.00% is well below the gross margin 60.00%" in findings.describe_verdict(
+    assert "commission rate 10.00% is well below the contribution margin 48.60%" in findings.describe_verdict(
         c, 1 / margin, "en")
     assert "佣金率 10.00%" in findings.describe_verdict(c, 1 / margin, "zh")
     assert "CPC" not in findings.describe_verdict(c, 1 / margin, "en")

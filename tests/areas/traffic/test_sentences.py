@@ -74,15 +74,15 @@ def test_peers_sentence(shop):
 def test_ads_sentences(shop, shop_dir):
     review, _ = noted(ads.review_ads, shop, WEEK)
     en = sentences.describe_ads(review.plans, review.channels, review.margin, "en")
-    assert "break-even ROI is 1.67" in en and "Cut: B" in en and "Scale up: C," in en and "No verdict yet: A" in en
+    assert "break-even ROI is 2.06" in en and "Cut: B" in en and "Scale up: C," in en and "No verdict yet: A" in en
     assert "different attribution windows (1, 15 days) and no plan was reported under two windows" in en
     zh = sentences.describe_ads(review.plans, review.channels, review.margin, "zh")
     assert "建议削减：B（合计亏损毛利 ¥50.00）" in zh
     assert_chinese(zh)
     assert_english(en)
     grid = sentences.describe_profit_grid(review.plans, review.margin, "en")
-    assert "at least 2.78%" in grid and "at most ¥3.60" in grid  # 2 / (120 x 0.6); 0.05 x 120 x 0.6
-    assert "保本需要点击转化率不低于 2.78%" in sentences.describe_profit_grid(review.plans, review.margin, "zh")
+    assert "at least 3.43%" in grid and "at most ¥2.92" in grid  # 2 / (120 x 0.486); 0.05 x 120 x 0.486
+    assert "保本需要点击转化率不低于 3.43%" in sentences.describe_profit_grid(review.plans, review.margin, "zh")
     (shop_dir / "products.csv").unlink()
     bare, _ = noted(ads.review_ads, connect(shop_dir), WEEK)
     assert "unit_cost" in sentences.describe_ads(bare.plans, bare.channels, bare.margin, "en")
