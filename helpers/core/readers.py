@@ -129,21 +129,33 @@ def is_na(value: Any) -> bool:
 def _read_raw(path: Path, table: Table):
     """The header of an export, its row index, the encoding, and an iterator of the cells below
     it as text, in chunks of :data:`CHUNK_ROWS` rows (one chunk for Excel)."""
-    suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, table)
+    head, header_at, encoding, chunks = read_cells(path, lambda rows: find_header_row(rows, table))
+    if header_at < 0:
+        return (head[-header_at - 2] if head else []), header_at, encoding, chunks
+    return [_header_text(c) for c in head[header_at]], header_at, encoding, chunks
+
+
+def _header_text(cell: Any) -> str:
+    return "" if is_na(cell) else str(cell).strip()
+
+
+def read_cells(path: Path, find_header):
+    """The first rows of an export (:data:`HEADER_SCAN_ROWS`), the index of its header row as
+    ``find_header(rows)`` gives it (negative: none), the encoding, and an iterator of the cells
+    below the header as text, in chunks (one chunk for Excel; none without a header)."""
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _read_excel(path, find_header)
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as fh:
         lines = [line.rstrip("\r\n") for _, line in zip(range(HEADER_SCAN_ROWS), fh, strict=False)]
-    delimiter = "\t" if suffix == ".tsv" or (
+    delimiter = "\t" if path.suffix.lower() == ".tsv" or (
         sum(line.count("\t") for line in lines) > sum(line.count(",") for line in lines)) else ","
     head = list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=delimiter))
-    header_at = find_header_row(head, table)
+    header_at = find_header(head)
     name = "utf-8" if encoding == "utf-8-sig" else encoding
     if header_at < 0:
-        return (head[-header_at - 2] if head else []), header_at, name, iter(())
-    header = [c.strip() for c in head[header_at]]
-    return header, header_at, name, _text_chunks(path, encoding, delimiter, header_at, len(header))
+        return head, header_at, name, iter(())
+    return head, header_at, name, _text_chunks(path, encoding, delimiter, header_at, len(head[header_at]))
 
 
 def _text_chunks(path: Path, encoding: str, delimiter: str, header_at: int, width: int):
@@ -200,13 +212,13 @@ def _check_swallowed_lines(body, path: Path, header_at: int, width: int, delimit
                 fix="close the quote in that cell, or remove it; re-export the file if it came like this.")
 
 
-def _read_excel(path: Path, table: Table):
+def _read_excel(path: Path, find_header):
     import pandas as pd
 
     if path.stat().st_size > MAX_EXCEL_BYTES:
         raise DataError(f"the Excel file is {path.stat().st_size / 2**20:,.0f} MB: too large to read whole",
                         file=path, fix="export it as CSV (read in parts) or Parquet, or split it by month "
-                        f"into a folder {table.name}/.")
+                        "into a folder named after its table.")
     try:
         if path.suffix.lower() == ".xls":
             frame = pd.read_excel(path, header=None, dtype=object, engine="calamine")
@@ -216,12 +228,11 @@ def _read_excel(path: Path, table: Table):
         raise DataError(f"cannot read the Excel file ({exc})", file=path,
                         fix="open it in Excel/WPS and save a fresh .xlsx copy.") from exc
     head = [[None if is_na(v) else v for v in row] for row in frame.head(HEADER_SCAN_ROWS).itertuples(index=False)]
-    header_at = find_header_row(head, table)
+    header_at = find_header(head)
     if header_at < 0:
-        return (head[-header_at - 2] if head else []), header_at, "excel", iter(())
+        return head, header_at, "excel", iter(())
     body = frame.iloc[header_at + 1:].reset_index(drop=True).map(_excel_cell_text)
-    header = [str(c).strip() if not is_na(c) else "" for c in head[header_at]]
-    return header, header_at, "excel", iter([body])
+    return head, header_at, "excel", iter([body])
 
 
 def _xlsx_cells(path: Path):
@@ -364,15 +375,28 @@ def _parse_chunk(body, table: Table, positions: dict[str, int], width: int, head
 
 
 
-def parse_exports(files: list[Path], table_name: str):
+def parse_exports(files: list[Path], table_name: str, profiles: dict | None = None, mapping: Any = None):
     """Parse a table's export files into one Arrow table (contract types plus ``_line``) and notes.
 
     Parsing text is the slow part of a run (a second for 75,000 order lines), so the result
-    is cached (:mod:`helpers.core.cache`); validation still runs on every load.
+    is cached (:mod:`helpers.core.cache`); validation still runs on every load. ``profiles``
+    (file -> :class:`helpers.core.platforms.Profile`) reads platform exports through their
+    profiles, with the folder's ``mapping`` (its workbook.yaml).
     """
     import pandas as pd
     import pyarrow as pa
 
+    if profiles:
+        from helpers.core.platforms.read import key_files, read_table
+
+        key = key_files(files, profiles, mapping)
+        cached = cache.read_parsed(key, table_name)
+        if cached is not None:
+            return cached
+        frame, notes = read_table(files, table_name, profiles, mapping)
+        arrow = pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[table_name], frame), preserve_index=False)
+        cache.write_parsed(key, table_name, arrow, notes)
+        return arrow, notes
     cached = cache.read_parsed(files, table_name)
     if cached is not None:
         return cached

@@ -73,6 +73,82 @@ def find_table_files(folder: Path) -> dict[str, list[Path]]:
 
 
 @dataclass
+class FolderScan:
+    """What a data folder holds: the files of each table, the profile each platform export is
+    read through, what was recognised per file, the files ignored and the problems found."""
+
+    files: dict[str, list[Path]]
+    profiles: dict[Path, Any]
+    recognised: list[dict[str, str]]
+    ignored: list[Path]
+    problems: list[DataError]
+    mapping: Any
+
+
+def scan_folder(folder: Path) -> FolderScan:
+    """The tables of a data folder: files named after a table (``orders.csv``), and every other
+    export recognised from its header (:mod:`helpers.core.platforms`), whatever its name.
+
+    A file whose header fits several exports is refused, naming them; a file no profile or
+    table fits is ignored (listed); a table given both ways is refused. ``workbook.yaml`` in the
+    folder maps exports no profile knows.
+    """
+    from helpers.core.platforms import read_mapping
+    from helpers.core.platforms.read import recognise
+
+    problems: list[DataError] = []
+    try:
+        mapping = read_mapping(folder)
+    except DataError as exc:
+        from helpers.core.platforms import FolderMapping
+
+        problems.append(exc)
+        mapping = FolderMapping()
+    files = find_table_files(folder)
+    named = {p for ps in files.values() for p in ps}
+    recognised = [{"file": str(p), "table": t, "as": "contract table"} for t, ps in files.items() for p in ps]
+    found: dict[str, list[Path]] = {}
+    profiles: dict[Path, Any] = {}
+    ignored: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if (not path.is_file() or path in named or path.name.startswith(("~$", "."))
+                or path.suffix.lower() not in SUFFIXES or path.suffix.lower() == ".parquet"):
+            continue
+        try:
+            rec = recognise(path, mapping)
+        except DataError as exc:
+            problems += exc.problems
+            continue
+        if rec.ambiguous:
+            problems.append(DataError("the header fits several exports: " + "; ".join(rec.candidates), file=path,
+                                      fix=f"say which in {folder / 'workbook.yaml'} (files: - pattern: "
+                                      f"'{path.name}', table: ..., columns: ...), or export it again unedited."))
+            continue
+        if rec.table is None:
+            ignored.append(path)
+            continue
+        if rec.table in files:
+            problems.append(DataError(f"table `{rec.table}` is given twice: {files[rec.table][0].name} and "
+                                      f"{path.name}", file=path, fix="keep the platform exports or the "
+                                      "contract file, not both."))
+            continue
+        found.setdefault(rec.table, []).append(path)
+        if rec.profile is not None:
+            profiles[path] = rec.profile
+        recognised.append({"file": str(path), "table": rec.table, "as": (
+            f"{rec.profile.label} ({rec.profile.id})" if rec.profile else f"contract table `{rec.table}` (by header)")})
+    for table, paths in found.items():
+        kinds = {profiles[p].id if p in profiles else "contract" for p in paths}
+        if "contract" in kinds and len(kinds) > 1:
+            problems.append(DataError(f"table `{table}` mixes platform exports and contract files: "
+                                      + ", ".join(p.name for p in paths), file=folder,
+                                      fix="keep one kind of file per table."))
+            continue
+        files[table] = paths
+    return FolderScan(files, profiles, recognised, ignored, problems, mapping)
+
+
+@dataclass
 class Shop:
     """A shop's data: an Ibis connection and its validated contract tables.
 
@@ -86,6 +162,7 @@ class Shop:
     warehouse_tables: tuple[str, ...] = ()
     notes: list[Note] = field(default_factory=list)
     engine_names: dict[str, str] = field(default_factory=dict)  # contract name -> the engine's spelling
+    scan: FolderScan | None = None  # a folder's files as recognised (platform exports, workbook.yaml)
     _tables: dict[str, Any] = field(default_factory=dict, repr=False)
     _kept: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
@@ -138,6 +215,18 @@ class Shop:
             return validated, record["notes"]
         files = self.files[name]
         origin = str(files[0] if len(files) == 1 else files[0].parent)
+        profiles = {p: self.scan.profiles[p] for p in files if p in self.scan.profiles} if self.scan else {}
+        if profiles:
+            from helpers.core.platforms.read import key_files
+
+            key = key_files(files, profiles, self.scan.mapping)
+            arrow, notes = parse_exports(files, name, profiles, self.scan.mapping)
+            expr = self.con.create_table(f"raw_{name}", arrow, temp=True, overwrite=True)
+            passed = cache.validation_record(key, name)
+            validated, record = validate_table(expr, name, origin, passed)
+            if passed is None:
+                cache.save_validation_record(key, name, record)
+            return validated.drop("_line"), notes + record["notes"]
         passed = cache.validation_record(files, name)
         if files[0].suffix.lower() == ".parquet":
             paths = [str(p) for p in files]
@@ -171,14 +260,17 @@ class Shop:
 
 
 
-def connect(data_dir: str | Path | None = None) -> Shop:
+def connect(data_dir: str | Path | None = None, strict: bool = True) -> Shop:
     """Connect to a shop's data.
 
     Parameters
     ----------
-    data_dir : a folder of table files; relative paths are tried from the
-        current folder, then from the project root. Empty or None means the
+    data_dir : a folder of table files, named after their tables or as downloaded from a
+        platform (recognised from their headers, :func:`scan_folder`); relative paths are
+        tried from the current folder, then from the project root. Empty or None means the
         warehouse in the environment variable ``WORKBOOK_DB_URL``.
+    strict : raise on a file that cannot be placed (ambiguous, a table given twice);
+        ``workbook check`` passes False and reports them with every other problem.
 
     Returns
     -------
@@ -192,12 +284,15 @@ def connect(data_dir: str | Path | None = None) -> Shop:
             raise DataError("data folder not found", file=folder,
                             fix="pass the folder that holds orders.csv etc., e.g. data/sample; "
                             "`workbook sample --out DIR` makes a sample shop.")
-        files = find_table_files(folder)
-        if not files:
+        scan = scan_folder(folder)
+        if scan.problems and (strict or not scan.files):
+            raise DataError.several(scan.problems, folder)
+        if not scan.files:
             raise DataError("no contract tables in this folder", file=folder,
-                            fix="name files after tables: " + ", ".join(f"{t}.csv" for t in TABLES)
+                            fix="put the platforms' exports as downloaded (docs/platforms/), or name files "
+                            "after tables: " + ", ".join(f"{t}.csv" for t in TABLES)
                             + " (or .xlsx, .xls, .parquet); see docs/data.md.")
-        return Shop(con=ibis.duckdb.connect(**duckdb_settings()), origin=str(folder), files=files)
+        return Shop(con=ibis.duckdb.connect(**duckdb_settings()), origin=str(folder), files=scan.files, scan=scan)
     url = settings.get().db_url
     if not url:
         raise DataError("no data folder given and WORKBOOK_DB_URL is not set",
@@ -309,15 +404,19 @@ def check_folder(data_dir: str | Path | None) -> dict[str, Any]:
     Returns
     -------
     ``{"origin": ..., "tables": {name: {"rows", "start", "end", "totals", "files"}},
-    "missing": [...], "notes": [...], "errors": [DataError]}``: rows, date range of the
-    table's date column and totals of its additive columns (see docs/data.md), and every
-    problem of every table: a table that fails does not stop the check of the others.
+    "missing": [...], "notes": [...], "errors": [DataError], "recognised": [{"file", "table",
+    "as"}], "ignored": [file]}``: rows, date range of the table's date column and totals of its
+    additive columns (see docs/data.md), what each file was recognised as, and every problem of
+    every file: a file or table that fails does not stop the check of the others.
     """
     from helpers.core.notes import caught
 
-    shop = connect(data_dir)
+    shop = connect(data_dir, strict=False)
+    scan = shop.scan
     summary: dict[str, Any] = {"origin": shop.origin, "tables": {}, "missing": [], "notes": shop.notes,
-                               "errors": []}
+                               "errors": list(scan.problems) if scan else [],
+                               "recognised": scan.recognised if scan else [],
+                               "ignored": [str(p) for p in scan.ignored] if scan else []}
     for name, table in TABLES.items():
         if not shop.has(name):
             summary["missing"].append(name)

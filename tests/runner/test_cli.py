@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from helpers.runner.cli import main as cli_main
 from tests.core.exports import (
@@ -54,7 +55,32 @@ def test_workbook_check_reports_every_problem_of_every_file_in_one_run(tmp_path,
 def test_params_lists_a_notebooks_parameters(capsys):
     assert cli_main(["params", "05"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("05-customers.ipynb: ") and "repurchase_days   int = 90" in out
+    assert out.startswith("05-customers.ipynb: ") and re.search(r"\n  repurchase_days +int = 90 ", out)
     assert "N of the N-day repurchase rate" in out  # the comment of the parameters cell
     assert cli_main(["params", "99"]) == 2
     assert "the notebooks are: 00-shop-overview" in capsys.readouterr().err
+
+
+def test_workbook_check_names_what_each_platform_export_was_recognised_as(tmp_path, capsys):
+    """A folder as downloaded: every file placed from its header; every problem of every file at once."""
+    from tests.core.platforms.writers import write_csv
+    from tests.core.test_platforms import DOUDIAN, QIANNIU_ITEMS, QIANNIU_ORDERS, sycm_flow_rows
+
+    write_csv(tmp_path / "ExportOrderList202611021530.csv", QIANNIU_ORDERS)
+    write_csv(tmp_path / "ExportOrderDetailList202611021530.csv", QIANNIU_ITEMS)
+    write_csv(tmp_path / "店铺来源.csv", sycm_flow_rows(), titles=["统计日期：2026-11-02"])
+    assert cli_main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "ExportOrderList202611021530.csv: orders <- 千牛 订单报表" in out
+    assert "店铺来源.csv: traffic <- 生意参谋 店铺来源" in out
+    flow = sycm_flow_rows()
+    flow[2][1] = "神秘渠道"
+    write_csv(tmp_path / "店铺来源.csv", flow, titles=["统计日期：2026-11-02"])
+    write_csv(tmp_path / "export.csv", [DOUDIAN[0] + QIANNIU_ORDERS[0], DOUDIAN[1] + QIANNIU_ORDERS[1]])
+    items = [row[:] for row in QIANNIU_ITEMS]
+    items[2][8] = "交易挂起"
+    write_csv(tmp_path / "ExportOrderDetailList202611021530.csv", items)
+    assert cli_main(["check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "fits several exports" in err and "doudian_orders" in err and "qianniu_orders" in err
+    assert "神秘渠道" in err and "'交易挂起'" in err

@@ -274,13 +274,17 @@ def _summarize_quietly(shop: Shop, period: Period, refund_basis: str, name: tupl
 def daily_sales(shop: Shop, period: Period) -> pd.DataFrame:
     """Sales, paid orders and (with traffic) visitors, conversion and UV value per day.
 
-    Days without sales appear with 0 so that gaps are visible.
+    Days without sales appear with 0 so that gaps are visible, from the first day the shop
+    has orders: days before its data are unknown, not ¥0 (a trend of 8 weeks on a shop with
+    3 weeks of data starts 3 weeks back).
     """
     lines = paid_order_lines(shop, period)
     day = lines.pay_time.date().name("date")
     o = (lines.group_by(day).aggregate(sales=lines.paid_amount.sum(), paid_orders=lines.order_id.nunique())
          .execute())
-    days = pd.DataFrame({"date": pd.date_range(period.start, period.end, freq="D")})
+    first, _ = shop.date_range("orders")
+    start = max(period.start, first.normalize()) if pd.notna(first) else period.start
+    days = pd.DataFrame({"date": pd.date_range(start, period.end, freq="D")})
     o["date"] = pd.to_datetime(o["date"])
     out = days.merge(o, on="date", how="left").fillna({"sales": 0.0, "paid_orders": 0})
     if shop.has("traffic"):

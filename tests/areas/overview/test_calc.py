@@ -209,3 +209,11 @@ def test_an_impossible_refund_never_makes_an_impossible_rate(shop, tmp_path):
     notes = [w.message.note for w in record if isinstance(w.message, MetricNote)]
     assert any("1 refunds (500.00 yuan) match no paid order line" in n.en for n in notes)
     assert any("1 笔退款大于对应子订单的实付金额" in n.zh and "999,900.00" in n.zh for n in notes)
+
+
+def test_a_trend_starts_where_the_data_starts(shop):
+    first, _ = shop.date_range("orders")
+    eight_weeks = Period.ending(WEEK.end, days=56)
+    daily = overview.daily_sales(shop, eight_weeks)
+    assert daily["date"].min() == first.normalize()  # no ¥0 days before the shop's first order
+    assert daily["date"].max() == WEEK.end and daily["date"].is_unique
