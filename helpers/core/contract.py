@@ -316,8 +316,9 @@ _register(
             _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
             _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
                unit="笔", aliases=("总成交笔数", "成交笔数")),
-            _c("attributed_amount", "float", "sales attributed within the window", min_value=0, additive=True,
-               unit="元", aliases=("总成交金额", "成交金额")),
+            _c("attributed_amount", "float", "sales attributed within the window; a conversion-only report has "
+               "none: ROI is then unknown, never 0", min_value=0, additive=True, unit="元",
+               required=False, nullable=True, aliases=("总成交金额", "成交金额")),
             _c("attribution_window_days", "int", "attribution window in days (转化周期)", min_value=0,
                unit="天", aliases=("转化周期", "归因周期")),
         ),

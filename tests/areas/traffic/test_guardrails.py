@@ -156,3 +156,19 @@ def test_budget_advice_only_between_paid_sources_and_never_towards_returning_vis
     assert "“购物车” is returning visitors" in en and "not a channel that wins new ones" in en
     zh = sentences.describe_sources(sources, totals, "pooled", "zh")
     assert "免费来源「猜你喜欢」" in zh and "不涉及预算" in zh and "不是拉新渠道" in zh
+
+
+def test_an_ads_report_without_revenue_loads_and_gives_roi_unknown(shop_dir):
+    """A conversion-only ads export (no 成交金额 column) is not refused, and missing revenue is not ROI 0."""
+    import pandas as pd
+
+    from helpers.areas.traffic import ads as ads_area
+    from helpers.core.shop import connect
+    from tests.areas.traffic.shop import WEEK
+
+    frame = pd.read_csv(shop_dir / "ads.csv").drop(columns=["attributed_amount"])
+    frame.to_csv(shop_dir / "ads.csv", index=False)
+    shop = connect(shop_dir)
+    plans = ads_area.summarize_ads(shop, WEEK, ads_area.estimate_margin(shop, WEEK))
+    per_click = plans.loc[("直通车", "A")]
+    assert pd.isna(per_click["roi"]) and per_click["verdict"] != "cut"
