@@ -117,8 +117,10 @@ COST_COLUMNS = ("commission", "payment_fee", "freight", "shipping_insurance", "p
 
 def default_commission(category: str | None) -> float:
     """The default commission rate of a category (:data:`COMMISSION_BY_WORD`, else 5%)."""
+    if not isinstance(category, str):  # a product without a category (NaN, None) takes the default
+        return CostRates.commission_rate
     for word, rate in COMMISSION_BY_WORD:
-        if category and word in category:
+        if word in category:
             return rate
     return CostRates.commission_rate
 

@@ -122,3 +122,11 @@ def test_several_platforms_need_a_choice_and_the_latest_row_counts(shop_dir):
 def test_no_margin_no_break_even():
     assert math.isnan(costs.break_even_roi(0.0)) and math.isnan(costs.max_cpc(3.0, -0.1))
     assert costs.break_even_roi(pd.Series([0.5, -0.2])).tolist()[0] == 2.0
+
+
+def test_a_product_without_a_category_takes_the_default_commission():
+    from helpers.core.costs import CostRates, default_commission
+
+    for missing in (None, float("nan")):
+        assert default_commission(missing) == CostRates.commission_rate
+    assert default_commission("美妆护肤") == 0.04

@@ -8,6 +8,7 @@ The figures behind each point are the finding's evidence, formatted by
 from __future__ import annotations
 
 from helpers.areas.campaigns import findings as rules
+from helpers.areas.campaigns.campaign import MODELS
 from helpers.areas.campaigns.sentences import pct, ratio, yuan
 from helpers.core.findings import Finding
 from helpers.i18n import pick
@@ -54,30 +55,62 @@ def _next_step(tip: Finding, lang: str) -> str:
         return pick(lang, f"活动订单退款是平时的 {r:.1f} 倍：检查冲动消费品和尺码说明，对高退款类目减少让利，把退款成本算进下次预算。",
                     f"Campaign lines came back {r:.1f} times as often as usual: check impulse items and size "
                     "guides, discount often-returned categories less, and budget for the refunds.")
+    if v == "models_disagree":
+        a, b = (pct(e[f"{m}_window_relative"], True) if f"{m}_window_relative" in e else "—" for m in MODELS)
+        ya, yb = (yuan(e[f"{m}_window"][0], lang) if f"{m}_window" in e else "—" for m in MODELS)
+        return pick(lang, f"两个模型对净增量的估计区间不重叠（回归 {ya}，结构 {yb}；相对 {a} 对 {b}）：赚没赚钱取决于用哪个模型，"
+                    "先不要据此加减预算；补充对照序列（活动外类目、去年同期）或更长的基期后再判断。",
+                    f"The two models' intervals for the net gain do not overlap (regression {ya}, structural {yb}; "
+                    f"{a} against {b}): whether the campaign paid depends on the model, so do not move budget on "
+                    "it yet; add controls (categories outside it, last year) or a longer baseline first.")
+    if v == "mechanic_too_few":
+        return pick(lang, "玩法效果：样本还不够，暂不下结论（数据不足）。",
+                    "Mechanics: not enough data yet to judge the mechanic.")
     if v in ("keep_threshold", "raise_threshold", "threshold_too_high"):
         line, usual = f"¥{e['threshold']:,.0f}", yuan(e["usual_list_per_order"], lang)
+        reach, band = pct(e["event_reach"]), pct(e["event_band"])
         if v == "keep_threshold":
             x = e["threshold_vs_usual"]
-            return pick(lang, f"买家会凑单到 {line}（平时客单价 {usual} 的 {x:.1f} 倍），门槛有效：下次保留，并准备价格刚好补足差额的凑单商品。",
-                        f"Buyers top up to reach {line} ({x:.1f} x the usual basket of {usual}), so the line "
-                        "works: keep it, and offer add-ons priced to close the gap.")
+            return pick(lang, f"活动期 {reach} 的订单达到 {line}（平时客单价 {usual} 的 {x:.1f} 倍），{band} 集中在门槛上方 30% 以内，"
+                        "说明买家在凑单，门槛有效：下次保留，并准备价格刚好补足差额的凑单商品。",
+                        f"{reach} of the event's orders reached {line} ({x:.1f} x the usual basket of {usual}) and "
+                        f"{band} landed just above it (within 30%): buyers topped up, so the line works. Keep it, and "
+                        "offer add-ons priced to close the gap.")
         if v == "raise_threshold":
-            reach, new = pct(e["usual_reach"]), yuan(e["suggested_threshold"], lang)
+            reach0, new = pct(e["usual_reach"]), yuan(e["suggested_threshold"], lang)
             times = f"{rules.NEW_THRESHOLD_MULTIPLE:.1f}"
-            return pick(lang, f"平时 {reach} 的订单本来就过 {line}，门槛太低：下次设在约 {new}（平时客单价的 {times} 倍）。",
-                        f"{reach} of ordinary orders already clear {line}, so the line is too low: set it near "
+            return pick(lang, f"平时 {reach0} 的订单本来就过 {line}，门槛太低：下次设在约 {new}（平时客单价的 {times} 倍）。",
+                        f"{reach0} of ordinary orders already clear {line}, so the line is too low: set it near "
                         f"{new} ({times} x the usual basket).")
-        return pick(lang, f"很少有人为 {line} 凑单：门槛可能太高，或缺少合适价位的凑单商品。",
-                    f"Few buyers topped up to {line}: the line may be too high, or there are no add-ons at the "
-                    "right price.")
-    if v in ("keep_discount", "narrow_discount"):
-        eff, u = pct(e["effective_discount"]), pct(e["units_per_order_change"], True)
-        keep = v == "keep_discount"
-        return pick(lang, f"实际优惠 {eff}，每单件数 {u}："
-                    + ("让利换来了更大的购物篮，可以保留。" if keep else "让利没有换来更大的购物篮，下次缩小折扣范围。"),
-                    f"Effective discount {eff}, units per order {u}: "
-                    + ("the discount bought bigger baskets; keep it." if keep else
-                       "the discount did not buy bigger baskets; narrow it next time."))
+        return pick(lang, f"活动期只有 {reach} 的订单达到 {line}，门槛上方也没有凑单集聚：门槛可能太高，或缺少合适价位的凑单商品。",
+                    f"Only {reach} of the event's orders reached {line} and none bunched above it: the line may be "
+                    "too high, or there are no add-ons at the right price.")
+    if v in ("rethink_bogo", "keep_bogo"):
+        a0, a1 = yuan(e["paid_per_order"], lang), yuan(e["event_paid_per_order"], lang)
+        m0, m1 = yuan(e["margin_per_order"], lang), yuan(e["event_margin_per_order"], lang)
+        if v == "rethink_bogo":
+            return pick(lang, f"买一送一让每单实付从 {a0} 降到 {a1}、每单利润从 {m0} 降到 {m1}：多出来的件数是送的，每单反而赚得更少。"
+                        "下次只用在要清的库存上，或改成第二件半价。",
+                        f"Buy-one-get-one cut paid per order from {a0} to {a1} and margin per order from {m0} to {m1}: "
+                        "the extra units are the free ones, so each order earned less. Use it only to clear stock "
+                        "next time, or offer the second unit at half price instead.")
+        return pick(lang, f"买一送一期间每单实付 {a0} → {a1}、每单利润 {m0} → {m1}：每单赚得更多，可以保留。",
+                    f"Paid per order went from {a0} to {a1} and margin per order from {m0} to {m1} with "
+                    "buy-one-get-one: each order earned more, so it can stay.")
+    if v in ("keep_flash", "flash_costs_margin", "flash_not_faster"):
+        r, lo, hi = (f"{e[k]:.1f}" for k in ("velocity_ratio", "velocity_low", "velocity_high"))
+        g0, g1 = yuan(e["baseline_profit_per_day"], lang), yuan(e["event_profit_per_day"], lang)
+        if v == "flash_not_faster":
+            return pick(lang, f"限时折扣期间活动商品的日均销量是平时的 {r} 倍（区间 {lo}～{hi}），没有明显卖得更快：折扣只是让出了毛利，下次缩小范围或不做。",
+                        f"The discounted products sold {r} times their usual units per day (interval {lo} to {hi}), "
+                        "not clearly faster: the discount only gave margin away. Narrow it or drop it next time.")
+        if v == "flash_costs_margin":
+            return pick(lang, f"限时折扣让活动商品卖快了 {r} 倍（区间 {lo}～{hi}），但日均毛利从 {g0} 降到 {g1}：下次减小折扣或缩短时间。",
+                        f"The discount made its products sell {r} times as fast (interval {lo} to {hi}) but their gross "
+                        f"profit per day fell from {g0} to {g1}: cut the discount or the duration next time.")
+        return pick(lang, f"限时折扣让活动商品卖快了 {r} 倍（区间 {lo}～{hi}），日均毛利从 {g0} 升到 {g1}：可以保留。",
+                    f"The discount made its products sell {r} times as fast (interval {lo} to {hi}) and their gross "
+                    f"profit per day rose from {g0} to {g1}: keep it.")
     if v == "stock_up":
         n = e["products"]
         return pick(lang, f"{n} 个商品疑似断货：按峰值日的销量提前备货。", f"{n} products look sold out: stock for the peak day's pace.")

@@ -283,15 +283,24 @@ def describe_pull_forward(pull: pd.DataFrame, impact: Impact, lang: str) -> str:
             continue
         e, rel, p = (dip.evidence[k] for k in ("effect", "relative", "p_real"))
         name = label(key, lang)
+        days = dip.evidence["days"]
+        if key == "post" and pd.notna(days):
+            n = int(days)
+            name = pick(lang, f"活动后前 {n} 天", f"The first {n} post-event days")
+        else:
+            name = pick(lang, label(key, lang), f"The {label(key, lang).lower()}")
+        lo, hi = pct(dip.evidence["low"], True), pct(dip.evidence["high"], True)
         if dip.verdict == "dip":
             why = (pick(lang, "预热期买家在等活动", "buyers waited for the event") if key == "warmup" else
                    pick(lang, "活动后买家已经囤了货", "buyers had stocked up"))
-            parts.append(pick(lang, f"{name}比平时少卖 {yuan(-e, lang)}（{pct(rel, True)}，概率 {pct(p)}）：{why}。",
-                              f"The {name.lower()} sold {yuan(-e, lang)} less than usual ({pct(rel, True)}, "
+            parts.append(pick(lang, f"{name}比平时少卖 {yuan(-e, lang)}（{pct(rel, True)}，区间 {lo}～{hi}，概率 {pct(p)}）：{why}。",
+                              f"{name} sold {yuan(-e, lang)} less than usual ({pct(rel, True)}, interval {lo} to {hi}, "
                               f"probability {pct(p)}): {why}."))
         else:
-            parts.append(pick(lang, f"{name}没有明显的回落（{pct(rel, True)}）。",
-                              f"The {name.lower()} shows no clear dip ({pct(rel, True)})."))
+            parts.append(pick(lang, f"{name}没有明显的回落（{pct(rel, True)}，区间 {lo}～{hi}，概率 {pct(p)}）。",
+                              f"{name} show no clear dip ({pct(rel, True)}, interval {lo} to {hi}, probability {pct(p)})."
+                              if key == "post" and pd.notna(days) else
+                              f"{name} shows no clear dip ({pct(rel, True)}, interval {lo} to {hi}, probability {pct(p)})."))
     share = rules.judge_pull_forward(pull, cid)
     lo, hi = pct(share.evidence["low"]), pct(share.evidence["high"])
     if share.verdict == "unclear":
@@ -392,18 +401,21 @@ def describe_profit(profit: Profit, impact: Impact, lang: str) -> str:
 
 
 def describe_mechanics(mech: Mechanics, lang: str) -> str:
-    """Did the mechanic do what it is for? Bunching, reach, discount depth, basket size."""
+    """Did the mechanic do what it is for? A threshold on the share of orders that reached it
+    and the bunching above it, 买一送一 on paid amount and margin per order, 限时折扣 on its
+    products' velocity and margin; never on basket size alone."""
     t = mech.table
     if not t.loc["orders_per_day", "event"] > 0:
         return pick(lang, "活动期没有订单。", "There were no orders in the event.")
     parts = []
     share = t.loc["campaign_order_share", "event"]
+    threshold = rules.judge_threshold(mech)
     if share == 0:
         parts.append(pick(lang, "活动期没有一笔订单带这个活动ID：活动可能没有生效，或订单没有打上活动标记，请检查活动设置。",
                           "Not one order of the event carries this campaign id: the campaign may not have gone "
                           "live, or orders were not tagged with it. Check the campaign's set-up."))
-    elif pd.notna(share):
-        parts.append(pick(lang, f"活动期 {pct(share)} 的订单用上了活动。", f"{pct(share)} of the event's orders used the campaign."))
+    elif pd.notna(share) and threshold is None:
+        parts.append(pick(lang, f"活动期 {pct(share)} 的订单带活动标记。", f"{pct(share)} of the event's orders carry the campaign's tag."))
     if pd.notna(mech.effective_discount):
         eff = pct(mech.effective_discount)
         sentence = pick(lang, f"活动订单行的实际优惠力度为 {eff}", f"The campaign lines' effective discount was {eff}")
@@ -413,30 +425,129 @@ def describe_mechanics(mech: Mechanics, lang: str) -> str:
         else:
             sentence += pick(lang, "。", ".")
         parts.append(sentence)
-    threshold = rules.judge_threshold(mech)
     if threshold is not None:
-        e = threshold.evidence
-        line = f"¥{e['threshold']:,.0f}"
-        if e["detected"]:
-            parts.append(pick(lang, f"订单金额在门槛 {line} 上方明显集聚：门槛上方 30% 区间的订单与下方 30% 区间之比是平时的 "
-                              f"{e['ratio']:.1f} 倍（z = {e['z']:.1f}），说明买家在凑单，门槛起了作用。",
-                              f"Order values bunch just above the {line} line: orders in the 30% above it against "
-                              f"the 30% below are {e['ratio']:.1f} times the usual ratio (z = {e['z']:.1f}), so buyers "
-                              "topped up their baskets to reach it."))
-        else:
-            parts.append(pick(lang, f"门槛 {line} 附近没有明显的凑单集聚（倍数 {e['ratio']:.1f}，z = {e['z']:.1f}）。",
-                              f"There is no clear bunching at the {line} line (ratio {e['ratio']:.1f}, z = {e['z']:.1f})."))
-        reach0, reach1 = pct(e["usual_reach"]), pct(e["event_reach"])
-        parts.append(pick(lang, f"达到门槛的订单占比从平时的 {reach0} 变为 {reach1}。",
-                          f"Orders reaching the line went from {reach0} on ordinary days to {reach1}."))
-        if e["most_reach_anyway"]:
-            parts.append(pick(lang, "平时大部分订单本来就过门槛，门槛设得太低，没有拉动客单价。",
-                              "Most orders cleared the line anyway: it is set too low to lift the basket."))
-    a0, a1 = (yuan(t.loc["amount_per_order", p], lang) for p in ("baseline", "event"))
-    u0, u1 = t.loc["units_per_order", "baseline"], t.loc["units_per_order", "event"]
-    parts.append(pick(lang, f"每单实付从 {a0} 到 {a1}，每单件数从 {u0:.2f} 到 {u1:.2f}。",
-                      f"Paid per order went from {a0} to {a1} and units per order from {u0:.2f} to {u1:.2f}."))
+        parts.append(_describe_threshold(threshold, lang))
+    bogo, flash = rules.judge_bogo(mech), rules.judge_time_discount(mech)
+    if bogo is not None:
+        parts.append(_describe_bogo(bogo, lang))
+    elif flash is not None:
+        parts.append(_describe_flash(flash, lang))
+    else:
+        a0, a1 = (yuan(t.loc["amount_per_order", p], lang) for p in ("baseline", "event"))
+        parts.append(pick(lang, f"每单实付从 {a0} 到 {a1}。", f"Paid per order went from {a0} to {a1}."))
     return " ".join(parts)
+
+
+def _describe_threshold(finding: Finding, lang: str) -> str:
+    """满减 on reach: the share of the event's orders at or above the line, and the bunching above it."""
+    e = finding.evidence
+    line = f"¥{e['threshold']:,.0f}"
+    reach, reach0, band, band0 = (pct(e[k]) for k in ("event_reach", "usual_reach", "event_band", "usual_band"))
+    tagged = e["tagged_share"]
+    parts = [pick(lang, f"活动期 **{reach}** 的订单达到门槛 {line}（平时 {reach0}），这才是满足条件、拿到优惠的订单",
+                  f"**{reach}** of the event's orders reached the {line} line (ordinarily {reach0}): those met the "
+                  "condition and got the discount")]
+    if pd.notna(tagged) and tagged > e["event_reach"] + 0.05:
+        parts[0] += pick(lang, f"；带活动标记的订单占 {pct(tagged)}，标记不代表满足了门槛。",
+                         f"; {pct(tagged)} carry the campaign's tag, which does not mean they met it.")
+    else:
+        parts[0] += pick(lang, "。", ".")
+    if not finding.enough_data:
+        parts.append(pick(lang, f"门槛附近的订单太少（{e['band_orders']:,.0f} 单，至少 {e['needed']} 单），凑单与否暂不下结论（数据不足）。",
+                          f"Too few orders near the line ({e['band_orders']:,.0f}, at least {e['needed']} needed) to "
+                          "judge topping up: not enough data yet."))
+        return " ".join(parts)
+    if e["detected"]:
+        parts.append(pick(lang, f"{band} 的订单落在门槛上方 30% 以内（平时 {band0}）：门槛上方与下方 30% 区间的订单之比是平时的 "
+                          f"{e['ratio']:.1f} 倍（z = {e['z']:.1f}），说明买家在凑单。",
+                          f"{band} landed within 30% above it (ordinarily {band0}): orders in the 30% above against the "
+                          f"30% below are {e['ratio']:.1f} times the usual ratio (z = {e['z']:.1f}), so buyers topped "
+                          "up their baskets to reach it."))
+    else:
+        parts.append(pick(lang, f"门槛上方 30% 以内有 {band} 的订单（平时 {band0}），没有明显的凑单集聚（倍数 {e['ratio']:.1f}，z = {e['z']:.1f}）。",
+                          f"{band} landed within 30% above it (ordinarily {band0}), with no clear bunching "
+                          f"(ratio {e['ratio']:.1f}, z = {e['z']:.1f})."))
+    if e["most_reach_anyway"]:
+        parts.append(pick(lang, "平时大部分订单本来就过门槛，门槛设得太低，没有拉动客单价。",
+                          "Most orders cleared the line anyway: it is set too low to lift the basket."))
+    return " ".join(parts)
+
+
+def _describe_bogo(finding: Finding, lang: str) -> str:
+    """买一送一 on paid amount and margin per order (units per order are the free units)."""
+    e = finding.evidence
+    if not finding.enough_data:
+        return pick(lang, f"订单太少（{e['orders']:,.0f} 单，至少 {e['needed']} 单），买一送一的效果暂不下结论（数据不足）。",
+                    f"Too few orders ({e['orders']:,.0f}, at least {e['needed']} needed) to judge the "
+                    "buy-one-get-one: not enough data yet.")
+    key = e["judged_on"]
+    a0, a1 = yuan(e["paid_per_order"], lang), yuan(e["event_paid_per_order"], lang)
+    m0, m1 = yuan(e["margin_per_order"], lang), yuan(e["event_margin_per_order"], lang)
+    lo, hi = yuan(e[f"{key}_low"], lang), yuan(e[f"{key}_high"], lang)
+    text = pick(lang, f"每单实付从 {a0} 到 {a1}，每单利润从 {m0} 到 {m1}（变化区间 {lo}～{hi}）。",
+                f"Paid per order went from {a0} to {a1} and margin per order from {m0} to {m1} (change interval "
+                f"{lo} to {hi}).")
+    says = {"earns_less_per_order": pick(lang, "每单多出的件数是送的，每单反而赚得更少。",
+                                         "The extra units per order are the free ones: each order earned less."),
+            "earns_more_per_order": pick(lang, "每单赚得更多。", "Each order earned more."),
+            "no_clear_change": pick(lang, "每单收入没有明显变化。", "What each order brought in did not clearly change.")}
+    return text + " " + says[finding.verdict]
+
+
+def _describe_flash(finding: Finding, lang: str) -> str:
+    """限时折扣 on velocity and margin, never on basket size."""
+    e = finding.evidence
+    if not finding.enough_data:
+        return pick(lang, f"活动商品平时销量太少（{e['baseline_units']:,.0f} 件，至少 {e['needed']} 件），动销速度暂不下结论（数据不足）。",
+                    f"The discounted products sold too few units on ordinary days ({e['baseline_units']:,.0f}, at "
+                    f"least {e['needed']} needed) to judge their velocity: not enough data yet.")
+    u0, u1 = f"{e['baseline_units_per_day']:,.1f}", f"{e['event_units_per_day']:,.1f}"
+    r, lo, hi = (f"{e[k]:.1f}" for k in ("velocity_ratio", "velocity_low", "velocity_high"))
+    g0, g1 = yuan(e["baseline_profit_per_day"], lang), yuan(e["event_profit_per_day"], lang)
+    m0, m1 = pct(e["baseline_margin"]), pct(e["event_margin"])
+    return pick(lang, f"{e['products']:,.0f} 个活动商品日均卖 {u1} 件，平时 {u0} 件（{r} 倍，区间 {lo}～{hi}）；"
+                f"日均毛利 {g0} → {g1}，毛利率 {m0} → {m1}。",
+                f"The {e['products']:,.0f} discounted products sold {u1} units a day against {u0} usually ({r} x, "
+                f"interval {lo} to {hi}); their gross profit per day went from {g0} to {g1}, margin {m0} to {m1}.")
+
+
+def describe_models(finding: Finding, lang: str) -> str:
+    """Whether the regression and the structural model agree (a
+    :func:`~helpers.areas.campaigns.agreement.judge_models` finding)."""
+    e = finding.evidence
+    if not finding.enough_data:
+        return pick(lang, "只有一个模型能给出估计，无法对照两个模型。", "Only one model could estimate, so the two cannot be compared.")
+    phases = _join([label("whole_window" if p == "window" else p, lang) for p in e["apart"]], lang)
+    differ = _join([label(p, lang) for p in e["differ"]], lang)
+    if finding.verdict == "disagree":
+        return pick(lang, f"**两个模型不一致**：{phases}的增量区间不重叠，结论取决于用哪个模型，不能只看其中一个；"
+                    "上表列出两者，应补充对照序列或更长的基期后再判断。",
+                    f"**The two models disagree**: their intervals for {phases} do not overlap, so the answer depends "
+                    "on the model and neither alone can be trusted; both are listed above. Add controls or a "
+                    "longer baseline before acting on it.")
+    if finding.verdict == "read_differently":
+        return pick(lang, f"两个模型的区间重叠，但对{differ}的判断不同（一个认为明显、一个不明显）：这一项只能算“可能”。",
+                    f"The two models' intervals overlap but they read {differ} differently (clear for one, not for "
+                    "the other): treat that point as possible, not established.")
+    return pick(lang, "两个模型的估计在区间内一致。", "The two models agree within their intervals.")
+
+
+def describe_ranking(finding: Finding, lang: str) -> str:
+    """Whether the two models rank this campaign alike (a
+    :func:`~helpers.areas.campaigns.agreement.judge_ranking` finding)."""
+    e = finding.evidence
+    if not finding.enough_data:
+        return pick(lang, "可比较的活动不足两个，无法排名。", "Fewer than two campaigns can be compared: no ranking.")
+    n, r1, r2 = e["campaigns"], e["rank_regression"], e["rank_structural"]
+    b1, b2 = escape(e["best_regression"]), escape(e["best_structural"])
+    if finding.verdict == "same_rank":
+        return pick(lang, f"两个模型的排名一致：本次在 {n} 个活动中排第 {r1}，最好的是「{b1}」。",
+                    f"Both models rank this campaign {r1} of {n}; the best is “{b1}” under both.")
+    return pick(lang, f"**两个模型的排名不同**：按回归模型本次在 {n} 个活动中排第 {r1}（最好「{b1}」），按结构模型排第 {r2}（最好「{b2}」）。"
+                "排名取决于模型，不宜据此分配活动预算。",
+                f"**The models rank the campaigns differently**: this one is {r1} of {n} under the regression (best "
+                f"“{b1}”) and {r2} under the structural model (best “{b2}”). The ranking depends on the model: do "
+                "not allocate campaign budgets on it.")
 
 
 def describe_buyers(buyers: pd.DataFrame, repeat_days: int, lang: str) -> str:

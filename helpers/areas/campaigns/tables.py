@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from helpers.areas.campaigns.agreement import ModelComparison
+from helpers.areas.campaigns.campaign import MODELS
 from helpers.areas.campaigns.comparison import ROLES
 from helpers.areas.campaigns.mechanics import Mechanics
 from helpers.areas.campaigns.profit import COST_ITEMS, PROFIT_ITEMS, Profit
@@ -92,6 +94,7 @@ def pull_forward_table(pull: pd.DataFrame, lang: str):
     """Effect of each phase and the pull-forward share, with intervals."""
     phases = pull.drop(index="pull_forward_share", errors="ignore")
     out = pd.DataFrame({
+        "days": [format_value(v, "count", lang) for v in phases["days"]] if "days" in phases else DASH,
         "incremental_sales": [_yuan(v, lang) for v in phases["effect"]],
         "interval": [f"{_yuan(a, lang)} ~ {_yuan(b, lang)}"
                      for a, b in zip(phases["effect_low"], phases["effect_high"], strict=True)],
@@ -100,7 +103,7 @@ def pull_forward_table(pull: pd.DataFrame, lang: str):
     if "pull_forward_share" in pull.index:
         share = pull.loc["pull_forward_share"]
         out.loc[label("pull_forward_share", lang)] = [
-            fmt_pct(share["effect"]), f"{fmt_pct(share['effect_low'])} ~ {fmt_pct(share['effect_high'])}", DASH,
+            DASH, fmt_pct(share["effect"]), f"{fmt_pct(share['effect_low'])} ~ {fmt_pct(share['effect_high'])}", DASH,
             fmt_pct(share["p_real"])]
     return style_table(out, {}, lang, index_label="phase")
 
@@ -137,7 +140,8 @@ def profit_table(profit: Profit, lang: str):
     return style_table(out, {}, lang, index_label="item")
 
 
-MECHANIC_KINDS = {"orders_per_day": "ratio", "amount_per_order": "yuan", "list_per_order": "yuan",
+MECHANIC_KINDS = {"orders_per_day": "ratio", "amount_per_order": "yuan", "margin_per_order": "yuan",
+                  "list_per_order": "yuan",
                   "units_per_order": "ratio", "lines_per_order": "ratio", "campaign_order_share": "pct",
                   "reach_share": "pct", "band_share": "pct", "below_share": "pct"}
 
@@ -153,11 +157,20 @@ def mechanics_table(mech: Mechanics, lang: str):
                      format_value(t.loc[key, "event"], kind, lang), _signed(t.loc[key, "change"])))
     if pd.notna(mech.effective_discount):
         rows.append(("effective_discount", DASH, fmt_pct(mech.effective_discount), DASH))
+    v = mech.velocity
+    if v is not None:
+        rows.append(("velocity_units_per_day", format_value(v["baseline_units_per_day"], "ratio", lang),
+                     format_value(v["event_units_per_day"], "ratio", lang),
+                     _signed(v["velocity_ratio"] - 1)))
+        rows.append(("profit_per_day", _yuan(v["baseline_profit_per_day"], lang), _yuan(v["event_profit_per_day"], lang),
+                     _signed(v["event_profit_per_day"] / v["baseline_profit_per_day"] - 1
+                             if v["baseline_profit_per_day"] else float("nan"))))
     if mech.bunching is not None:
         rows.append(("bunching_ratio", "1.00", f"{mech.bunching['ratio']:.2f}", DASH))
         rows.append(("bunching_z", DASH, f"{mech.bunching['z']:.1f}", DASH))
     out = pd.DataFrame(rows, columns=["metric", "baseline", "event", "change"])
-    out["metric"] = [label(k, lang) for k in out["metric"]]
+    shown_as = {"campaign_order_share": "tagged_order_share"}  # a tag is not a condition met
+    out["metric"] = [label(shown_as.get(k, k), lang) for k in out["metric"]]
     return style_table(out.set_index("metric"), {}, lang, index_label="metric")
 
 
@@ -170,6 +183,30 @@ def profile_table(mech: Mechanics, lang: str):
     p["detected"] = p["detected"].astype(bool)  # the styler writes 是/否 or yes/no
     shown, formats = _shown(p, {"multiple": "ratio", "ratio": "ratio", "z": "ratio"})
     return style_table(shown, formats, lang)
+
+
+def models_table(cmp: ModelComparison, lang: str):
+    """Both counterfactual models' effect of each phase with intervals, side by side, and
+    whether the intervals are apart (None when a model could not estimate)."""
+    t = cmp.table
+    if t.empty:
+        return None
+    cols = {f"model_{m}": [f"{_yuan(e, lang)} ({_signed(r)}), {_yuan(a, lang)} ~ {_yuan(b, lang)}"
+                           for e, r, a, b in zip(t[f"{m}_effect"], t[f"{m}_relative"], t[f"{m}_effect_low"],
+                                                 t[f"{m}_effect_high"], strict=True)] for m in MODELS}
+    names = [label("whole_window", lang) if p == "window" else
+             (f"{label(p, lang)} ({int(t.loc[p, f'{MODELS[0]}_days'])}/{int(t.loc[p, f'{MODELS[1]}_days'])})"
+              if p == "post_dip" else label(p, lang)) for p in t.index]
+    out = pd.DataFrame(cols, index=names)
+    out["models_apart"] = t["apart"].to_numpy(bool)
+    return style_table(out, {}, lang, index_label="phase")
+
+
+def ranking_table(ranks: pd.DataFrame, lang: str):
+    """Every campaign's ROI and rank under each model (names escaped), best under the first model first."""
+    shown = ranks.sort_values(f"rank_{MODELS[0]}")
+    formats = {"name": str, **{k: kind for m in MODELS for k, kind in ((f"roi_{m}", "ratio"), (f"rank_{m}", "count"))}}
+    return style_table(shown, formats, lang, columns=list(formats), index_label="campaign_id")
 
 
 def buyers_table(buyers: pd.DataFrame, lang: str):

@@ -12,6 +12,14 @@ actual and counterfactual sales per phase; :func:`summarize_pull_forward` reads 
 - **Pull-forward** (透支): the effect of the warm-up (buyers waiting for the event) and of
   the post-period (buyers who stocked up); **pull-forward share** = -(warm-up effect + post
   effect) / event effect, with its interval from the same draws.
+- **Post-event dip** (活动后回落), read on the days it lasts: buyers who stocked up come back
+  within days, so a dip averaged over the whole post-period is diluted by the days after it
+  ended. For each k = 1 .. post days, P_k = the share of draws whose counterfactual over the
+  first k post days exceeds what was sold; the dip's days k* maximise P_k (ties: the bigger
+  loss). Picking k* from the data is corrected for: its probability is 1 - the share of
+  pseudo-actuals (counterfactual draws standing in for the sales, :data:`DIP_NULL_DRAWS`
+  of them) whose own best P_k reaches the observed one (a max-statistic test), so a shop
+  without a dip is called one no more often than 1 - the probability asked.
 - No estimate when the campaign has no day in the data or the baseline has fewer than
   :data:`~helpers.areas.campaigns.campaign.MIN_PRE_DAYS` clean days: the figures are NaN
   and a finding (``not_enough_data``) says why.
@@ -47,6 +55,7 @@ from helpers.areas.campaigns.model import (
 from helpers.core.findings import Finding, not_enough_data
 from helpers.core.notes import caught, note
 
+DIP_NULL_DRAWS = 500  # pseudo-actual draws of the max-statistic test of the post-event dip
 PHASE_COLUMNS = ["start", "end", "days", "actual", "predicted", "predicted_low", "predicted_high",
                  "effect", "effect_low", "effect_high", "relative", "relative_low", "relative_high",
                  "p_real"]
@@ -76,6 +85,7 @@ class Impact:
     fit_days: int = 0
     fit_error: float = float("nan")
     phase_draws: dict[str, np.ndarray] = field(default_factory=dict)  # cf draws of each phase's total
+    post_draws: np.ndarray | None = None  # cf draws of each post-event day (days x draws)
 
     def value(self, phase: str, column: str) -> float:
         """One figure of ``phases``; NaN when the phase is absent or nothing was estimated."""
@@ -154,10 +164,11 @@ def estimate_uplift(frames: Frames, campaign: Campaign, windows: Windows, *,
     phases = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=PHASE_COLUMNS)
     window = (dates >= windows.window.start) & (dates <= windows.window.end)
     daily = _daily_effects(sales, cf, window, windows, confidence)
+    post = ((dates >= windows.post.start) & (dates <= windows.post.end)) if windows.post is not None else None
     return Impact(campaign=campaign, windows=windows, model=model, confidence=confidence, ok=True,
                   issues=issues, daily=daily, phases=phases, controls=control_table,
                   overlaps=overlaps, fit_days=int(train.sum()), fit_error=cf.fit_error,
-                  phase_draws=phase_draws)
+                  phase_draws=phase_draws, post_draws=None if post is None else cf.draws[post])
 
 
 def _daily_effects(sales: pd.Series, cf: Counterfactual, window: np.ndarray, windows: Windows,
@@ -181,6 +192,44 @@ def _daily_effects(sales: pd.Series, cf: Counterfactual, window: np.ndarray, win
     return daily
 
 
+def find_post_dip(actual: np.ndarray, cf_draws: np.ndarray, confidence: float = 0.95,
+                  seed: int = SEED) -> dict[str, float]:
+    """The dip after the event, over the leading post days where it is clearest.
+
+    Formula: with A_k = sales of the first k post days and D_k their counterfactual draws,
+    P_k = mean(D_k > A_k); the dip's days k* = argmax P_k (ties: the most negative
+    A_k - mean D_k). Its probability corrects for choosing k*: p_real = 1 - (1 + #{j:
+    max_k P_k(draw j) >= max_k P_k}) / (1 + m), where draw j of the m =
+    :data:`DIP_NULL_DRAWS` pseudo-actuals takes the place of the sales (ranks among the
+    draws). Effect, relative and intervals are those of
+    :func:`~helpers.areas.campaigns.model.summarize_effect` over the k* days.
+
+    Parameters
+    ----------
+    actual : daily sales of the post days (yuan), in order.
+    cf_draws : counterfactual draws of the same days (days x draws, yuan).
+
+    Returns
+    -------
+    dict with days (k*), the summarize_effect figures over them (p_real replaced by the
+    corrected probability that sales fell) and p_best (P_k* before the correction).
+    """
+    cum_a = np.cumsum(np.asarray(actual, dtype=float))
+    cum_d = np.cumsum(cf_draws, axis=0)
+    n = cum_d.shape[1]
+    p_k = (cum_d > cum_a[:, None]).mean(axis=1)
+    loss = cum_a - cum_d.mean(axis=1)
+    best = np.flatnonzero(p_k >= p_k.max() - 1e-12)
+    k = int(best[np.argmin(loss[best])])
+    rng = np.random.default_rng(seed)
+    pseudo = rng.choice(n, size=min(DIP_NULL_DRAWS, n), replace=False)
+    ranks = cum_d.argsort(axis=1).argsort(axis=1)  # 0 = lowest draw of that day count
+    null_best = ((n - 1 - ranks[:, pseudo]) / n).max(axis=0)  # share of draws above each pseudo-actual
+    p_adj = (1 + np.sum(null_best >= p_k[k])) / (1 + len(pseudo))
+    out = summarize_effect(float(cum_a[k]), cum_d[k], confidence)
+    return {**out, "days": float(k + 1), "p_real": float(1 - p_adj), "p_best": float(p_k[k])}
+
+
 def summarize_pull_forward(impact: Impact) -> pd.DataFrame:
     """Dip before and after the event, and the net effect over the whole window.
 
@@ -192,13 +241,19 @@ def summarize_pull_forward(impact: Impact) -> pd.DataFrame:
     Returns
     -------
     Frame indexed by warmup / event / post / window with effect (yuan), its interval,
-    relative (fraction) and p_real, plus a row ``pull_forward_share`` with the share and its
-    interval in effect / effect_low / effect_high (NaN, with a note, when the event added
-    nothing). Empty figures (NaN) without an estimate.
+    relative (fraction) and p_real, a row ``post_dip`` (:func:`find_post_dip`: the dip over
+    its leading ``days``, probability corrected for choosing them) when there are post days,
+    and a row ``pull_forward_share`` with the share and its interval in effect /
+    effect_low / effect_high (NaN, with a note, when the event added nothing). Empty
+    figures (NaN) without an estimate.
     """
     cols = ["effect", "effect_low", "effect_high", "relative", "relative_low", "relative_high",
-            "p_real"]
+            "p_real", "days"]
     table = impact.phases.reindex(columns=cols).copy()
+    if impact.ok and impact.post_draws is not None and len(impact.post_draws):
+        actual = impact.daily.loc[impact.daily["phase"] == "post", "actual"].to_numpy()
+        dip = find_post_dip(actual, impact.post_draws, impact.confidence)
+        table.loc["post_dip"] = [dip[c] for c in cols]
     share = pd.Series(np.nan, index=cols, name="pull_forward_share")
     event = impact.phase_draws.get("event")
     if impact.ok and event is not None:
