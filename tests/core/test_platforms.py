@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.areas.overview.calc import summarize_period
+from helpers.areas.overview.calc import compare_periods, summarize_period
 from helpers.core.calendar import Period
 from helpers.core.errors import DataError
 from helpers.core.platforms import FolderMapping, default_source_groups, load_profiles
@@ -13,7 +13,12 @@ from helpers.core.platforms.read import allocate_paid, recognise
 from helpers.core.shop import check_folder, connect
 from tests.conftest import SAMPLE
 from tests.core.platforms.writers import (
+    doudian_aftersale,
+    doudian_orders,
     excel_text,
+    jd_orders,
+    jd_shangzhi_flow,
+    pdd_orders,
     qianniu_from_lines,
     qianniu_refunds,
     sycm_flow_xlsx,
@@ -368,3 +373,85 @@ def test_a_contract_format_file_under_any_name_is_recognised_by_its_header(tmp_p
     assert summary["tables"]["orders"]["rows"] == 3 and not summary["errors"]
     assert summary["recognised"][0]["as"] == "contract table `orders` (by header)"
     assert summary["ignored"] == [str(tmp_path / "notes.csv")]
+
+
+# ---- the same for JD, 抖店 and 拼多多: their order exports against the contract slice ----
+
+UNKNOWN = {"jd": set(), "doudian": {"buyers"}, "pdd": {"buyers"}}  # figures the export cannot give
+
+
+def read_sample_slice(start: str, end: str) -> dict[str, pd.DataFrame]:
+    """The sample shop's tables for the days start..end (orders by order time)."""
+    first, last = pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1)
+    orders = pd.read_csv(SAMPLE / "orders.csv", dtype={"order_id": str, "product_id": str, "customer_id": str},
+                         parse_dates=["order_time", "pay_time"])
+    orders = orders[(orders.order_time >= first) & (orders.order_time < last)]
+    traffic = pd.read_csv(SAMPLE / "traffic.csv", parse_dates=["date"])
+    refunds = pd.read_csv(SAMPLE / "refunds.csv", dtype={"order_id": str, "product_id": str},
+                          parse_dates=["refund_time"])
+    return {"orders": orders, "traffic": traffic[(traffic.date >= first) & (traffic.date < last)],
+            "refunds": refunds[refunds.order_id.isin(orders.order_id)],
+            "products": pd.read_csv(SAMPLE / "products.csv", dtype={"product_id": str})}
+
+
+@pytest.fixture(scope="module", params=["jd", "doudian", "pdd"])
+def platform_and_contract(request, tmp_path_factory):
+    """Two weeks of the sample shop as one platform's downloads (its order export; its traffic
+    and refund exports where it has them, else the contract's traffic.csv and refunds.csv;
+    products.csv always) and as contract tables."""
+    tables = read_sample_slice("2026-10-01", "2026-10-14")
+    if request.param == "pdd":  # an order on 拼多多 is one product
+        per_order = tables["orders"].groupby("order_id").order_id.transform("size")
+        tables["orders"] = tables["orders"][per_order == 1]
+        tables["refunds"] = tables["refunds"][tables["refunds"].order_id.isin(tables["orders"].order_id)]
+    contract = tmp_path_factory.mktemp("contract")
+    platform = tmp_path_factory.mktemp(request.param)
+    for name, frame in tables.items():
+        frame.to_csv(contract / f"{name}.csv", index=False)
+    tables["products"].to_csv(platform / "products.csv", index=False)
+    if request.param == "jd":
+        jd_orders(platform / "订单导出_20261015.csv", tables["orders"])
+        jd_shangzhi_flow(platform / "京东商智_流量来源_20261001-20261014.csv", tables["traffic"])
+        tables["refunds"].to_csv(platform / "refunds.csv", index=False)
+    elif request.param == "doudian":
+        doudian_orders(platform / "订单导出_20261015.csv", tables["orders"])
+        doudian_aftersale(platform / "售后导出_20261015.csv", tables["refunds"])
+        tables["traffic"].to_csv(platform / "traffic.csv", index=False)
+    else:
+        pdd_orders(platform / "orders_export20261015.csv", tables["orders"])
+        tables["traffic"].to_csv(platform / "traffic.csv", index=False)
+        tables["refunds"].to_csv(platform / "refunds.csv", index=False)
+    return request.param, connect(platform), connect(contract), platform
+
+
+def test_each_platform_export_is_recognised_in_its_folder(platform_and_contract):
+    name, _, _, folder = platform_and_contract
+    summary = check_folder(folder)
+    assert not summary["errors"]
+    read_as = {r["file"].rsplit("/", 1)[-1]: r["as"] for r in summary["recognised"]}
+    expected = {"jd": {"订单导出_20261015.csv": "(jd_orders)",
+                       "京东商智_流量来源_20261001-20261014.csv": "(jd_shangzhi_flow)"},
+                "doudian": {"订单导出_20261015.csv": "(doudian_orders)", "售后导出_20261015.csv": "(doudian_aftersale)"},
+                "pdd": {"orders_export20261015.csv": "(pdd_orders)"}}[name]
+    assert all(read_as[file].endswith(profile) for file, profile in expected.items()), read_as
+
+
+def test_the_overview_on_jd_doudian_and_pdd_exports_equals_the_contract_slice(platform_and_contract):
+    name, ours_shop, theirs_shop, _ = platform_and_contract
+    week = Period(pd.Timestamp("2026-10-08"), pd.Timestamp("2026-10-14"))
+    ours, theirs = summarize_period(ours_shop, week), summarize_period(theirs_shop, week)
+    assert theirs["sales"] > 0 and theirs["refund_amount"] > 0 and theirs["buyers"] > 0
+    known = [k for k in ours.index if k not in UNKNOWN[name]]
+    pd.testing.assert_series_equal(ours[known], theirs[known], rtol=1e-9)
+    ours_cmp, theirs_cmp = compare_periods(ours_shop, week), compare_periods(theirs_shop, week)
+    assert theirs_cmp.loc["sales", "previous"] > 0
+    pd.testing.assert_frame_equal(ours_cmp.loc[known, ["current", "previous", "change"]],
+                                  theirs_cmp.loc[known, ["current", "previous", "change"]], rtol=1e-9)
+
+
+def test_figures_an_export_cannot_give_are_unknown_not_zero(platform_and_contract):
+    name, ours_shop, _, _ = platform_and_contract
+    if not UNKNOWN[name]:
+        pytest.skip(f"{name}: its export gives every overview figure")
+    ours = summarize_period(ours_shop, Period(pd.Timestamp("2026-10-08"), pd.Timestamp("2026-10-14")))
+    assert ours[sorted(UNKNOWN[name])].isna().all(), ours[sorted(UNKNOWN[name])]

@@ -89,7 +89,13 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
         costed_sales=ibis.ifelse(lines.unit_cost.isnull(), 0.0, lines.paid_amount).sum(),
     ).execute().iloc[0]
     out = {k: _num(o[k]) for k in ("sales", "paid_orders", "buyers", "units")}
-    if _num(o["anonymous_lines"]):
+    if _num(o["lines"]) and _num(o["anonymous_lines"]) == _num(o["lines"]):
+        # no paid line names its buyer (抖店 and 拼多多 exports carry no buyer id): unknown, not 0
+        out["buyers"] = float("nan")
+        note(f"支付买家数，{period.label()}：已支付订单行都没有买家ID（部分平台的订单导出不带买家），买家数未知",
+             f"Buyers, {period.label()}: no paid order line names its buyer (some platforms' order exports "
+             "carry no buyer id), so the number of buyers is unknown")
+    elif _num(o["anonymous_lines"]):
         k, n, amount = int(o["anonymous_lines"]), int(o["lines"]), _num(o["anonymous_sales"])
         note(f"支付买家数，{period.label()}：{n} 条已支付订单行中有 {k} 条（{amount:,.2f} 元）买家ID为空；"
              "其销售额和订单计入，但不计为买家",
@@ -265,6 +271,7 @@ def _summarize_quietly(shop: Shop, period: Period, refund_basis: str, name: tupl
         note(f"{zh}（{period.label()}）在数据中没有销售和流量，其对比显示为 —",
              f"{en} ({period.label()}) has no sales or traffic in the data, so its comparisons are shown as —",
              stacklevel=3)
+        summary = summary * float("nan")  # a period the data does not reach is unknown, not ¥0
     else:
         for n in notes:
             note(f"{zh}（{period.label()}）：{n.zh}", f"{en} ({period.label()}): {n.en}", stacklevel=3)
@@ -340,8 +347,8 @@ def top_movers(shop: Shop, period: Period, dimension: str, n: int = 5) -> pd.Dat
     previous = sales_by(shop, period.previous(), dimension)["sales"].rename("previous")
     if dimension == "source" and current.empty and previous.empty and _lacks_sources(shop):
         out = pd.DataFrame(columns=["current", "previous", "delta", "change", "share_of_change"], dtype=float)
-        out.attrs["skipped"] = {"zh": "订单数据没有流量来源（千牛、拼多多的订单导出不带来源），按来源的变化已跳过。",
-                                "en": "The orders carry no traffic source (千牛 and 拼多多 order exports have none), "
+        out.attrs["skipped"] = {"zh": "订单数据没有流量来源（千牛、京东、拼多多等平台的订单导出不带来源），按来源的变化已跳过。",
+                                "en": "The orders carry no traffic source (the order exports of 千牛, JD, 拼多多 and others have none), "
                                 "so the movers by source are skipped."}
         return out
     table = pd.concat([current, previous], axis=1).fillna(0.0)

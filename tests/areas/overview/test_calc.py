@@ -217,3 +217,12 @@ def test_a_trend_starts_where_the_data_starts(shop):
     daily = overview.daily_sales(shop, eight_weeks)
     assert daily["date"].min() == first.normalize()  # no ¥0 days before the shop's first order
     assert daily["date"].max() == WEEK.end and daily["date"].is_unique
+
+
+def test_last_year_before_the_data_is_unknown_not_zero(shop):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetricNote)
+        table = overview.compare_periods(shop, WEEK)
+    assert table["last_year"].isna().all()  # the data starts this year: ¥0.00 last year would be made up
+    shown = views.kpi_table(table, "en")
+    assert not shown.filter(like="last year").astype(str).apply(lambda c: c.str.contains("¥0")).any().any()

@@ -106,3 +106,80 @@ def qianniu_refunds(path: Path, refunds: pd.DataFrame, closed: int = 1) -> Path:
         rows.append([excel_text(f"X{i}"), excel_text(r.order_id), r.product_id + "9", "连衣裙", "1.00", "1.00", "0",
                      "退款关闭", "卖家未发货", "拍错了", stamp(r.refund_time), ""])
     return write_csv(path, [head, *rows])
+
+
+STATUS_JD = {"paid": "完成", "unpaid": "等待付款", "cancelled": "已取消"}
+STATUS_DOUDIAN = {"paid": "已完成", "unpaid": "待支付", "cancelled": "已关闭"}
+STATUS_PDD = {"paid": "已签收", "unpaid": "待支付", "cancelled": "已取消"}
+
+
+def _second(ts) -> str:
+    """A time as JD and 拼多多 write it: 2026-11-02 09:00:05."""
+    return "" if pd.isna(ts) else pd.Timestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def jd_orders(path: Path, lines: pd.DataFrame) -> Path:
+    """Contract order lines as the JD 订单导出 (GBK): one row per SKU, 应付金额 per line, the
+    buyer's account (下单帐号), no traffic source."""
+    head = ["订单号", "商品ID", "商品名称", "订购数量", "支付方式", "下单时间", "京东价", "订单金额", "结算金额", "应付金额",
+            "订单状态", "订单类型", "下单帐号", "付款确认时间"]
+    rows = [[r.order_id, r.product_id, "连衣裙", str(r.quantity), "在线支付", _second(r.order_time), f"{r.list_price:.2f}",
+             f"{r.list_price * r.quantity:.2f}", f"{r.paid_amount:.2f}", f"{r.paid_amount:.2f}", STATUS_JD[r.status],
+             "SOP", r.customer_id, _second(r.pay_time)] for r in lines.itertuples()]
+    return write_csv(path, [head, *rows])
+
+
+def jd_shangzhi_flow(path: Path, traffic: pd.DataFrame) -> Path:
+    """Daily traffic as the 京东商智 来源明细 download (GBK): 跳失率 instead of 跳失人数."""
+    head = ["日期", "二级来源", "一级来源", "访客数", "浏览量", "跳失率", "下单客户数", "成交客户数", "成交金额", "加购客户数"]
+    rows = [[r.date.strftime("%Y-%m-%d"), r.source, "免费", f"{r.visitors:,}", str(r.page_views),
+             f"{r.bounced_visitors / r.visitors:.2%}" if r.visitors else "0.00%", str(r.order_buyers),
+             str(r.paid_buyers), f"{r.paid_amount:,.2f}", str(r.cart_buyers)] for r in traffic.itertuples()]
+    return write_csv(path, [head, *rows])
+
+
+def doudian_orders(path: Path, lines: pd.DataFrame) -> Path:
+    """Contract order lines as the 抖店 订单导出 (UTF-8 with BOM): ids as '..., times as
+    2026/11/02 9:00:05, a line of several units split into two sub-orders (子订单) that share
+    its paid amount to the fen; no buyer column."""
+    head = ["主订单编号", "子订单编号", "选购商品", "商品规格", "商品数量", "商品ID", "商家编码", "商品单价", "订单应付金额",
+            "订单提交时间", "支付完成时间", "流量来源", "达人昵称", "直播间", "订单状态", "售后状态"]
+    rows = []
+    for i, r in enumerate(lines.itertuples()):
+        parts = [(r.quantity, r.paid_amount)]
+        if r.quantity > 1:
+            first = round(r.paid_amount / r.quantity, 2)
+            parts = [(1, first), (r.quantity - 1, round(r.paid_amount - first, 2))]
+        for j, (units, paid) in enumerate(parts):
+            rows.append([f"'{r.order_id}", f"'{r.order_id}{i:03d}{j}", "连衣裙", "默认", str(units), r.product_id,
+                         r.product_id, f"{r.list_price:.2f}", f"{paid:.2f}", stamp(r.order_time), stamp(r.pay_time),
+                         r.source, "", "", STATUS_DOUDIAN[r.status], "-"])
+    return write_csv(path, [head, *rows], encoding="utf-8-sig")
+
+
+def doudian_aftersale(path: Path, refunds: pd.DataFrame) -> Path:
+    """Refunds as the 抖店 售后导出 (UTF-8 with BOM), plus one closed request that must not count."""
+    head = ["售后单号", "主订单编号", "商品ID", "售后类型", "售后状态", "退款金额", "退款时间", "售后原因", "售后数量"]
+    rows = [[f"A{i}", r.order_id, r.product_id, "退货退款" if r.quantity else "仅退款", "退款成功",
+             f"{r.refund_amount:.2f}", stamp(r.refund_time), r.reason, str(r.quantity)]
+            for i, r in enumerate(refunds.itertuples())]
+    r = refunds.iloc[0]
+    rows.append(["X0", r.order_id, r.product_id, "仅退款", "售后关闭", "1.00", "", "拍错了", "0"])
+    return write_csv(path, [head, *rows], encoding="utf-8-sig")
+
+
+def pdd_orders(path: Path, lines: pd.DataFrame) -> Path:
+    """Contract order lines (one product per order, as on 拼多多) as the 拼多多 订单导出 (UTF-8
+    with BOM): 商品总价 the line's list value, the shop's discount the rest, ids ending in a tab
+    (that keeps them text in Excel), one time (订单成交时间); no buyer, no source."""
+    head = ["商品", "订单号", "订单状态", "商品总价(元)", "店铺优惠折扣(元)", "平台优惠折扣(元)", "邮费(元)", "用户实付金额(元)",
+            "商家实收金额(元)", "商品数量(件)", "订单成交时间", "发货时间", "确认收货时间", "商品id", "商家编码-SKU维度"]
+    rows = []
+    for r in lines.itertuples():
+        total = r.list_price * r.quantity
+        when = r.pay_time if pd.notna(r.pay_time) else r.order_time
+        rows.append(["连衣裙", f"{r.order_id}\t", STATUS_PDD[r.status], f"{total:.2f}",
+                     f"{max(total - r.paid_amount, 0) if r.status == 'paid' else 0:.2f}", "0.00", "0.00",
+                     f"{r.paid_amount:.2f}", f"{r.paid_amount:.2f}", str(r.quantity), _second(when), "", "",
+                     r.product_id, r.product_id])
+    return write_csv(path, [head, *rows], encoding="utf-8-sig")
