@@ -8,6 +8,7 @@ names are the labels ``action_<key>`` and ``recall_reason_<key>``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,10 +29,31 @@ REASONS = ("overdue", "falling")
 SAVE_BELOW, WINBACK_BELOW = 0.5, 0.2
 #: The hold-out error (relative, either way) within which predictions are good for budgets.
 HOLDOUT_TOLERANCE = 0.10
+#: P(alive) under which a customer is not worth a contact: almost surely gone.
+MIN_P_ALIVE = 0.1
+#: Assumed share of a customer's expected value that a contact adds (an assumption until the
+#: hold-out group measures it).
+RESPONSE_UPLIFT = 0.05
+#: Cost of one contact, yuan (an SMS; a coupon costs its expected redemption).
+CONTACT_COST = 0.05
+#: Share of the listed customers held out (not contacted) to measure the recall's effect.
+HOLDOUT_SHARE = 0.1
+
+
+def holdout_draw(ids) -> np.ndarray:
+    """A stable uniform number in [0, 1) per customer id: the first 8 bytes of SHA-256(id) / 2^64.
+
+    The same id always gets the same number, in every run and on every machine, so a customer
+    stays in (or out of) the hold-out group as long as they are on the list.
+    """
+    return np.array([int.from_bytes(hashlib.sha256(str(v).encode("utf-8")).digest()[:8], "big") / 2.0**64
+                     for v in ids], dtype=float)
 
 
 def build_recall_list(rfm: pd.DataFrame, lifetime: Lifetime, summary: pd.DataFrame,
-                      overdue_factor: float = 1.5, falling_by: float = 0.1) -> pd.DataFrame:
+                      overdue_factor: float = 1.5, falling_by: float = 0.1, min_p_alive: float = MIN_P_ALIVE,
+                      response_uplift: float = RESPONSE_UPLIFT, contact_cost: float = CONTACT_COST,
+                      holdout_share: float = HOLDOUT_SHARE) -> pd.DataFrame:
     """Valuable customers slipping away, with their value and a suggested action.
 
     A customer is on the list when they are valuable, i.e. in an "important" RFM segment
@@ -49,16 +71,31 @@ def build_recall_list(rfm: pd.DataFrame, lifetime: Lifetime, summary: pd.DataFra
     reminder when P(alive) >= 0.5; a churn alert when 0.2 <= P(alive) < 0.5; a low-cost
     win-back below 0.2. Sorted by sales in the period, largest first.
 
+    A contact must pay: customers with P(alive) < ``min_p_alive`` are left out (almost surely
+    gone), and so is anyone whose expected return of a contact, expected_value (yuan over the
+    lifetime horizon) x ``response_uplift``, is not above ``contact_cost`` (yuan). A share
+    ``holdout_share`` of the list, drawn by :func:`holdout_draw` from the customer id (stable
+    across runs), is marked ``recall_holdout``: not to be contacted, so that the recall's
+    effect can be measured afterwards (contacted against held-out customers). The
+    parameters and how many customers each guard left out are in the frame's ``attrs``.
+
     Returns
     -------
     Frame indexed by customer_id with segment, sales (yuan), purchases, last_purchase,
     days_since_last, usual_gap_days, overdue_days = days_since_last - overdue_factor x
     usual_gap_days (0 when not overdue), p_alive, p_alive_change (over 30 days),
     expected_purchases, expected_value (yuan), why_listed and action (keys of :data:`REASONS`,
-    :data:`ACTIONS`).
+    :data:`ACTIONS`), recall_expected_return, recall_contact_cost (yuan) and recall_holdout
+    (True: do not contact).
     """
     if overdue_factor <= 0:
         raise ValueError(f"overdue_factor={overdue_factor} must be > 0")
+    for name, value in (("min_p_alive", min_p_alive), ("response_uplift", response_uplift),
+                        ("holdout_share", holdout_share)):
+        if not 0 <= value <= 1:
+            raise ValueError(f"parameter recall {name}={value!r} must be a fraction from 0 to 1")
+    if not contact_cost >= 0:
+        raise ValueError(f"parameter recall contact_cost={contact_cost!r} must be yuan >= 0")
     # only the columns read, only for the candidates: a full reindex copies every column of
     # every customer (20 million at 50 million lines)
     repeat = summary["x"].reindex(rfm.index).to_numpy() > 0
@@ -90,7 +127,17 @@ def build_recall_list(rfm: pd.DataFrame, lifetime: Lifetime, summary: pd.DataFra
     alive = out["p_alive"].to_numpy()
     out["action"] = np.select([alive < WINBACK_BELOW, alive < SAVE_BELOW, out["segment"].eq("important_value").to_numpy()],
                               ["winback", "save", "vip_care"], "remind")
-    return out.sort_values(["sales", "p_alive"], ascending=[False, True], kind="stable")
+    out["recall_expected_return"] = out["expected_value"].to_numpy(dtype=float) * response_uplift
+    out["recall_contact_cost"] = float(contact_cost)
+    alive_enough = out["p_alive"].to_numpy(dtype=float) >= min_p_alive
+    pays = out["recall_expected_return"].to_numpy(dtype=float) > contact_cost
+    below_floor, below_cost = int((~alive_enough).sum()), int((alive_enough & ~pays).sum())
+    out = out[alive_enough & pays]
+    out["recall_holdout"] = holdout_draw(out.index) < holdout_share
+    out = out.sort_values(["sales", "p_alive"], ascending=[False, True], kind="stable")
+    out.attrs.update(min_p_alive=min_p_alive, response_uplift=response_uplift, contact_cost=float(contact_cost),
+                     holdout_share=holdout_share, below_floor=below_floor, below_cost=below_cost)
+    return out
 
 
 def judge_holdout(check: Holdout, tolerance: float = HOLDOUT_TOLERANCE) -> Finding:

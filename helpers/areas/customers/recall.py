@@ -35,7 +35,9 @@ SALT_ENV = "WORKBOOK_ID_SALT"
 XLSX_SHEET_ROWS = 1_048_575  # data rows of one Excel sheet (1,048,576 with the header)
 EXPORT_COLUMNS = ("customer_id", "segment", "sales", "purchases", "last_purchase", "days_since_last",
                   "usual_gap_days", "overdue_days", "p_alive", "p_alive_change", "expected_purchases",
-                  "expected_value", "why_listed", "action")
+                  "expected_value", "why_listed", "action",
+                  # after the columns CRM import templates already map, so that those keep their places
+                  "recall_expected_return", "recall_contact_cost", "recall_holdout")
 
 
 def id_salt(shop: Shop) -> str:
@@ -94,7 +96,9 @@ def recall_export_frame(recall: pd.DataFrame, lang: str) -> pd.DataFrame:
     out["why_listed"] = _relabel(out["why_listed"], lambda k: label(f"recall_reason_{k}", lang))
     out["action"] = _relabel(out["action"], lambda k: label(f"action_{k}", lang))
     out["last_purchase"] = pd.to_datetime(out["last_purchase"]).dt.strftime("%Y-%m-%d")
-    for col in ("sales", "expected_value"):
+    out["recall_holdout"] = np.where(out["recall_holdout"].astype(bool), label("recall_group_holdout", lang),
+                                     label("recall_group_contact", lang))
+    for col in ("sales", "expected_value", "recall_expected_return", "recall_contact_cost"):
         out[col] = out[col].round(2)
     for col in ("p_alive", "p_alive_change", "expected_purchases"):
         out[col] = out[col].round(4)

@@ -4,8 +4,12 @@
 --------------
 RFM scores the purchases inside the period (:mod:`.purchases`): R = days from the last
 purchase to the period's last day, F = purchases, M = value (yuan, net of refunds). R is
-"high" (近) when R <= its split; F and M are "high" when above their splits; splits default
-to the medians of the period's customers. M decides 重要 (important) or 一般 (general);
+"high" (近) when R <= its split; F and M are "high" when above their splits. Default splits
+come from the shop's own purchase cycle, not from medians (a median R split over a long
+period made "recent" mean "within 218 days"): R = the median of repeat customers' usual gap
+between purchases (t_x / x days, their own mean gap), so a recent customer is one who bought
+within one usual cycle; F = 1 purchase (frequent = a repeat customer); M = the median value
+of the period's customers. Without repeat customers R falls back to the median recency. M decides 重要 (important) or 一般 (general);
 R and F decide 价值 (value) / 发展 (to develop) / 保持 (to keep) / 挽留 (to win back).
 A segment's name is the label ``segment_<key>``.
 """
@@ -20,7 +24,7 @@ import pandas as pd
 
 from helpers.areas.customers.purchases import paid_purchases
 from helpers.core import metrics
-from helpers.core.notes import quiet
+from helpers.core.notes import note, quiet
 from helpers.i18n import label
 
 if TYPE_CHECKING:
@@ -39,6 +43,9 @@ SEGMENTS: dict[str, tuple[bool, bool, bool]] = {
     "general_retain": (False, False, False),
 }
 SEGMENT_BY_FLAGS = {flags: key for key, flags in SEGMENTS.items()}
+#: Days of purchases scored at each month end of the segment trend: a year, so every month
+#: end sees each season once.
+TREND_WINDOW_DAYS = 365
 
 
 def segment_label(key: str, lang: str) -> str:
@@ -52,8 +59,9 @@ def segment_label(key: str, lang: str) -> str:
 class RFMSplits:
     """Split points of RFM: R is high when recency_days <= recency_days; F, M when above.
 
-    ``chosen`` says for each of "recency_days", "frequency", "monetary" whether the value
-    is the data's median ("median") or came from a parameter ("parameter").
+    ``chosen`` says for each of "recency_days", "frequency", "monetary" where the value came
+    from: "purchase_cycle" (R: median usual gap of repeat customers), "repeat" (F: 1),
+    "median" (of the period's customers) or "parameter".
     """
 
     recency_days: float
@@ -64,15 +72,16 @@ class RFMSplits:
 
 def split_rfm(summary: pd.DataFrame, recency_days: float = 0, frequency: float = 0,
               monetary: float = 0) -> RFMSplits:
-    """RFM split points: the given values, or the medians of the period's customers where 0.
+    """RFM split points: the given values, or where 0 the shop's own (see the module's 口径).
 
     Parameters
     ----------
     summary : :func:`helpers.areas.customers.purchases.summarize_customers` output.
     recency_days : days since the last purchase; a customer is recent (R high) when at most
-        this. 0 means the median.
-    frequency : purchases in the period; frequent (F high) when more than this. 0 means the
-        median (typically 1, so F high means a repeat customer).
+        this. 0 means the median of repeat customers' usual gap t_x / x (the median recency
+        when no customer bought twice).
+    frequency : purchases in the period; frequent (F high) when more than this. 0 means 1
+        (F high means a repeat customer).
     monetary : yuan in the period; high value (M high) when more than this. 0 means the median.
 
     Raises
@@ -85,12 +94,14 @@ def split_rfm(summary: pd.DataFrame, recency_days: float = 0, frequency: float =
         if value is None or not np.isfinite(value) or value < 0:
             raise ValueError(f"parameter {name}={value!r} must be a number >= 0 (0 means the median)")
     active = summary[summary["period_purchases"] > 0]
-    medians = {"recency_days": active["recency_days"].median(), "frequency": active["period_purchases"].median(),
-               "monetary": active["period_sales"].median()}
+    repeat = active[active["x"] > 0]
+    cycle = (repeat["t_x"] / repeat["x"]).median()
+    own = {"recency_days": (float(cycle), "purchase_cycle") if len(repeat) else
+           (float(active["recency_days"].median()), "median"),
+           "frequency": (1.0, "repeat"), "monetary": (float(active["period_sales"].median()), "median")}
     values, chosen = {}, {}
-    for key, value in zip(medians, given.values(), strict=True):
-        values[key] = float(value) if value > 0 else float(medians[key])
-        chosen[key] = "parameter" if value > 0 else "median"
+    for key, value in zip(own, given.values(), strict=True):
+        values[key], chosen[key] = (float(value), "parameter") if value > 0 else own[key]
     return RFMSplits(**values, chosen=chosen)
 
 
@@ -149,65 +160,63 @@ def month_ends(period: Period) -> list[pd.Timestamp]:
     return out
 
 
-def segment_trend(shop: Shop, period: Period, splits: RFMSplits, same_day_orders: str = "once") -> pd.DataFrame:
-    """RFM segment sizes at every month end of the period, with the same split points.
+def segment_trend(shop: Shop, period: Period, splits: RFMSplits, same_day_orders: str = "once",
+                  window_days: int = TREND_WINDOW_DAYS) -> pd.DataFrame:
+    """RFM segment sizes at every month end of the period, each over the same fixed window.
 
-    At each month end the customers who bought between the period's first day and that
-    day are scored on those purchases (reduced in the engine); ``month_sales`` is what the
-    segment's customers spent in that month (yuan).
-
-    A customer's F and M change only in a month with a purchase, and R only falls from high
-    to low as the last purchase ages past ``splits.recency_days``. So each month in which a
-    customer buys opens a state that lasts until their next month with a purchase and changes
-    segment at most once in between: the engine reduces the purchases to those months (one
-    row per customer and month, cumulative F and M), and the segment sizes at every month end
-    are counted from when each state starts and ends. Cost grows with purchases, not with
-    customers x months.
+    At each month end the customers who bought in the ``window_days`` days up to it are
+    scored on those purchases with the same split points (reduced in the engine);
+    ``month_sales`` is what the segment's customers spent in that month (yuan). Every month
+    end looks at a window of the same length, so a segment grows only when customers move
+    into it: scored on everything bought since the period began, the not-recent segments
+    grow every month just because history accumulates, which reads as churn and is not.
+    Month ends whose window would reach before the first purchase in the data are left out
+    (their window would be shorter), with a note.
 
     Returns
     -------
-    Long frame with date (month end), segment, customers, month_sales.
+    Long frame with date (month end), segment, customers, month_sales; ``attrs`` holds
+    window_days.
     """
     import ibis
     from ibis import _
 
+    if not isinstance(window_days, int | np.integer) or window_days < 1:
+        raise ValueError(f"parameter window_days={window_days!r} must be a whole number of days >= 1")
+    window = pd.Timedelta(days=int(window_days) - 1)
+    p = paid_purchases(shop, period.end, None, same_day_orders)
+    first = p.pay_date.min().execute()
     ends = month_ends(period)
-    snaps = np.array([d.to_datetime64() for d in ends], dtype="datetime64[D]")
-    count = len(snaps)
-    p = paid_purchases(shop, period.end, period.start, same_day_orders)
-    # month index of a purchase = index of the first month end on or after it (ends are consecutive months)
-    p = p.mutate(k=(p.pay_date.year() - ends[0].year) * 12 + (p.pay_date.month() - ends[0].month))
-    months = p.group_by(["customer_id", "k"]).aggregate(n=_.count(), v=_.value.sum(), last=_.pay_date.max())
-    to_date = ibis.cumulative_window(group_by="customer_id", order_by="k")
-    months = months.mutate(frequency=months.n.sum().over(to_date), monetary=months.v.sum().over(to_date),
-                           next_k=months.k.lead().over(ibis.window(group_by="customer_id", order_by="k")))
-    f_high, m_high = rfm_flags(0, months.frequency, months.monetary, splits)[1:]
-    states = months.mutate(fm=f_high.cast("int8") * 2 + m_high.cast("int8"), next_k=months.next_k.fill_null(count))
-    states = states.group_by(["k", "next_k", "last", "fm"]).aggregate(customers=_.count(), sales=_.v.sum()).execute()
-
-    k = states["k"].to_numpy(dtype=np.int64)
-    stop = states["next_k"].to_numpy(dtype=np.int64)
-    fm = states["fm"].to_numpy(dtype=np.int64)
-    customers = states["customers"].to_numpy(dtype=np.int64)
-    if np.isfinite(splits.recency_days):
-        # R is high at the month ends up to last + recency_days (whole days, as the day difference is)
-        newest = pd.to_datetime(states["last"]).to_numpy().astype("datetime64[D]")
-        recent_until = np.searchsorted(snaps, newest + np.timedelta64(int(np.floor(splits.recency_days)), "D"),
-                                       side="right")
-        turn = np.clip(recent_until, k, stop)
-    else:
-        turn = k  # no recency split (no customers): never recent, as NaN comparisons are false
-    codes = np.zeros((count + 1, 8), dtype=np.int64)
-    np.add.at(codes, (k, 4 + fm), customers)  # recent from the month of the purchase ...
-    np.add.at(codes, (turn, 4 + fm), -customers)
-    np.add.at(codes, (turn, fm), customers)  # ... then not recent until the next month with a purchase
-    np.add.at(codes, (stop, fm), -customers)
-    sizes = codes.cumsum(axis=0)[:count]
-    sales = np.zeros((count, 8))
-    np.add.at(sales, (k, np.where(turn > k, 4, 0) + fm), states["sales"].to_numpy(dtype=float))
-    keys = [SEGMENT_BY_FLAGS[(bool(c & 4), bool(c & 2), bool(c & 1))] for c in range(8)]
-    frame = pd.DataFrame({"date": np.repeat(pd.DatetimeIndex(ends), 8), "segment": keys * count,
-                          "customers": sizes.ravel(), "month_sales": sales.ravel()})
-    frame = frame.set_index(["date", "segment"]).reindex(
-        pd.MultiIndex.from_product([pd.DatetimeIndex(ends), list(SEGMENTS)], names=["date", "segment"]))
-    return frame.reset_index()
+    full = [d for d in ends if pd.notna(first) and d - window >= pd.Timestamp(first)]
+    if len(full) < len(ends):
+        note(f"分层趋势按每个月末之前 {window_days} 天的购买计算；数据不足 {window_days} 天的 {len(ends) - len(full)} 个月末不画",
+             f"the segment trend scores the {window_days} days before each month end; "
+             f"{len(ends) - len(full)} month ends with less history than that are left out")
+    keys = list(SEGMENTS)
+    if not full:
+        frame = pd.DataFrame({"date": pd.DatetimeIndex([]), "segment": pd.Series([], dtype=object),
+                              "customers": pd.Series([], dtype="int64"), "month_sales": pd.Series([], dtype=float)})
+        frame.attrs["window_days"] = int(window_days)
+        return frame
+    snaps = ibis.memtable(pd.DataFrame({"k": np.arange(len(full)), "end": [d.date() for d in full],
+                                        "begin": [(d - window).date() for d in full],
+                                        "month_start": [d.replace(day=1).date() for d in full]}))
+    p = p.filter(p.pay_date >= full[0] - window)
+    both = p.join(snaps, [p.pay_date >= snaps.begin, p.pay_date <= snaps.end])
+    per = both.group_by(["k", "customer_id"]).aggregate(
+        frequency=_.count(), monetary=_.value.sum(), last=_.pay_date.max(), end=_.end.max(),
+        month=(_.pay_date >= _.month_start).ifelse(_.value, 0).sum())
+    recency = per.end.delta(per.last, unit="day")
+    r, f, m = rfm_flags(recency, per.frequency, per.monetary, splits)
+    per = per.mutate(code=r.cast("int8") * 4 + f.cast("int8") * 2 + m.cast("int8"))
+    counts = per.group_by(["k", "code"]).aggregate(customers=_.count(), month_sales=_.month.sum()).execute()
+    names = [SEGMENT_BY_FLAGS[(bool(c & 4), bool(c & 2), bool(c & 1))] for c in range(8)]
+    counts["date"] = pd.DatetimeIndex(full)[counts["k"].to_numpy(dtype=int)]
+    counts["segment"] = [names[int(c)] for c in counts["code"]]
+    frame = counts.set_index(["date", "segment"])[["customers", "month_sales"]].reindex(
+        pd.MultiIndex.from_product([pd.DatetimeIndex(full), keys], names=["date", "segment"]))
+    frame["customers"] = frame["customers"].fillna(0).astype("int64")
+    frame["month_sales"] = frame["month_sales"].fillna(0.0).astype(float)
+    frame = frame.reset_index()
+    frame.attrs["window_days"] = int(window_days)
+    return frame

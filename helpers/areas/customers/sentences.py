@@ -7,6 +7,7 @@ escaped.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ import pandas as pd
 from helpers.areas.customers.findings import ACTIONS
 from helpers.areas.customers.models import why_not_converged
 from helpers.areas.customers.recall import XLSX_SHEET_ROWS
-from helpers.areas.customers.rfm import segment_label
+from helpers.areas.customers.rfm import TREND_WINDOW_DAYS, segment_label
 from helpers.core import metrics
 from helpers.core.findings import NOT_ENOUGH_DATA
 from helpers.core.notes import quiet
@@ -62,12 +63,11 @@ def period_header(shop: Shop, period: Period, same_day_orders: str, lang: str) -
 
 
 def describe_splits(splits: RFMSplits, lang: str) -> str:
-    """The RFM split points in words, saying which are medians."""
+    """The RFM split points in words, saying where each came from (the shop's purchase cycle,
+    repeat purchase, a median or a parameter)."""
     def how(key: str) -> str:
-        median = splits.chosen.get(key) == "median"
-        if is_zh(lang):
-            return "（中位数）" if median else "（参数）"
-        return " (the median)" if median else " (parameter)"
+        text = label(f"rfm_split_{splits.chosen.get(key, 'parameter')}", lang)
+        return f"（{text}）" if is_zh(lang) else f" ({text})"
 
     if is_zh(lang):
         return (f"分层规则：最近一次购买距期末 ≤ {splits.recency_days:,.0f} 天为“近”{how('recency_days')}，"
@@ -122,9 +122,15 @@ def describe_rfm(segments: pd.DataFrame, lang: str) -> str:
 
 
 def describe_segment_trend(trend: pd.DataFrame, lang: str, months: int = 3) -> str:
-    """How the important segments moved over the last ``months`` month ends."""
+    """How the important segments moved over the last ``months`` month ends, each month end
+    scored over the same window (:func:`.rfm.segment_trend`)."""
     dates = sorted(trend["date"].unique())
+    days = trend.attrs.get("window_days", TREND_WINDOW_DAYS)
     if len(dates) < 2:
+        if not dates:
+            return (f"分层趋势需要月末之前有完整的 {days} 天购买记录，目前数据不足，暂无趋势。" if is_zh(lang) else
+                    f"The segment trend needs month ends with {days} full days of purchases before them: "
+                    "not enough data yet.")
         return "期内只有一个月末，没有趋势可比。" if is_zh(lang) else "Only one month end in the period: no trend yet."
     last, before = dates[-1], dates[max(0, len(dates) - 1 - months)]
     wide = trend.pivot(index="date", columns="segment", values="customers")
@@ -138,10 +144,13 @@ def describe_segment_trend(trend: pd.DataFrame, lang: str, months: int = 3) -> s
         parts.append(f"{name} {int(a):,} → {int(b):,}{sep[0]}{format_change(ch, lang)}{sep[1]}")
     span = f"{pd.Timestamp(before):%Y-%m-%d} → {pd.Timestamp(last):%Y-%m-%d}"
     if is_zh(lang):
-        return (f"{span}：" + "；".join(parts) + "。各月用同一套分层规则，人数变化就是客户在分层间的真实流动；"
+        return (f"{span}：" + "；".join(parts) + f"。每个月末都只看之前 {days} 天内购买的客户、用同一套分层规则，"
+                "人数不会因为历史累积而自然增长，变化就是客户在分层间的流动；"
                 f"{segment_label('important_retain', lang)}增加说明高价值客户在流失。")
-    return (f"{span}: " + "; ".join(parts) + ". Every month end uses the same split points, so the changes are "
-            "customers moving between segments; a growing win-back segment means valuable customers are lapsing.")
+    return (f"{span}: " + "; ".join(parts) + f". Every month end counts only the customers who bought in the {days} "
+            "days before it, with the same split points, so the counts do not grow just because history accumulates: "
+            "the changes are customers moving between segments, and a growing win-back segment means valuable "
+            "customers are lapsing.")
 
 
 def describe_repurchase(table: pd.DataFrame, gaps: dict[str, float], same_day_orders: str, days: int,
@@ -349,18 +358,37 @@ def describe_recall(recall: pd.DataFrame, paths: list[Path], lang: str) -> str:
     acts = [f"{action_name(k, lang)} {int(counts[k]):,}" for k in ACTIONS if k in counts]
     overdue = int((recall["why_listed"] == "overdue").sum())
     falling = int((recall["why_listed"] == "falling").sum())
+    a = recall.attrs
+    held = int(recall["recall_holdout"].sum())
+    contacted = recall[~recall["recall_holdout"].astype(bool)]
+    ret, cost = float(contacted["recall_expected_return"].sum()), float(contacted["recall_contact_cost"].sum())
+    fmt = functools.partial(format_value, kind="yuan", lang=lang)
     if is_zh(lang):
+        guard = (f"\n\n每位客户的预期回报 = 预计消费金额 × 假设的召回提升 {a['response_uplift']:.0%}（假设，由对照组事后检验），"
+                 f"单次触达成本 {fmt(a['contact_cost'])}；只列预期回报高于成本的客户，活跃概率低于 "
+                 f"{a['min_p_alive']:.0%} 的不列（{a['below_floor']:,} 位），回报不抵成本的不列（{a['below_cost']:,} 位）。"
+                 f"联系组合计预期回报 {fmt(ret)}，触达成本 {fmt(cost)}。其中 {held:,} 位（约 {a['holdout_share']:.0%}，按客户ID哈希"
+                 "固定抽取）是对照组，不要联系：活动后比较联系组与对照组的回购，才能知道召回真正带来多少。")
         return (f"召回名单共 {n:,} 位高价值客户（本期消费合计 {format_value(sales, 'yuan', lang)}）：{overdue:,} 位超过购买周期"
-                f"未回购，{falling:,} 位活跃概率在下降。建议动作：" + "，".join(acts) + "。"
+                f"未回购，{falling:,} 位活跃概率在下降。建议动作：" + "，".join(acts) + "。" + guard +
                 f"\n\n客户ID属于个人信息：本报告中的客户ID已脱敏（加盐哈希），只有导出文件含真实ID，供导入CRM使用：{files}"
                 "（CSV 为 UTF-8 带 BOM，Excel 可直接打开中文；ID 以文本保存，前导零不丢失，双击打开 CSV 时 Excel 可能去掉前导零，"
                 + ("请用 XLSX 或导入向导）。" if xlsx else "请用导入向导）。")
                 + ("" if xlsx else f"名单有 {n:,} 人，超过参数 `xlsx_max_rows`，只写了 CSV（含全部客户），没有写 XLSX；"
                    f"需要 XLSX 时调大该参数（最多 {XLSX_SHEET_ROWS:,} 行，Excel 单表上限）。")
                 + "请按公司个人信息规定保管和删除这些文件。")
+    guard = (f"\n\nEach customer's expected return = expected value x an assumed response uplift of "
+             f"{a['response_uplift']:.0%} (an assumption the hold-out group tests afterwards), against a cost per contact "
+             f"of {fmt(a['contact_cost'])}; only customers whose expected return exceeds the cost are listed, none with "
+             f"P(active) under {a['min_p_alive']:.0%} ({a['below_floor']:,} left out) or a return below the cost "
+             f"({a['below_cost']:,} left out). Expected return of the customers contacted {fmt(ret)}, contact cost "
+             f"{fmt(cost)}. "
+             f"{held:,} customers (about {a['holdout_share']:.0%}, drawn by a hash of the customer id, stable across runs) "
+             "are the hold-out group: do not contact them, and compare their repurchases with the contacted ones "
+             "afterwards to learn what the recall really earned.")
     return (f"The recall list has {n:,} valuable customers ({format_value(sales, 'yuan', lang)} of sales in the "
             f"period): {overdue:,} are overdue against their rhythm, {falling:,} have a falling probability of being "
-            "active. Suggested actions: " + ", ".join(acts) + "."
+            "active. Suggested actions: " + ", ".join(acts) + "." + guard +
             f"\n\nCustomer ids are personal data: this report shows them masked (a salted hash); only the export "
             f"files carry the real ids, for the CRM import: {files} (the CSV is UTF-8 with a BOM so Excel shows "
             "Chinese; ids are text and keep leading zeros, but Excel may strip them when a CSV is double-clicked, so "

@@ -115,8 +115,12 @@ def recall_table(recall: pd.DataFrame, salt: str, lang: str, n: int = 20):
     top["why_listed"] = [label(f"recall_reason_{k}", lang) for k in top["why_listed"]]
     top["action"] = [action_name(k, lang) for k in top["action"]]
     top["last_purchase"] = pd.to_datetime(top["last_purchase"]).dt.strftime("%Y-%m-%d")
+    top["recall_holdout"] = [label("recall_group_holdout" if h else "recall_group_contact", lang)
+                             for h in top["recall_holdout"]]
     return style_table(top, {"sales": "yuan", "purchases": "count", "days_since_last": "count",
-                             "usual_gap_days": "count", "p_alive": "pct", "expected_value": "yuan"}, lang,
+                             "usual_gap_days": "count", "p_alive": "pct", "expected_value": "yuan",
+                             "recall_expected_return": "yuan"}, lang,
                        columns=["segment", "sales", "purchases", "last_purchase", "days_since_last",
-                                "usual_gap_days", "p_alive", "expected_value", "why_listed", "action"],
+                                "usual_gap_days", "p_alive", "expected_value", "recall_expected_return",
+                                "why_listed", "action", "recall_holdout"],
                        index_label="customer_id")

@@ -239,16 +239,19 @@ def describe_baskets(pairs: pd.DataFrame, aov: pd.DataFrame, titles: pd.Series, 
     (:func:`helpers.areas.products.baskets.aov_by_category`)."""
     zh = is_zh(lang)
     strong = pairs[pairs["lift"] > 1]
-    if strong.empty:
-        return ("没有满足最小次数、且同买多于偶然的商品组合。" if zh else
-                "No pair is bought together often enough and more than by chance.")
-    items = []
-    for _, r in strong.head(top).iterrows():
-        pair = f"{escape(titles.get(r['product_a'], r['product_a']))} + {escape(titles.get(r['product_b'], r['product_b']))}"
-        items.append(f"{pair}（{int(r['pair_orders'])} 单，提升度 {r['lift']:.1f}）" if zh else
-                     f"{pair} ({int(r['pair_orders'])} orders, lift {r['lift']:.1f})")
-    s = ("在详情页互相关联、做搭配套餐：" + "；".join(items) + "。") if zh else (
-        "Link these on each other's pages and offer them as bundles: " + "; ".join(items) + ".")
+    if strong.empty:  # not enough evidence for any bundle yet; the add-on advice below stands on its own
+        s = ("数据不足：还没有商品组合既达到最小同买单数、又在多重检验后明显多于偶然同买，暂不建议捆绑。" if zh else
+             "Not enough data yet: no pair is bought together often enough and, after testing every pair, more "
+             "than by chance; no bundle is advised.")
+    else:
+        items = []
+        for _, r in strong.head(top).iterrows():
+            pair = (f"{escape(titles.get(r['product_a'], r['product_a']))} + "
+                    f"{escape(titles.get(r['product_b'], r['product_b']))}")
+            items.append(f"{pair}（{int(r['pair_orders'])} 单，提升度 {r['lift']:.1f}）" if zh else
+                         f"{pair} ({int(r['pair_orders'])} orders, lift {r['lift']:.1f})")
+        s = ("在详情页互相关联、做搭配套餐：" + "；".join(items) + "。") if zh else (
+            "Link these on each other's pages and offer them as bundles: " + "; ".join(items) + ".")
     if len(aov):
         low = aov["multi_share"].idxmin()
         share = _pct(aov.loc[low, "multi_share"], lang)

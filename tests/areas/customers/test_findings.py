@@ -30,9 +30,14 @@ def test_recall_list_rules(recall_sample):
     x = summary["x"].reindex(scored.index)
     usual = summary["t_x"].reindex(scored.index) / x
     change = life.scores["p_alive"] - life.scores["p_alive_before"]
+    p_alive = life.scores["p_alive"].reindex(scored.index)
+    worth = life.scores["expected_value"].reindex(scored.index) * findings.RESPONSE_UPLIFT > findings.CONTACT_COST
     rule = (scored["m_high"] & (x > 0)
-            & ((scored["recency_days"] > 1.5 * usual) | (change.reindex(scored.index).fillna(0) <= -0.1)))
+            & ((scored["recency_days"] > 1.5 * usual) | (change.reindex(scored.index).fillna(0) <= -0.1))
+            & (p_alive >= findings.MIN_P_ALIVE) & worth)
     assert set(recall.index) == set(scored.index[rule])
+    assert recall["p_alive"].min() >= 0.1  # the list once had customers at P(alive) 0%
+    assert recall["recall_holdout"].mean() == pytest.approx(findings.HOLDOUT_SHARE, abs=0.03)
     # the action follows P(alive), and VIP care only for the important value segment
     alive = recall["p_alive"]
     expected = np.where(alive < 0.2, "winback", np.where(alive < 0.5, "save", np.where(

@@ -29,8 +29,9 @@ def test_rfm_segments_match_hand_computed_values(small):
     s = summarize_customers(small, PERIOD)
     # R: A 55, B 30, C 1, D 49 days; F: 2, 1, 1, 1; M: 150, 100, 20, 0
     splits = rfm.split_rfm(s)
-    assert (splits.recency_days, splits.frequency, splits.monetary) == (39.5, 1.0, 60.0)
-    assert set(splits.chosen.values()) == {"median"}
+    # R: A's usual gap, 30 days (the only repeat customer); F: 1 (a repeat customer); M: the median
+    assert (splits.recency_days, splits.frequency, splits.monetary) == (30.0, 1.0, 60.0)
+    assert splits.chosen == {"recency_days": "purchase_cycle", "frequency": "repeat", "monetary": "median"}
     scored = rfm.score_rfm(s, splits)
     assert scored.loc["A", ["recency_days", "frequency", "monetary"]].tolist() == [55, 2, 150]
     assert scored["segment"].to_dict() == {"A": "important_keep", "B": "important_develop",
@@ -53,24 +54,78 @@ def test_rfm_splits_must_not_be_negative(small):
 def test_segment_trend_uses_the_same_splits_each_month(small):
     s = summarize_customers(small, PERIOD)
     splits = rfm.split_rfm(s)
-    trend = rfm.segment_trend(small, PERIOD, splits)
+    # a 25-day window: Jan 31 sees Jan 7-31 (nobody), Feb 28 sees A (Feb 4) and D, Mar 31 sees C only
+    trend = rfm.segment_trend(small, PERIOD, splits, window_days=25)
     wide = trend.pivot(index="date", columns="segment", values="customers")
     assert list(wide.index) == list(pd.to_datetime(["2026-01-31", "2026-02-28", "2026-03-31"]))
-    assert wide.loc["2026-01-31"].sum() == 1 and wide.loc["2026-03-31"].sum() == 4
-    # at the last month end the trend equals the scored segments
+    assert wide.sum(axis=1).tolist() == [0, 2, 1] and trend.attrs["window_days"] == 25
+    # 86 days up to Mar 31 start on Jan 5, the first purchase: that window holds every purchase
+    # and equals the scored segments; the month ends whose window would reach before it are left out
+    trend = rfm.segment_trend(small, PERIOD, splits, window_days=86)
+    wide = trend.pivot(index="date", columns="segment", values="customers")
+    assert list(wide.index) == [pd.Timestamp("2026-03-31")]
     final = rfm.summarize_segments(rfm.score_rfm(s, splits))["customers"]
     assert wide.loc["2026-03-31"].reindex(final.index).tolist() == final.tolist()
     march = trend[trend["date"] == "2026-03-31"].set_index("segment")["month_sales"]
     assert march.sum() == pytest.approx(120.0)  # B 100 + C 20 in March
 
 
-def _trend_by_brute_force(shop, period, splits, rule):
-    """Every customer scored at every month end from their purchases up to it (the definition)."""
-    p = paid_purchases(shop, period.end, period.start, rule).execute()
+def test_segment_trend_of_a_steady_shop_is_flat(tmp_path):
+    """30 new one-time buyers every month for two years, nobody lapsing faster than before: the
+    segments at each month end must not grow. Counted on everything bought since the start
+    (the old trend), the win-back segment grew by 30 a month and the report read it as churn."""
+    from helpers.areas.customers import sentences
+    from tests.areas.customers.shops import make_shop
+
+    lines = [(f"o{m}-{i}", f"c{m}-{i}", f"{2024 + m // 12}-{m % 12 + 1:02d}-10 10:00:00", 100.0, "p1", "搜索")
+             for m in range(24) for i in range(30)]
+    shop = make_shop(tmp_path, lines)
+    period = Period(pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31"))
+    splits = rfm.RFMSplits(60.0, 1.0, 50.0)
+    wide = rfm.segment_trend(shop, period, splits).pivot(index="date", columns="segment", values="customers")
+    assert len(wide) == 12  # the month ends with a full year of history
+    assert wide.sum(axis=1).tolist() == [360] * 12
+    assert wide["important_retain"].tolist() == [300] * 12 and wide["important_develop"].tolist() == [60] * 12
+    text = sentences.describe_segment_trend(rfm.segment_trend(shop, period, splits), "en")
+    assert "300 → 300" in text and "365 days" in text
+
+
+def test_rfm_default_splits_come_from_the_shops_purchase_cycle(tmp_path):
+    """Repeat customers buy every 20 days, one-time buyers are spread over a year: "recent" means
+    within one usual cycle (20 days), not within the median recency (about half a year), and F
+    high means a repeat customer."""
+    from helpers.areas.customers import sentences
+    from tests.areas.customers.shops import make_shop
+
+    lines = []
+    for c in range(10):  # repeat customers: 4 purchases, 20 days apart, the last 5 to 95 days ago
+        last = pd.Timestamp("2026-03-31") - pd.Timedelta(days=5 + 10 * c)
+        lines += [(f"r{c}-{k}", f"r{c}", str(last - pd.Timedelta(days=20 * k)), 100.0, "p1", "搜索") for k in range(4)]
+    for c in range(30):  # one-time buyers, one every 12 days back from the period's end
+        lines.append((f"o{c}", f"o{c}", str(pd.Timestamp("2026-03-31 12:00") - pd.Timedelta(days=12 * c)), 50.0, "p1",
+                      "搜索"))
+    shop = make_shop(tmp_path, lines)
+    period = Period(pd.Timestamp("2025-01-01"), pd.Timestamp("2026-03-31"))
+    s = summarize_customers(shop, period)
+    splits = rfm.split_rfm(s)
+    assert splits.recency_days == pytest.approx(20.0)
+    assert splits.frequency == 1.0
+    assert splits.chosen == {"recency_days": "purchase_cycle", "frequency": "repeat", "monetary": "median"}
+    assert s.loc[s["period_purchases"] > 0, "recency_days"].median() > 100  # what the median split was
+    text = sentences.describe_splits(splits, "en")
+    assert "at most 20 days" in text and "one purchase cycle" in text and "repeat customer" in text
+    assert "购买周期" in sentences.describe_splits(splits, "zh")
+
+
+def _trend_by_brute_force(shop, period, splits, rule, window_days):
+    """Every customer scored at every month end from their purchases in the window up to it (the
+    definition), at the month ends whose window starts on or after the first purchase."""
+    p = paid_purchases(shop, period.end, None, rule).execute()
     p["pay_date"] = pd.to_datetime(p["pay_date"])
     rows = []
-    for end in rfm.month_ends(period):
-        upto = p[p["pay_date"] <= end]
+    window = pd.Timedelta(days=window_days - 1)
+    for end in [d for d in rfm.month_ends(period) if d - window >= p["pay_date"].min()]:
+        upto = p[(p["pay_date"] <= end) & (p["pay_date"] >= end - window)]
         per = upto.groupby("customer_id").agg(last=("pay_date", "max"), frequency=("pay_date", "size"),
                                               monetary=("value", "sum"))
         month = upto[upto["pay_date"] >= end.replace(day=1)].groupby("customer_id")["value"].sum()
@@ -87,7 +142,7 @@ def _trend_by_brute_force(shop, period, splits, rule):
 
 @pytest.mark.recovery
 @pytest.mark.parametrize("rule, start, end, recency, frequency, monetary", [
-    ("once", "2025-03-15", "2026-08-20", 0, 0, 0),  # medians; the period starts and ends mid-month
+    ("once", "2025-03-15", "2026-08-20", 0, 0, 0),  # the shop's own; the period starts and ends mid-month
     ("per_order", "2025-01-01", "2026-06-30", 45.5, 2, 300),  # a fractional recency split
     ("once", "2025-10-01", "2026-01-10", 7, 1, 150),  # R turns low within a month without purchases
 ])
@@ -96,8 +151,8 @@ def test_segment_trend_equals_scoring_every_customer_at_every_month_end(rule, st
     sample = connect(SAMPLE)
     period = Period(pd.Timestamp(start), pd.Timestamp(end))
     splits = rfm.split_rfm(summarize_customers(sample, period, rule), recency, frequency, monetary)
-    trend = rfm.segment_trend(sample, period, splits, rule)
-    expected = _trend_by_brute_force(sample, period, splits, rule)
+    trend = rfm.segment_trend(sample, period, splits, rule, window_days=120)
+    expected = _trend_by_brute_force(sample, period, splits, rule, 120)
     assert trend["customers"].sum() > 1000 and trend["segment"].nunique() == 8
     pd.testing.assert_frame_equal(trend[["date", "segment", "customers"]], expected[["date", "segment", "customers"]],
                                   check_dtype=False)

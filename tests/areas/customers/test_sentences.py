@@ -43,14 +43,15 @@ def test_sentences_escape_data_text():
 
 
 def test_rfm_sentences_in_each_language():
-    splits = RFMSplits(218.0, 1.0, 209.0, {"recency_days": "median", "frequency": "median",
-                                           "monetary": "parameter"})
+    splits = RFMSplits(76.5, 1.0, 209.0, {"recency_days": "purchase_cycle", "frequency": "repeat",
+                                          "monetary": "parameter"})
     segments = segments_frame()
     for lang in LANGS:
         for text in (sentences.describe_splits(splits, lang), sentences.describe_rfm(segments, lang)):
             _check_language(text, lang)
     zh = sentences.describe_splits(splits, "zh")
-    assert "≤ 218 天为“近”（中位数）" in zh and "消费金额 > ¥209 为“高额”（参数）" in zh
+    assert "≤ 76 天为“近”（本店复购客户的平均购买间隔的中位数，即一个购买周期）" in zh and "消费金额 > ¥209 为“高额”（参数）" in zh
+    assert "> 1 次为“高频”（即复购客户）" in zh
     assert sentences.describe_rfm(segments, "zh").startswith("本期共 100 位购买客户。重要价值客户 10 人（10.00%）")
     assert "(“important to win back”, " in sentences.describe_rfm(segments, "en")
     assert sentences.describe_rfm(segments * 0, "en") == "No customer bought in the period."
@@ -61,12 +62,16 @@ def test_trend_sentence_names_the_important_segments():
     rows = [{"date": d, "segment": k, "customers": 10 * (i + 1), "month_sales": 0.0}
             for i, d in enumerate(dates) for k in segments_frame().index]
     trend = pd.DataFrame(rows)
+    trend.attrs["window_days"] = 180
     zh, en = (sentences.describe_segment_trend(trend, lang) for lang in LANGS)
     assert zh.startswith("2026-01-31 → 2026-04-30：重要价值客户 10 → 40（+300.0%）")
     assert "important value 10 → 40 (+300.0%)" in en
+    assert "bought in the 180 days before it" in en and "do not grow just because history accumulates" in en
+    assert "之前 180 天内购买" in zh
     _check_language(zh, "zh")
     _check_language(en, "en")
     assert sentences.describe_segment_trend(trend[trend["date"] == dates[0]], "en").startswith("Only one month end")
+    assert "not enough data yet" in sentences.describe_segment_trend(trend.iloc[:0], "en")
 
 
 def test_repurchase_sentence_states_the_rates_and_the_platforms_basis():

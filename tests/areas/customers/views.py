@@ -31,8 +31,8 @@ def segments_frame() -> pd.DataFrame:
 
 
 def recall_frame() -> pd.DataFrame:
-    """A recall list of four customers, one per action."""
-    return pd.DataFrame({
+    """A recall list of four customers, one per action, one of them held out."""
+    frame = pd.DataFrame({
         "segment": ["important_value", "important_keep", "important_value", "important_retain"],
         "sales": [900.0, 800.0, 700.0, 600.0], "purchases": [5, 4, 3, 2],
         "last_purchase": pd.to_datetime(["2026-03-01", "2026-01-02", "2026-02-01", "2025-12-01"]),
@@ -40,7 +40,12 @@ def recall_frame() -> pd.DataFrame:
         "overdue_days": [15.0, 58.0, 13.0, 60.0], "p_alive": [0.8, 0.6, 0.3, 0.1],
         "p_alive_change": [-0.2, -0.01, -0.05, -0.02], "expected_purchases": [1.0, 0.5, 0.2, 0.05],
         "expected_value": [300.0, 120.0, 50.0, 10.0], "why_listed": ["falling", "overdue", "overdue", "overdue"],
-        "action": ["vip_care", "remind", "save", "winback"]}, index=pd.Index(["c001", "c002", "c003", "c004"]))
+        "action": ["vip_care", "remind", "save", "winback"], "recall_expected_return": [15.0, 6.0, 2.5, 0.5],
+        "recall_contact_cost": 0.05, "recall_holdout": [False, False, True, False]},
+        index=pd.Index(["c001", "c002", "c003", "c004"]))
+    frame.attrs.update(min_p_alive=0.1, response_uplift=0.05, contact_cost=0.05, holdout_share=0.1, below_floor=3,
+                       below_cost=1)
+    return frame
 
 
 def visible(html: str) -> str:
