@@ -46,14 +46,17 @@ from helpers.core.notes import caught, note, quiet
 if TYPE_CHECKING:
     from helpers.core.shop import Shop
 
+REFUND_BASES = ("refund_date", "order_cohort")
+#: The refund rate's name under each basis: two 口径, two names (the service report's rate is by order).
+REFUND_RATE = {"refund_date": "refund_rate_in_period", "order_cohort": "refund_rate_by_value"}
 KPIS = ("sales", "paid_orders", "buyers", "units", "visitors", "conversion_rate", "aov",
-        "uv_value", "refund_amount", "refund_rate_by_value", "gross_margin", "ad_spend", "roi")
+        "uv_value", "refund_amount", "refund_rate", "gross_margin", "ad_spend", "roi")  # refund_rate: REFUND_RATE
 KPI_KINDS = {"sales": "yuan", "paid_orders": "count", "buyers": "count", "units": "count",
              "visitors": "count", "conversion_rate": "pct", "aov": "yuan", "uv_value": "yuan",
-             "refund_amount": "yuan", "refund_rate_by_value": "pct", "gross_margin": "pct",
-             "ad_spend": "yuan", "roi": "ratio"}
-PEER_KPIS = {"paid_amount": "sales", "refund_rate": "refund_rate_by_value"}  # peers metric -> KPI
-REFUND_BASES = ("refund_date", "order_cohort")
+             "refund_amount": "yuan", "refund_rate_in_period": "pct", "refund_rate_by_value": "pct",
+             "gross_margin": "pct", "ad_spend": "yuan", "roi": "ratio"}
+#: peers' metric -> our KPI; the platform's peer 退款率 is by refund date, so it meets only that basis
+PEER_KPIS = {"paid_amount": "sales", "refund_rate": "refund_rate_in_period"}
 DIMENSIONS = ("source", "category", "product")
 
 
@@ -69,7 +72,8 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
 
     Returns
     -------
-    Series indexed by :data:`KPIS`; a figure whose table is missing is NaN.
+    Series indexed by :data:`KPIS`, the refund rate under its basis's name
+    (:data:`REFUND_RATE`); a figure whose table is missing is NaN.
     """
     import ibis
 
@@ -124,9 +128,10 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
 
     if shop.has("refunds"):
         out["refund_amount"] = _refund_amount(shop, period, refund_basis)
-        out["refund_rate_by_value"] = metrics.refund_rate_by_value(out["refund_amount"], out["sales"])
+        rate = metrics.refund_rate_in_period if refund_basis == "refund_date" else metrics.refund_rate_by_value
+        out[REFUND_RATE[refund_basis]] = rate(out["refund_amount"], out["sales"])
     else:
-        out.update(refund_amount=nan, refund_rate_by_value=nan)
+        out.update({"refund_amount": nan, REFUND_RATE[refund_basis]: nan})
 
     if shop.has("ads"):
         a = shop.table("ads")
@@ -143,7 +148,7 @@ def summarize_period(shop: Shop, period: Period, refund_basis: str = "refund_dat
             out["roi"] = metrics.roi(_num(ad["amount"]), out["ad_spend"])
     else:
         out.update(ad_spend=nan, roi=nan)
-    return pd.Series(out)[list(KPIS)]
+    return pd.Series(out)[[REFUND_RATE[refund_basis] if k == "refund_rate" else k for k in KPIS]]
 
 
 def _num(value) -> float:

@@ -46,10 +46,11 @@ def describe_overview(table: pd.DataFrame, period_label: str, lang: str) -> str:
             parts.append("Sales = visitors x conversion x AOV; these moved "
                          + ", ".join(format_change(drivers[k], lang) for k in drivers)
                          + f" respectively, and the biggest mover was {name} ({format_change(known[main], lang)}).")
-    refund = val("refund_rate_by_value")
-    if pd.notna(refund):
-        parts.append(f"退款率（金额）{format_value(refund, 'pct', lang)}。" if is_zh(lang) else
-                      f"Refund rate by value was {format_value(refund, 'pct', lang)}.")
+    for key in ("refund_rate_in_period", "refund_rate_by_value"):  # the rate says which 口径 it is
+        refund = val(key)
+        if pd.notna(refund):
+            parts.append(f"{label(key, lang)} {format_value(refund, 'pct', lang)}。" if is_zh(lang) else
+                         f"{label(key, lang)} was {format_value(refund, 'pct', lang)}.")
     return " ".join(parts)
 
 

@@ -54,6 +54,7 @@ from helpers.core.metrics.profit import (
     gross_profit,
     refund_rate_by_count,
     refund_rate_by_value,
+    refund_rate_in_period,
     sell_through,
 )
 from helpers.core.metrics.customers import (
@@ -91,7 +92,7 @@ __all__ = [
     "conversion_rate", "cost_per_order", "cpc", "cpm", "ctr", "days_of_cover", "demand_per_listing",
     "describe_method", "first_of", "gross_margin", "gross_profit", "hhi", "label", "max_affordable_cpc",
     "metric", "opportunity_score", "order_conversion_rate", "order_to_pay_rate", "prepare_orders",
-    "rate_over_days", "refund_rate_by_count", "refund_rate_by_value", "render_metrics_doc",
+    "rate_over_days", "refund_rate_by_count", "refund_rate_by_value", "refund_rate_in_period", "render_metrics_doc",
     "repurchase_rate_customers", "repurchase_rate_customers_from_orders", "repurchase_rate_orders",
     "repurchase_rate_orders_from_orders", "repurchase_within_days", "repurchase_within_days_from_orders",
     "returning_rate", "returning_rate_from_orders", "roi", "sell_through", "share", "uv_value",

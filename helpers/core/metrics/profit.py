@@ -222,6 +222,31 @@ def refund_rate_by_value(refund_amount, paid_amount):
 
 
 @metric(
+    key="refund_rate_in_period",
+    unit="%",
+    formula="本期完成的退款金额 / 本期支付金额 (refunds completed in the period / paid amount of the period)",
+    area="after_sales",
+    notes="The platform's 退款率 (生意参谋): refunds of earlier orders count in the period they complete, so a "
+          "wave of late refunds can push it up. Its twin refund_rate_by_value matches refunds to the orders paid "
+          "in the period; the two are different numbers and carry different names.",
+)
+@_doc(_RETURNS_FRACTION)
+def refund_rate_in_period(refund_amount, paid_amount):
+    """Refund rate in the period 退款率(金额，按退款完成日).
+
+    Formula: 本期完成的退款金额 / 本期支付金额 (refunds completed in the period / paid amount of the period)
+
+    Parameters
+    ----------
+    refund_amount : scalar, array or Series
+        退款金额 completed in the period, in yuan.
+    paid_amount : scalar, array or Series
+        支付金额 of the period, in yuan.
+    """
+    return _rate("refund_rate_in_period", refund_amount, paid_amount, "paid_amount")
+
+
+@metric(
     key="refund_rate_by_count",
     unit="%",
     formula="退款笔数 / 支付笔数 (refunded order lines / paid order lines)",

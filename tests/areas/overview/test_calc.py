@@ -83,6 +83,9 @@ def test_refund_bases_differ_as_documented(shop):
     assert by_date["refund_amount"] == 150.0  # both refunds completed this week
     assert cohort["refund_amount"] == 90.0  # only b2 was paid this week
     assert cohort["refund_rate_by_value"] == pytest.approx(90 / 600)
+    # two 口径, two names: the period's rate (the platform's 退款率) never passes for the rate by order
+    assert by_date["refund_rate_in_period"] == pytest.approx(150 / 600) and "refund_rate_by_value" not in by_date
+    assert "refund_rate_in_period" not in cohort
     with pytest.raises(ValueError, match="refund_basis"):
         overview.summarize_period(shop, WEEK, refund_basis="whenever")
 
@@ -100,7 +103,7 @@ def test_compare_periods_against_previous_last_year_and_peers(shop):
     assert pd.isna(table.loc["sales", "yoy"])  # no data a year back: NaN, never 0
     assert table.loc["uv_value", "peer_avg"] == 1.0 and table.loc["uv_value", "peer_excellent"] == 2.0
     assert table.loc["uv_value", "vs_peer_avg"] == pytest.approx(595 / 700 - 1)
-    assert list(table.index) == list(overview.KPIS)
+    assert list(table.index) == [overview.REFUND_RATE["refund_date"] if k == "refund_rate" else k for k in overview.KPIS]
 
 
 def test_zero_visitors_give_nan_with_a_note(tmp_path, shop):
@@ -205,7 +208,7 @@ def test_an_impossible_refund_never_makes_an_impossible_rate(shop, tmp_path):
         "shipped": [True, True]}))
     with pytest.warns(MetricNote) as record:
         s = overview.summarize_period(connect(tmp_path), WEEK)
-    assert s["refund_amount"] == 100.0 and s["refund_rate_by_value"] == pytest.approx(100 / 600)
+    assert s["refund_amount"] == 100.0 and s["refund_rate_in_period"] == pytest.approx(100 / 600)
     notes = [w.message.note for w in record if isinstance(w.message, MetricNote)]
     assert any("1 refunds (500.00 yuan) match no paid order line" in n.en for n in notes)
     assert any("1 笔退款大于对应子订单的实付金额" in n.zh and "999,900.00" in n.zh for n in notes)
