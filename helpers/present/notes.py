@@ -41,9 +41,11 @@ def start_report(lang: str) -> str:
     Returns ``lang``, checked (:func:`helpers.i18n.check_lang`).
     """
     from helpers.present.charts import set_theme
+    from helpers.present.tables import capture_tables
 
     check_lang(lang)
     set_theme(lang)
+    capture_tables()
     _COLLECTED.clear()
     if _STATE["original"] is None:
         _STATE["original"] = warnings.showwarning

@@ -75,10 +75,14 @@ def style_table(
     styler = styler.format_index(escape="html", axis=1, na_rep=DASH)
     if hide_index:
         styler = styler.hide(axis="index")
-    payload = table_payload(data, formats, hide_index)
     # the table's numbers travel beside its HTML for the report's XLSX (helpers.runner.publish)
-    styler._repr_mimebundle_ = lambda include=None, exclude=None: {TABLE_MIME: payload} if payload else {}
+    styler.workbook_table = table_payload(data, formats, hide_index)
+    styler._repr_mimebundle_ = lambda include=None, exclude=None: _bundle(styler.workbook_table)
     return styler
+
+
+def _bundle(payload: dict | None) -> dict:
+    return {TABLE_MIME: payload} if payload else {}
 
 
 #: The MIME type of a report table's data; HTML rendering ignores it.
@@ -124,3 +128,30 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def capture_tables() -> None:
+    """Make every table a report displays travel with its data, not only those of
+    :func:`style_table`: a DataFrame or a Styler shown in an IPython kernel gets the
+    :data:`TABLE_MIME` bundle too (headers and values as shown, no number formats), so the
+    report's XLSX holds all its tables. Outside IPython this does nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - notebooks always have IPython
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from pandas.io.formats.style import Styler
+
+    formatter = shell.display_formatter.mimebundle_formatter
+
+    def frame_bundle(frame):
+        return _bundle(table_payload(frame, {}, hide_index=False))
+
+    def styler_bundle(styler):  # style_table's own payload (with formats) when it made the Styler
+        own = getattr(styler, "workbook_table", None)
+        return _bundle(own if own is not None else table_payload(styler.data, {}, hide_index=False))
+
+    formatter.for_type(pd.DataFrame, frame_bundle)
+    formatter.for_type(Styler, styler_bundle)

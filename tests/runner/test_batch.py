@@ -427,12 +427,15 @@ def test_a_run_key_follows_the_data_the_parameters_and_the_notebook(tmp_path, no
 
 TABLES = """import pandas as pd
 from IPython.display import display
+from helpers.present.notes import start_report
 from helpers.present.tables import style_table
+start_report("zh")
 display(style_table(pd.DataFrame({"sales": [1234.5, 99.0], "conversion_rate": [0.0312, 0.05],
                                   "title": ["=HYPERLINK(1)", "平底锅"]},
                                  index=pd.Index(["000123", "p2"], name="product_id")),
                     {"sales": "yuan", "conversion_rate": "pct"}, "zh"))
-display(style_table(pd.DataFrame({"visitors": [10]}), {"visitors": "count"}, "zh"))"""
+display(style_table(pd.DataFrame({"visitors": [10]}), {"visitors": "count"}, "zh"))
+display(pd.DataFrame({"渠道": ["手淘搜索"], "访客数": [120]}))  # a table shown without the styler"""
 
 
 @pytest.mark.reports
@@ -449,7 +452,8 @@ def test_a_report_publishes_its_tables_as_xlsx_and_itself_as_pdf(tmp_path):
     assert run.status == "ok", run.error
     folder = tmp_path / "out" / "04-tables"
     book = load_workbook(folder / "t.xlsx")
-    assert book.sheetnames[0].startswith("1 2. 销售") and len(book.sheetnames) == 2
+    assert book.sheetnames[0].startswith("1 2. 销售") and len(book.sheetnames) == 3
+    assert [c.value for c in book.worksheets[2][2]] == ["手淘搜索", 120]  # every table shown, styled or not
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == ["商品ID", "支付金额", "支付转化率", "商品标题"]  # headers as the report shows
     assert sheet["A2"].value == "000123" and sheet["A2"].data_type == "s"  # ids keep their zeros
