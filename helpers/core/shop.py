@@ -206,6 +206,21 @@ class Shop:
             self._tables[name] = expr
         return self._tables[name]
 
+    def _own_listings(self, market: ir.Table) -> tuple[ir.Table, list[Note]]:
+        """生意参谋's 市场排行 download has no 本店 column: a listing whose id is one of the shop's
+        product ids is the shop's own (a platform id names one listing), so own share and the
+        index calibration work on the file as downloaded. Said in a note when it marks any."""
+        ids = self.table("products").product_id
+        mine = market.listing_id.isin(ids)
+        found = int(market.filter(mine & ~market.is_own).count().execute())
+        marked = market.mutate(is_own=market.is_own | mine)
+        if not found:
+            return market, []
+        note = Note(f"市场排行没有标明本店：{found} 行的商品ID与本店 products 表中的商品ID一致，按本店商品计",
+                    f"The market ranking does not mark the shop's own listings: {found} rows whose listing id is "
+                    "one of the shop's product ids (products table) count as the shop's own", sticky=True)
+        return marked.cache(), [note]
+
     def _load(self, name: str) -> tuple[ir.Table, list[Note]]:
         if name in self.warehouse_tables:
             expr = self.con.table(self.engine_names.get(name, name))
@@ -226,7 +241,11 @@ class Shop:
             validated, record = validate_table(expr, name, origin, passed)
             if passed is None:
                 cache.save_validation_record(key, name, record)
-            return validated.drop("_line"), notes + record["notes"]
+            validated = validated.drop("_line")
+            if name == "market" and self.has("products"):
+                validated, own = self._own_listings(validated)
+                notes = notes + own
+            return validated, notes + record["notes"]
         passed = cache.validation_record(files, name)
         if files[0].suffix.lower() == ".parquet":
             paths = [str(p) for p in files]

@@ -22,6 +22,9 @@ from tests.core.platforms.writers import (
     qianniu_from_lines,
     qianniu_refunds,
     sycm_flow_xlsx,
+    sycm_market_rank,
+    sycm_product_effect,
+    sycm_search,
     write_csv,
     write_xlsx,
 )
@@ -455,3 +458,132 @@ def test_figures_an_export_cannot_give_are_unknown_not_zero(platform_and_contrac
         pytest.skip(f"{name}: its export gives every overview figure")
     ours = summarize_period(ours_shop, Period(pd.Timestamp("2026-10-08"), pd.Timestamp("2026-10-14")))
     assert ours[sorted(UNKNOWN[name])].isna().all(), ours[sorted(UNKNOWN[name])]
+
+
+# ---- 生意参谋 市场排行, 搜索分析 and 商品效果 against the same tables in contract format ----
+
+MARKET_CATEGORY = "女装连衣裙"
+
+
+@pytest.fixture(scope="module")
+def sycm_market(tmp_path_factory):
+    """The sample's market table for one category, every month: as market.csv, as 市场排行
+    downloads (one GBK CSV per month, ="..." ids, 1,234.5 numbers) and as those downloads
+    with the 本店 column the profile's notes ask the user to add."""
+    market = pd.read_csv(SAMPLE / "market.csv", dtype={"listing_id": str})
+    market = market[market.category == MARKET_CATEGORY]
+    contract, bare, marked = (tmp_path_factory.mktemp(n) for n in ("contract", "sycm_rank", "sycm_rank_own"))
+    market.to_csv(contract / "market.csv", index=False)
+    sycm_market_rank(bare, market)
+    sycm_market_rank(marked, market, own_column=True)
+    # a shop's folder has its products: the listings among them are its own
+    for folder in (bare, marked):
+        (folder / "products.csv").write_bytes((SAMPLE / "products.csv").read_bytes())
+    return connect(contract), connect(bare), connect(marked)
+
+
+def market_figures(shop, calibrated: bool) -> pd.DataFrame:
+    from helpers.areas.market import calibration, size
+
+    cal = calibration.calibrate(shop) if calibrated else None
+    sales = size.listing_sales(shop, cal, MARKET_CATEGORY)
+    return size.market_size(sales, cal, "2026-10-31")
+
+
+def test_market_rank_downloads_give_the_market_size_of_the_contract_table(sycm_market):
+    contract, bare, _ = sycm_market
+    ours, theirs = market_figures(bare, calibrated=False), market_figures(contract, calibrated=False)
+    assert len(theirs) == 23 and theirs.loc["2026-10-01", "sales"] > 0
+    pd.testing.assert_frame_equal(ours[["sales", "units", "listings", "mom", "yoy"]],
+                                  theirs[["sales", "units", "listings", "mom", "yoy"]], rtol=1e-9)
+
+
+def test_market_rank_with_a_own_shop_column_gives_the_same_size_share_and_competitors(sycm_market):
+    from helpers.areas.market import calibration, competition, size
+
+    contract, _, marked = sycm_market
+    ours, theirs = market_figures(marked, calibrated=True), market_figures(contract, calibrated=True)
+    assert theirs.loc["2026-10-01", "own_share"] > 0 and theirs.loc["2026-10-01", "estimated_sales"] > 0
+    pd.testing.assert_frame_equal(ours, theirs, rtol=1e-9)
+    recent = list(theirs.index[-4:-1])
+    sales = {name: size.listing_sales(shop, calibration.calibrate(shop), MARKET_CATEGORY)
+             for name, shop in (("ours", marked), ("theirs", contract))}
+    rivals = competition.resolve_competitors(sales["theirs"], [], 5, recent)
+    assert competition.resolve_competitors(sales["ours"], [], 5, recent) == rivals
+    cols = ["competitor", "month", "sales", "price", "listings"]  # the export has no reviews or rating
+    pd.testing.assert_frame_equal(competition.competitor_trends(sales["ours"], rivals)[cols],
+                                  competition.competitor_trends(sales["theirs"], rivals)[cols], rtol=1e-9)
+
+
+def test_market_rank_as_downloaded_knows_our_listings(sycm_market):
+    """市场排行 has no 本店 column: our listings are found by their product ids, so own share and the
+    index calibration equal the contract format's (they were 0 and impossible)."""
+    contract, bare, _ = sycm_market
+    ours, theirs = market_figures(bare, calibrated=True), market_figures(contract, calibrated=True)
+    pd.testing.assert_series_equal(ours["own_share"], theirs["own_share"], rtol=1e-9)
+    assert any("count as the shop's own" in n.en for n in bare.notes)
+
+
+@pytest.fixture(scope="module")
+def sycm_keywords(tmp_path_factory):
+    """Eight weeks of two categories' keywords as keywords.csv and as 搜索分析 .xlsx downloads
+    (a file per week and category, rates as 39.39%), with the sample's products.csv."""
+    keywords = pd.read_csv(SAMPLE / "keywords.csv", parse_dates=["week"])
+    keywords = keywords[keywords.category.isin([MARKET_CATEGORY, "厨房用品"])
+                        & keywords.week.between("2026-09-07", "2026-10-26")]
+    products = pd.read_csv(SAMPLE / "products.csv", dtype={"product_id": str})
+    contract, platform = tmp_path_factory.mktemp("contract"), tmp_path_factory.mktemp("sycm_search")
+    keywords.to_csv(contract / "keywords.csv", index=False)
+    sycm_search(platform, keywords)
+    for folder in (contract, platform):
+        products.to_csv(folder / "products.csv", index=False)
+    return connect(contract), connect(platform)
+
+
+def test_search_analysis_downloads_give_the_same_keyword_values_and_coverage(sycm_keywords):
+    from helpers.areas.products import keywords
+
+    contract, platform = sycm_keywords
+    period = Period(pd.Timestamp("2026-09-14"), pd.Timestamp("2026-10-25"))
+    ours, theirs = (keywords.keyword_value(s, period) for s in (platform, contract))
+    assert len(theirs) == 16 and (theirs.weeks == 6).all()
+    pd.testing.assert_frame_equal(ours.sort_index(), theirs.sort_index(), rtol=1e-9)
+    titles = keywords.listings(contract)["title"]
+    covered = keywords.keyword_coverage(titles, ours).sort_index()
+    truth = keywords.keyword_coverage(titles, theirs).sort_index()
+    assert truth.missing.any() and (truth.titles_covering > 0).any()
+    pd.testing.assert_frame_equal(covered, truth, rtol=1e-9)
+
+
+def test_product_effect_gives_ids_and_titles_and_names_every_column_it_lacks(tmp_path):
+    import openpyxl
+
+    products = pd.read_csv(SAMPLE / "products.csv", dtype={"product_id": str}).head(12)
+    path = sycm_product_effect(tmp_path / "【生意参谋平台】商品效果_2026-10.xlsx", products, "2026-10-01", "2026-10-31")
+    with pytest.raises(DataError) as err:
+        connect(tmp_path).table("products")
+    missing = {p.column for p in err.value.problems}
+    assert missing == {"category", "unit_cost", "list_price", "launch_date"}  # none invented
+    book = openpyxl.load_workbook(path)  # the columns the profile's notes ask the user to add
+    sheet = book.active
+    head = [c.value for c in sheet[4]]
+    for j, name in enumerate(["类目", "成本价", "一口价", "上架时间"], len(head) + 1):
+        sheet.cell(4, j, name)
+        for i, r in enumerate(products.itertuples(), 5):
+            sheet.cell(i, j, {"类目": r.category, "成本价": f"{r.unit_cost:.2f}", "一口价": f"{r.list_price:,.2f}",
+                              "上架时间": r.launch_date}[name])
+    book.save(path)
+    read = connect(tmp_path).table("products").order_by("product_id").execute()
+    truth = products.assign(launch_date=pd.to_datetime(products.launch_date)).sort_values("product_id")
+    cols = ["product_id", "title", "category", "unit_cost", "list_price", "launch_date"]
+    pd.testing.assert_frame_equal(read[cols].reset_index(drop=True), truth[cols].reset_index(drop=True),
+                                  check_dtype=False)
+    assert read.brand.isna().all()  # not in the export: empty, not guessed
+
+
+def test_many_files_of_one_export_give_one_note_not_one_each(sycm_market):
+    _, bare, _ = sycm_market
+    bare.table("market")
+    shared = [n for n in bare.notes if "files (" in n.en and "read as" in n.en]
+    assert len(shared) == 1 and shared[0].en.startswith("23 files (")  # was 23 notes, one per month's file
+    assert sum("read as" in n.en for n in bare.notes) == 1

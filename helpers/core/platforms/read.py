@@ -443,11 +443,43 @@ def read_table(files: list[Path], table_name: str, profiles: dict[Path, Profile]
                               "by list price x quantity (the line report has no paid amount per line).", sticky=True))
     if problems:
         raise DataError.several(problems, files[0].parent if len(files) > 1 else files[0])
+    notes = collapse_notes(notes, [p.name for p in files])
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for col in table.columns:
         if col.name not in out:
             out[col.name] = _empty(col.kind, len(out))
     return out[["_line", *table.names]], notes
+
+
+def collapse_notes(notes: list[Note], names: list[str], shown: int = 3) -> list[Note]:
+    """One note for what many files of one export share ("161 files (a, b, c, …): read as 生意参谋
+    市场排行; skipped 2 rows above the header"), instead of a note per file; notes that
+    differ beyond the file name stay as they are."""
+    groups: dict[tuple[str, str, bool], list[str]] = {}
+    order: list[tuple[str, str, bool] | Note] = []
+    for n in notes:
+        name = next((f for f in names if n.zh.startswith(f + "：") and n.en.startswith(f + ": ")), None)
+        if name is None:
+            order.append(n)
+            continue
+        key = (n.zh[len(name) + 1:], n.en[len(name) + 2:], n.sticky)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(name)
+    out = []
+    for item in order:
+        if isinstance(item, Note):
+            out.append(item)
+            continue
+        files = groups[item]
+        if len(files) == 1:
+            out.append(Note(f"{files[0]}：{item[0]}", f"{files[0]}: {item[1]}", item[2]))
+            continue
+        listed = ", ".join(files[:shown]) + (", …" if len(files) > shown else "")
+        out.append(Note(f"{len(files)} 个文件（{listed}）：{item[0]}", f"{len(files)} files ({listed}): {item[1]}",
+                        item[2]))
+    return out
 
 
 def _empty(kind: str, n: int):

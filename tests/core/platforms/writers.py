@@ -183,3 +183,57 @@ def pdd_orders(path: Path, lines: pd.DataFrame) -> Path:
                      f"{r.paid_amount:.2f}", f"{r.paid_amount:.2f}", str(r.quantity), _second(when), "", "",
                      r.product_id, r.product_id])
     return write_csv(path, [head, *rows], encoding="utf-8-sig")
+
+
+def _amount(value, decimals: int = 2) -> str:
+    """A number as 生意参谋 shows it: thousands separators, empty when unknown."""
+    return "" if pd.isna(value) else f"{value:,.{decimals}f}"
+
+
+def sycm_market_rank(folder: Path, market: pd.DataFrame, own_column: bool = False) -> list[Path]:
+    """The market table as 生意参谋 市场排行 (商品榜) downloads, one GBK CSV per month and
+    category: title rows naming the category and 统计时间 (the month), 排名 by trade index,
+    numbers with thousands separators; no month or category column, no reviews or rating.
+    ``own_column`` adds the 本店 column (是/否) the profile's notes ask the user to add."""
+    head = ["排名", "商品名称", "商品ID", "店铺名称", "品牌", "均价", "支付件数", "交易指数", "流量指数"]
+    paths = []
+    for (month, category), rows in market.groupby(["month", "category"], sort=True):
+        first = pd.Timestamp(month)
+        last = first + pd.offsets.MonthEnd(0)
+        rows = rows.sort_values("trade_index", ascending=False)
+        body = [[str(i), r.title, excel_text(r.listing_id), r.shop, r.brand, _amount(r.price), _amount(r.units, 0),
+                 _amount(r.trade_index, 1), _amount(r.traffic_index, 1)]
+                + (["是" if r.is_own else "否"] if own_column else [])
+                for i, r in enumerate(rows.itertuples(), 1)]
+        titles = [f"【生意参谋平台】市场排行 商品 高交易 类目：{category}",
+                  f"统计时间：{first:%Y-%m-%d} ~ {last:%Y-%m-%d}"]
+        name = f"【生意参谋平台】市场排行_{category}_{first:%Y-%m}.csv"
+        paths.append(write_csv(folder / name, [head + (["本店"] if own_column else []), *body], titles=titles))
+    return paths
+
+
+def sycm_search(folder: Path, keywords: pd.DataFrame) -> list[Path]:
+    """The keywords table as 生意参谋 搜索分析 downloads, one .xlsx per week and category: title
+    rows naming the category and the week (统计日期 Monday ~ Sunday), rates as 39.39%, counts
+    with thousands separators, a 热搜排名 column the contract does not use."""
+    head = ["搜索词", "热搜排名", "搜索人气", "点击率", "支付转化率", "在线商品数", "直通车参考价"]
+    paths = []
+    for (week, category), rows in keywords.groupby(["week", "category"], sort=True):
+        first = pd.Timestamp(week)
+        rows = rows.sort_values("search_popularity", ascending=False)
+        body = [[r.keyword, str(i), _amount(r.search_popularity, 0), f"{r.click_rate:.2%}",
+                 f"{r.conversion_rate:.2%}", _amount(r.online_items, 0), f"{r.avg_cpc:.2f}"]
+                for i, r in enumerate(rows.itertuples(), 1)]
+        titles = [f"【生意参谋平台】搜索分析 相关搜索词 类目：{category}",
+                  f"统计日期：{first:%Y-%m-%d}~{first + pd.Timedelta(days=6):%Y-%m-%d}"]
+        paths.append(write_xlsx(folder / f"【生意参谋平台】搜索分析_{category}_{first:%Y-%m-%d}.xlsx", titles, [],
+                                head, body))
+    return paths
+
+
+def sycm_product_effect(path: Path, products: pd.DataFrame, start: str, end: str) -> Path:
+    """Products as the 生意参谋 商品效果 (商品排行) .xlsx: title rows, 商品ID as text, traffic and
+    sales figures; no 类目, 成本价, 一口价 or 上架时间 (the export does not carry them)."""
+    head = ["商品ID", "商品名称", "商品访客数", "商品浏览量", "支付件数", "支付金额", "商品支付转化率"]
+    body = [[str(r.product_id), r.title, "1,024", "2,311", "31", "4,309.00", "3.03%"] for r in products.itertuples()]
+    return write_xlsx(path, ["【生意参谋平台】商品效果 商品排行", f"统计日期：{start}~{end}"], [], head, body)
