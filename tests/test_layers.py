@@ -83,7 +83,7 @@ def test_every_module_belongs_to_a_layer():
     flat = [p.name for p in HELPERS.glob("*.py") if p.name not in ("__init__.py", "settings.py", "i18n.py")]
     assert not flat, f"modules outside the layers: {flat}"
     assert sorted(p.name for p in (HELPERS / "areas").iterdir() if p.is_dir() and p.name != "__pycache__") == [
-        "campaigns", "customers", "market", "overview", "products", "service", "traffic"]
+        "campaigns", "customers", "market", "overview", "planning", "products", "service", "traffic"]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(HELPERS)))

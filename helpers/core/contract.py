@@ -663,6 +663,10 @@ _register(
     )
 )
 
+# Tables of traffic below the shop (per product, per keyword, per live session) live in their own
+# module to keep this one readable; importing it registers them here, in this order.
+from helpers.core import contract_detail  # noqa: E402, F401
+
 
 def alias_table() -> dict[str, dict[str, str]]:
     """Header -> contract name, per table (the contract name maps to itself)."""
@@ -784,3 +788,7 @@ def pandera_schema(table_name: str):
     # pandera 0.35's own `unique=` fails on pandas 3 ("duplicate values ... in stack")
     unique_key = pa.Check(lambda df: ~df.duplicated(subset=key, keep=False), name=f"unique ({', '.join(key)})")
     return pa.DataFrameSchema(columns, checks=[unique_key], strict="filter", name=table_name)
+
+
+# the planning tables live in their own module (size limit); imported last, it registers them here
+from helpers.core import contract_planning  # noqa: E402, F401

@@ -36,6 +36,10 @@ Modules
 ``market``      ``market``, ``keywords``, ``peers``
 ``selection``   ``product_tests``, ``candidates``, ``inventory``
 ``costs``       ``costs`` (commission, fees, freight, 运费险, packaging, returns)
+``planning``    ``receipts`` (purchase orders, a planted stock-out) and ``budget_tests``
+``live``        ``live_sessions`` and the session days whose incremental effect is planted
+``product_traffic`` ``product_traffic`` (per product and source; the 测款 test)
+``keywords_ads`` ``ad_keywords`` (the 直通车 keyword report)
 ``truth``       the cross-table truth and the assembly of ``ground_truth.json``
 ``writers``     CSV / Parquet writers and Arrow column helpers
 ``draws``       random draws several tables share
@@ -57,7 +61,11 @@ from .calendar import _campaign_columns
 from .costs import _costs
 from .customers import _write_customer_truth
 from .demand import _Demand
+from .keywords_ads import _ad_keywords
+from .live import _live_sessions, _schedule
 from .market import _keywords, _market, _peers
+from .planning import _planning
+from .product_traffic import _product_traffic
 from .products import _apply_price_anomalies, _build_products, _price_paths, _product_columns
 from .selection import _candidates, _inventory, _product_tests, _title_gaps
 from .simulator import _Simulator, _traffic_columns
@@ -124,11 +132,21 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
         "inventory": _inventory(seed, sim),
         "costs": _costs(),
     }
+    # Product, keyword and live tables draw from their own streams, after everything else.
+    schedule = _schedule(seed)
+    product_columns, product_truth, incremental = _product_traffic(seed, sim, schedule)
+    built["product_traffic"] = (product_columns, product_truth)
+    built["ad_keywords"] = _ad_keywords(seed, built["ads"][0])
+    built["live_sessions"] = _live_sessions(seed, sim, schedule, incremental)
     tables = {}
     for name, (columns, table_truth) in built.items():
         rows[name] = _write_table(out, name, fmt, columns)
         tables[name] = table_truth
     tables["keywords"]["missing_from_titles"] = _title_gaps(products)
+    # last: it reads the written orders back, and draws from its own stream
+    planning, tables["planning"] = _planning(seed, sim, out, fmt, built["inventory"][0], built["ads"][0])
+    for name, columns in planning.items():
+        rows[name] = _write_table(out, name, fmt, columns)
     truth = _ground_truth(seed, scale, fmt, sim, price_events, price_anomalies, tables, rows)
     text = json.dumps(truth, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
     (out / "ground_truth.json").write_text(text, encoding="utf-8")

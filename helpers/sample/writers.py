@@ -42,6 +42,10 @@ DECIMALS = {
     ("costs", "payment_fee_rate"): 4,
     ("costs", "unsellable_share"): 4,
     ("costs", "unit_weight_kg"): 3,
+    ("ad_keywords", "quality_score"): 0,
+    ("ad_keywords", "avg_rank"): 1,
+    ("live_sessions", "duration_min"): 0,
+    ("live_sessions", "avg_watch_seconds"): 0,
 }
 ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "date": pa.date32(), "datetime": pa.timestamp("s"), "bool": pa.bool_()}
