@@ -83,10 +83,11 @@ check: install
 lab: install sample
 	$(BIN)/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(ARGS)
 
-## dashboard: serve the notebooks as an app with Voilà (code hidden, widgets live) on http://127.0.0.1:8866
+## dashboard: serve the reports as an app with Voilà on http://127.0.0.1:8866 (shops: WORKBOOK_SHOPS="名=folder;...")
+# dashboard/voila.json: kernels preheated, the landing page (dashboard/index.ipynb) at "/".
 dashboard: install sample
-	$(BIN)/voila notebooks --no-browser --Voila.ip=127.0.0.1 --port=$(or $(PORT),8866) \
-		--VoilaConfiguration.file_allowlist="['.*\.(png|jpg|gif|svg|csv|xlsx)']"
+	JUPYTER_PATH=$(CURDIR)/dashboard $(BIN)/voila . --no-browser --Voila.ip=127.0.0.1 --port=$(or $(PORT),8866) \
+		--Voila.config_file_paths=$(CURDIR)/dashboard
 
 ## clean: remove the virtualenv, caches and generated reports (keeps data/sample)
 clean:

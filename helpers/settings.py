@@ -21,7 +21,15 @@ variable                           meaning
                                    the first of chromium, google-chrome, microsoft-edge on the PATH)
 ``WORKBOOK_EXPORT_STAGING``        set by a batch run for its kernel: exports (CSV, XLSX) are staged
                                    there and published only when the report succeeded
+``WORKBOOK_SHOPS``                 the shops the dashboard offers, ``name=folder`` separated by
+                                   ``;``, e.g. ``旗舰店=/data/shop1;二店=/data/shop2`` (the sample
+                                   shop is always offered too; see :mod:`helpers.present.dashboard`)
 =================================  ===========================================================
+
+Two variables are not the workbook's own: Voilà gives a dashboard kernel the page's query
+string in ``QUERY_STRING`` (``shop=二店`` picks that configured shop by name), and
+``VOILA_PREHEAT=True`` while a preheated kernel runs ahead of any request (the query string
+arrives later, so :func:`reload` is called once it has). A batch run never passes them on.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ ENV = {
     "WORKBOOK_ID_SALT": "id_salt",
     "WORKBOOK_EXPORT_STAGING": "export_staging",
     "WORKBOOK_BROWSER": "browser",
+    "WORKBOOK_SHOPS": "shops",
 }
 
 
@@ -62,6 +71,9 @@ class Settings:
     id_salt: str = ""
     export_staging: str = ""
     browser: str = ""
+    shops: str = ""
+    query_string: str = ""
+    voila_preheat: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +83,9 @@ class Settings:
         for variable, name in ENV.items():
             text = environ.get(variable, "").strip()
             values[name] = text == "1" if name == "static" else text
+        # Voilà's, not ours: read here (the one place that reads the environment), never in to_env
+        values["query_string"] = environ.get("QUERY_STRING", "").strip()
+        values["voila_preheat"] = environ.get("VOILA_PREHEAT", "") == "True"
         return cls(**values)
 
     def to_env(self) -> dict[str, str]:

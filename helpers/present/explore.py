@@ -49,8 +49,9 @@ def toggle(options: dict[str, Any], value: Any, description: str = ""):
     """Toggle buttons for a 口径 choice such as pooled vs daily-mean rates."""
     import ipywidgets as w
 
+    # Buttons as wide as their text: the fixed default width cuts 合计口径（总数/总数） short.
     return w.ToggleButtons(options=list(options.items()), value=value, description=description,
-                           style={"description_width": "initial"})
+                           style={"description_width": "initial", "button_width": "auto"})
 
 
 def date_range(start, end, first, last, description: str = ""):

@@ -162,3 +162,75 @@ def report_total(fig) -> float:
         if text.endswith(suffix):
             return float(text[:-1]) * factor
     return float(text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_visitors_by_category_is_a_sentence_in_the_pages_language_not_an_empty_chart(live, lang):
+    """Visitors have no category: the reader is told why and what to pick, in the page's language."""
+    from IPython.display import Markdown
+
+    shop, checked, controls, *_ = live
+    category = controls["category"].options[1][1]
+    for metric in slices.TRAFFIC_METRICS:
+        shown = slices.render_slice(shop, metric, None, category, controls["dates"].value, lang=lang)
+        assert isinstance(shown, Markdown), metric  # no chart: an empty one drew a 1970-01-01 axis
+    text = slices.render_slice(shop, "visitors", None, category, controls["dates"].value, lang=lang).data
+    if lang == "zh":
+        assert "访客数" in text and "没有类目" in text and "全部" in text
+        assert not any(word in text for word in ("categories", "cannot", "Visitors"))
+    else:
+        assert "Visitors" in text and "no categories" in text and "All" in text
+
+
+def test_visitors_by_category_in_the_live_widgets_shows_the_sentence_and_no_english_note(live):
+    import warnings
+
+    from helpers.core.notes import MetricNote
+
+    shop, checked, controls, explorer, shown = live
+    drawn = []
+
+    def render(**values):
+        drawn.append(slices.render_slice(shop, lang="zh", **values))
+        return drawn[-1]
+
+    with settings.override(static=False):
+        zh_explorer = explore.explore(render, slices.slice_controls(shop, checked.period, checked.data_first,
+                                                                    checked.data_last, "zh"), "zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetricNote)  # no note (the English one reached the page) at all
+        zh_explorer.controls["category"].value = zh_explorer.controls["category"].options[1][1]
+        zh_explorer.controls["metric"].value = "visitors"
+    assert not zh_explorer.errors
+    assert "没有类目" in drawn[-1].data
+    shown_text = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+                         for o in zh_explorer.output.outputs)
+    assert "Figure" not in shown_text and "categories" not in shown_text
+
+
+def test_the_rate_toggle_is_enabled_only_for_rates_and_labelled_in_full(live):
+    shop, checked, controls, explorer, shown = live
+    toggle = controls["rate_method"]
+    assert toggle.description == "Definition" and toggle.style.button_width == "auto"
+    for metric, disabled in (("sales", True), ("paid_orders", True), ("visitors", True),
+                             ("conversion_rate", False), ("uv_value", False), ("aov", False)):
+        controls["metric"].value = metric
+        assert toggle.disabled is disabled, metric
+
+
+def test_the_campaign_and_traffic_sections_follow_the_same_rules(live):
+    from IPython.display import Markdown
+
+    from helpers.areas.campaigns import explore as campaign_explore
+    from helpers.areas.traffic import explore as traffic_explore
+
+    shop, checked, *_ = live
+    campaign = campaign_explore.explore_controls(shop, "618-2026", "zh")
+    assert campaign["rate_method"].disabled  # starts on sales, a sum
+    campaign["metric"].value = "uv_value"
+    assert not campaign["rate_method"].disabled
+    shown = campaign_explore.render_explore(shop, "618-2026", "visitors", None,
+                                            campaign["category"].options[1][1], lang="zh")
+    assert isinstance(shown, Markdown) and "没有类目" in shown.data
+    traffic = traffic_explore.explore_controls(shop, checked.period, checked.data_first, checked.data_last, "zh")
+    assert traffic["metric"].value == "visitors" and traffic["rate_method"].disabled

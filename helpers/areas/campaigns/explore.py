@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from helpers.areas.campaigns.campaign import get_campaign, read_campaigns
 from helpers.core import metrics
@@ -30,13 +31,15 @@ def explore_controls(shop: Shop, campaign_id: str, lang: str) -> dict:
     everything = label("all", lang)
     choices = {f"{row.campaign_id} · {row['name']}": row.campaign_id for _, row in campaigns.iterrows()}
     methods = {metrics.describe_method(m, lang): m for m in ("pooled", "daily_mean")}
-    return {
+    controls = {
         "campaign": explore.choice(choices, campaign_id, label("campaign", lang)),
         "metric": explore.choice({label(m, lang): m for m in slices.SLICE_METRICS}, "sales", label("metric", lang)),
         "source": explore.choice(options["source"], None, label("source", lang), all_label=everything),
         "category": explore.choice(options["category"], None, label("category", lang), all_label=everything),
-        "rate_method": explore.toggle(methods, "pooled"),
+        "rate_method": explore.toggle(methods, "pooled", label("definition", lang)),
     }
+    slices.link_rate_toggle(controls)
+    return controls
 
 
 def render_explore(shop: Shop, campaign: str, metric: str, source: str | None, category: str | None,
@@ -50,6 +53,8 @@ def render_explore(shop: Shop, campaign: str, metric: str, source: str | None, c
     if end < start:
         return pd.DataFrame({"": [pick(lang, "活动不在数据范围内", "the campaign lies outside the data")]})
     fig = slices.render_slice(shop, metric, source, category, (start, end), rate_method, lang)
+    if not isinstance(fig, Figure):  # a sentence saying why this slice cannot be drawn
+        return fig
     ax = fig.axes[0]
     if c.warmup_start is not None and c.warmup_start < c.start:
         ax.axvspan(c.warmup_start, c.start, color="#9ecae1", alpha=0.25, lw=0)
