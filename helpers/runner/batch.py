@@ -76,7 +76,7 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = N
     bar = None
     if len(tasks) == 1 and executor == "local" and not quiet:  # one run: a bar of its cells instead
         tasks = [(*tasks[0], True)]
-    elif not quiet:
+    elif not quiet and tasks:  # nothing to run (every report current): no empty bar
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(tasks), unit="run", desc="runs", leave=False)

@@ -60,7 +60,7 @@ def test_notebook_renders_in_english_with_the_helpers_figures(tmp_path):
         figures["incremental_profit"] / earned.campaign_cost)
 
     html = (tmp_path / "reports" / "04-campaign-postmortem" / "1111-2025-en.html").read_text(encoding="utf-8")
-    assert "The campaign added" in html and "Buyers top up to reach ¥300" in html
+    assert "The campaign added" in html and "of the event's orders reached the ¥300 line" in html
     assert format_value(imp.value("event", "effect"), "yuan", "en") in html
     paid = (orders["status"] == "paid") & orders["pay_time"].notna()
     empty = orders["customer_id"] == ""
