@@ -310,12 +310,32 @@ def test_the_warehouse_password_reaches_no_output(tmp_path, monkeypatch):
     bad = execute.execute_run(spec(notebook, "bad", fail=True), out)
     publish.write_index(out, [ok, bad])
     assert ok.status == "ok" and bad.status == "failed"
-    written = {p.name: p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()}
+    written = {p.name: _readable_text(p) for p in out.rglob("*") if p.is_file()}
     assert {"ok.html", "ok.ipynb", "bad.failed.ipynb", "index.html", "runs.json"} <= set(written)
     for name, text in written.items():
         assert "pa/ss" not in text, f"{name} shows the password"
     assert "postgres://***@db.example:5432/shop" in written["ok.html"]
     assert "***" in bad.error and "pa/ss" not in bad.error
+
+
+def _readable_text(path: Path) -> str:
+    """A published file's text: an XLSX's XML parts, a PDF's decompressed streams, else the file."""
+    import re
+    import zipfile
+    import zlib
+
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+    if path.suffix == ".pdf":
+        parts = []
+        for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", path.read_bytes(), re.S):
+            try:
+                parts.append(zlib.decompress(stream).decode("latin-1"))
+            except zlib.error:
+                parts.append(stream.decode("latin-1"))
+        return "".join(parts)
+    return path.read_text(encoding="utf-8")
 
 
 def _processes_with(marker: str) -> list[int]:
