@@ -74,6 +74,7 @@ class Settings:
     shops: str = ""
     query_string: str = ""
     voila_preheat: bool = False
+    voila_page: bool = False  # this kernel serves a dashboard page (Voilà's SERVER_SOFTWARE)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +87,7 @@ class Settings:
         # Voilà's, not ours: read here (the one place that reads the environment), never in to_env
         values["query_string"] = environ.get("QUERY_STRING", "").strip()
         values["voila_preheat"] = environ.get("VOILA_PREHEAT", "") == "True"
+        values["voila_page"] = environ.get("SERVER_SOFTWARE", "").startswith("voila/")
         return cls(**values)
 
     def to_env(self) -> dict[str, str]:

@@ -21,8 +21,8 @@ Per order line (yuan), for a line of ``quantity`` units paid ``paid_amount`` in 
 - **contribution** (贡献利润, before ads) = paid amount - refund amount - cost of the goods
   kept - commission - payment fee - freight - per-order costs - return cost.
 
-Rates come from the optional ``costs`` table (one row per platform and category; an empty
-category * (or 全部) is the platform-wide row; an empty cell is the default), from the parameters of
+Rates come from the optional ``costs`` table (one row per platform and category; the category
+``*`` (or ``全部``) is the platform-wide row; an empty cost cell is the default), from the parameters of
 :func:`load_costs`, or from the defaults below. Per-order items (freight, insurance,
 packaging, gift, coupon, free-shipping threshold) are the platform-wide row's; commission,
 payment fee, unit weight, return freight and unsellable share may differ by category. Every

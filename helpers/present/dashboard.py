@@ -64,8 +64,9 @@ def shop_in_query(query: str) -> str | None:
 
 
 def chosen_data_dir(data_dir: str) -> str:
-    """The data folder this page shows: the configured shop named in the page's address under
-    Voilà, else ``data_dir`` (the notebook's parameter) unchanged.
+    """The data folder this page shows: under Voilà the configured shop named in the page's
+    address (the sample shop when it names none), never the notebook's own folder; outside
+    Voilà ``data_dir`` (the notebook's parameter) unchanged.
 
     A preheated Voilà kernel runs the notebook's imports before anyone asks for the page; here
     it waits for the request (:func:`voila.utils.wait_for_request`) so that the query string is
@@ -84,7 +85,11 @@ def chosen_data_dir(data_dir: str) -> str:
         current = settings.reload()
     name = shop_in_query(current.query_string)
     if name is None:
-        return data_dir
+        if not current.voila_page:
+            return data_dir
+        # a dashboard page shows a configured shop only, whatever folder a notebook (an executed
+        # report's copy, say) was run with: the sample shop unless the address names another
+        name = SAMPLE_SHOP
     shops = configured_shops(current.shops)
     if name not in shops:
         known = "、".join(shops)

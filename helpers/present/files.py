@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import shutil
 import uuid
@@ -111,6 +112,8 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path, *,
             value = str(value)
         if isinstance(value, pd.Timestamp):
             value = value.to_pydatetime()
+        if isinstance(value, float) and not math.isfinite(value):  # an empty cell, not a broken number
+            value = None
         cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
@@ -134,7 +137,13 @@ def publish_file(path: Path, write: Callable[[Path], Any]) -> Path:
     (``settings.get().export_staging``) it is kept in the staging folder with a line in its
     manifest, and :func:`publish_staged` moves it when the report succeeded.
     """
-    staging = settings.get().export_staging
+    current = settings.get()
+    if current.voila_page:  # a dashboard page: its shop's own folder, never the batch's published files
+        from helpers.present.dashboard import SAMPLE_SHOP, shop_in_query
+
+        shop = shop_in_query(current.query_string) or SAMPLE_SHOP
+        path = path.parent / "dashboard" / "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in shop) / path.name
+    staging = current.export_staging
     if staging:
         folder = Path(staging)
         folder.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from helpers.runner.config import (
     RunSpec,
     check_names,
     check_parameters,
-    declared_parameters,
+    effective_data_dir,
 )
 from helpers.runner.execute import (
     RUN_TEMP_PREFIX,
@@ -28,7 +28,7 @@ from helpers.runner.execute import (
     run_key,
     run_worker,
 )
-from helpers.runner.publish import write_index
+from helpers.runner.publish import find_browser, write_index
 
 
 def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = None, show_code: bool = False,
@@ -120,12 +120,9 @@ def kept_results(specs: list[RunSpec], resolved: list[dict], out_dir: Path, show
         html, record_path = target / f"{spec.name}.html", target / f"{spec.name}.metrics.json"
         if not html.exists() or not record_path.exists():
             continue
-        data_dir = params.get("data_dir")
-        if data_dir is None:
-            try:
-                data_dir = declared_parameters(notebook).get("data_dir", {}).get("default")
-            except Exception:  # an unreadable notebook: the run says so
-                continue
+        if spec.pdf and not html.with_suffix(".pdf").exists() and find_browser():  # a PDF it could now have
+            continue
+        data_dir = effective_data_dir(spec, params)
         if data_dir not in fingerprints:
             try:
                 fingerprints[data_dir] = data_fingerprint(data_dir)

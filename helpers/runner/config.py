@@ -207,6 +207,17 @@ def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def effective_data_dir(spec: RunSpec, params: dict[str, Any]) -> str | None:
+    """The data folder a run reads: its ``data_dir`` parameter, else the notebook's default
+    (None for a notebook without one, or an unreadable notebook)."""
+    if "data_dir" in params:
+        return params["data_dir"]
+    try:
+        return declared_parameters(spec.notebook).get("data_dir", {}).get("default")
+    except Exception:  # the run itself says what is wrong with the notebook
+        return None
+
+
 def check_parameters(spec: RunSpec, today: dt.date | None = None) -> dict[str, Any]:
     """Check a run's parameters against the notebook's ``parameters`` cell and resolve them.
 

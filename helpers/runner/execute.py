@@ -28,7 +28,7 @@ from helpers.core.secrets import mask_text, mask_url, secret_values
 from helpers.core.shop import resolve_data_dir
 from helpers.present.display import METRIC_MIME
 from helpers.present.files import publish_staged
-from helpers.runner.config import RunResult, RunSpec, check_parameters
+from helpers.runner.config import RunResult, RunSpec, check_parameters, effective_data_dir
 from helpers.runner.publish import (
     prepare_for_html,
     render_html,
@@ -40,6 +40,10 @@ from helpers.runner.publish import (
 KERNEL_NAME = "python3"
 RUN_TEMP_PREFIX = ".run-"  # + the pid of the process running it: a dead pid's folder is left over
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: What Voilà tells a dashboard kernel about its page: a batch run started from such a process must
+#: not pass it on, or its reports would read the page's shop instead of their own data_dir.
+DASHBOARD_ENV = ("QUERY_STRING", "SERVER_SOFTWARE", "SCRIPT_NAME", "PATH_INFO", "SERVER_NAME", "SERVER_PORT",
+                 "SERVER_PROTOCOL")
 
 
 def data_fingerprint(data_dir: str | None) -> str:
@@ -77,9 +81,11 @@ def run_key(spec: RunSpec, params: dict[str, Any], show_code: bool, data: str | 
     digest = hashlib.sha256()
     digest.update(Path(spec.notebook).read_bytes())
     digest.update((code or code_fingerprint()).encode())
-    digest.update((data or data_fingerprint(params.get("data_dir"))).encode())
+    digest.update((data or data_fingerprint(effective_data_dir(spec, params))).encode())
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
-    digest.update(json.dumps([show_code, spec.pdf, package_versions()], sort_keys=True).encode())
+    # the salt masks the customer ids a report shows: a new salt, new reports (its hash only, never the salt)
+    salt = hashlib.sha256(settings.get().id_salt.encode()).hexdigest()
+    digest.update(json.dumps([show_code, spec.pdf, package_versions(), salt], sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
 
@@ -132,7 +138,9 @@ def kernel_manager_class(env: dict[str, str]):
             self.ip = str(sockets / uuid.uuid4().hex[:16])
 
         async def _async_pre_start_kernel(self, **kw):
-            kw["env"] = {**os.environ, **kw.get("env", {}), **env}
+            inherited = {k: v for k, v in {**os.environ, **kw.get("env", {})}.items() if k not in DASHBOARD_ENV
+                         and not k.startswith("VOILA_")}
+            kw["env"] = {**inherited, **env}
             return await super()._async_pre_start_kernel(**kw)
 
     return RunKernelManager
@@ -188,7 +196,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             signal.alarm(spec.timeout)
         try:
             # the data as it was when the run started is what the report shows
-            fingerprint = data_fingerprint(params.get("data_dir"))
+            fingerprint = data_fingerprint(effective_data_dir(spec, params))
             key = run_key(spec, params, show_code, data=fingerprint)
             pm.execute_notebook(str(notebook), str(tmp_nb), parameters=params, kernel_name=KERNEL_NAME,
                                 cwd=str(notebook.parent), progress_bar=progress, request_save_on_cell_execute=False,

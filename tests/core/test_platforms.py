@@ -587,3 +587,17 @@ def test_many_files_of_one_export_give_one_note_not_one_each(sycm_market):
     shared = [n for n in bare.notes if "files (" in n.en and "read as" in n.en]
     assert len(shared) == 1 and shared[0].en.startswith("23 files (")  # was 23 notes, one per month's file
     assert sum("read as" in n.en for n in bare.notes) == 1
+
+
+def test_sub_orders_of_one_product_in_different_states_are_refused_not_added_up():
+    from helpers.core.errors import DataError
+    from helpers.core.platforms.read import merge_sub_orders
+
+    frame = pd.DataFrame({"order_id": ["A", "A", "B", "B"], "product_id": ["p", "p", "q", "q"],
+                          "status": ["paid", "closed", "paid", "paid"], "quantity": [1, 1, 1, 2],
+                          "list_price": [10.0, 10.0, 5.0, 5.0], "paid_amount": [10.0, 10.0, 5.0, 10.0]})
+    with pytest.raises(DataError, match="different states") as err:
+        merge_sub_orders(frame, "订单导出.csv")
+    assert "A" in str(err.value) and "B" not in str(err.value).split("states")[1].split("\n")[0].split(":")[1]
+    merged, _ = merge_sub_orders(frame[frame.order_id == "B"], "订单导出.csv")
+    assert merged.paid_amount.tolist() == [15.0] and merged.quantity.tolist() == [3]

@@ -225,3 +225,19 @@ def test_live_widgets_redraw_and_explain_what_a_slice_cannot_show(server, browse
     assert page.locator(".widget-output").last.locator("img").count() == 0
     assert page.locator("text=Traceback").count() == 0
     page.close()
+
+
+def test_a_dashboard_page_shows_a_configured_shop_and_writes_its_own_exports(tmp_path):
+    """Under Voilà a page never runs on the folder a notebook (an executed report's copy) was given,
+    and its exports go to its shop's own folder, never over the batch's published files."""
+    import pandas as pd
+
+    from helpers import settings
+    from helpers.present import dashboard, files
+
+    with settings.override(voila_page=True, query_string="", shops=""):
+        assert dashboard.chosen_data_dir("/private/folder") == dashboard.configured_shops("")[dashboard.SAMPLE_SHOP]
+        written = files.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "exports" / "list.csv")
+    assert written.parent.parent.name == "dashboard" and not (tmp_path / "exports" / "list.csv").exists()
+    with settings.override(voila_page=False, query_string=""):
+        assert dashboard.chosen_data_dir("/private/folder") == "/private/folder"  # JupyterLab, batch: unchanged

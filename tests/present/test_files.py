@@ -73,3 +73,11 @@ def test_inside_a_run_exports_wait_for_the_report(tmp_path):
     assert files.publish_staged(staging) == [target]
     assert "new" in target.read_text(encoding="utf-8-sig") and not old_xlsx.exists()
     assert files.publish_staged(tmp_path / "nothing-staged") == []
+
+
+def test_a_number_that_is_not_finite_is_an_empty_cell(tmp_path):
+    from openpyxl import load_workbook
+
+    path = files.write_xlsx({"s": pd.DataFrame({"roi": [float("inf"), 2.5, float("nan")]})}, tmp_path / "x.xlsx")
+    sheet = load_workbook(path)["s"]
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == [None, 2.5, None]

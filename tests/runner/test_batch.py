@@ -441,6 +441,8 @@ def test_a_run_key_follows_the_data_the_parameters_and_the_notebook(tmp_path, no
     assert execute.run_key(spec(notebook), {"data_dir": str(data)}, False) == base
     assert execute.run_key(spec(notebook), {"data_dir": str(data)}, True) != base  # code shown
     assert execute.run_key(spec(notebook), {"data_dir": str(data), "top_n": 3}, False) != base
+    with settings.override(id_salt="another secret"):  # the ids a report masks would change
+        assert execute.run_key(spec(notebook), {"data_dir": str(data)}, False) != base
     (data / "orders.csv").write_text("order_id\n2\n", encoding="utf-8")  # same size, other bytes
     assert execute.run_key(spec(notebook), {"data_dir": str(data)}, False) != base
 
@@ -495,3 +497,15 @@ def test_a_single_run_shows_its_cells_progress(tmp_path, notebook, capsys):
     batch.run_batch([spec(notebook, "one")], tmp_path, echo=print)
     err = capsys.readouterr().err
     assert "Executing" in err and "cell" in err  # papermill's bar of the notebook's cells, not 0/1 -> 1/1
+
+
+@pytest.mark.reports
+def test_a_dashboard_page_address_never_reaches_a_batch_kernel(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "shop=二店")
+    monkeypatch.setenv("SERVER_SOFTWARE", "voila/0.5")
+    body = ("import os\nfrom helpers.present.display import record\n"
+            "record('query', os.environ.get('QUERY_STRING', 'none'), 'text', 'q')\n"
+            "record('server', os.environ.get('SERVER_SOFTWARE', 'none'), 'text', 's')")
+    nb = tiny_notebook(tmp_path / "05-env.ipynb", body)
+    result = execute.execute_run(spec(nb, "env"), tmp_path / "out")
+    assert {m["name"]: m["value"] for m in result.metrics} == {"query": "none", "server": "none"}

@@ -365,11 +365,21 @@ def join_order_lines(lines: pd.DataFrame, orders: pd.DataFrame, line_file: str, 
 
 def merge_sub_orders(frame: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Note]]:
     """Sub-orders (子订单) of one order and product added up into one order line: quantity and
-    paid amount summed, list price averaged by quantity, the first sub-order's other values."""
+    paid amount summed, list price averaged by quantity, the first sub-order's other values.
+    Sub-orders of one product in different states are refused (adding them up would misstate both)."""
     key = ["order_id", "product_id"]
     dup = frame.duplicated(key, keep=False)
     if not dup.any():
         return frame, []
+    states = frame[dup].groupby(key, sort=False)["status"].nunique()
+    mixed = states[states > 1]
+    if len(mixed):  # one line cannot be paid and refunded at once: adding them up would misstate both
+        orders = list(dict.fromkeys(mixed.index.get_level_values(0)))
+        raise DataError(f"{len(orders)} order(s) have sub-orders of one product in different states (e.g. one "
+                        f"paid, one closed): {', '.join(map(str, orders[:5]))}{' …' if len(orders) > 5 else ''}",
+                        file=path, column="status",
+                        fix="give the refund through the after-sales export (售后) instead, or keep each such product "
+                        "in one state; the sub-orders are otherwise added up into one order line.")
     value = (frame.list_price * frame.quantity).groupby([frame.order_id, frame.product_id]).transform("sum")
     units = frame.quantity.groupby([frame.order_id, frame.product_id]).transform("sum")
     frame = frame.assign(list_price=(value / units.where(units > 0)).fillna(frame.list_price))
