@@ -177,9 +177,14 @@ def render_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> str | Non
     if browser is None:
         return "no Chromium found for the PDF (install chromium, or set WORKBOOK_BROWSER to a Chrome/Edge)"
     with tempfile.TemporaryDirectory(prefix="workbook-pdf-") as profile:
+        # a server often has no Chinese font: the copy printed uses the one the charts use (Noto
+        # Sans SC, shipped with the workbook), so the PDF never shows empty boxes for 汉字
+        printed = Path(profile) / html_path.name
+        printed.write_text(html_path.read_text(encoding="utf-8").replace("</head>", _pdf_font_css() + "</head>", 1),
+                           encoding="utf-8")
         command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                    f"--user-data-dir={profile}", "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
-                   f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+                   f"--print-to-pdf={pdf_path}", printed.as_uri()]
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -187,6 +192,15 @@ def render_pdf(html_path: Path, pdf_path: Path, timeout: int = 180) -> str | Non
     if done.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
         return f"the browser did not print the PDF (exit {done.returncode})"
     return None
+
+
+def _pdf_font_css() -> str:
+    """CSS that makes a printed report use the workbook's own Chinese font (a local file URL)."""
+    from helpers.present.charts import font_path
+
+    url = Path(font_path()).as_uri()
+    return (f'<style>@font-face{{font-family:"Workbook Sans SC";src:url("{url}") format("opentype")}}'
+            'body,h1,h2,h3,h4,p,li,td,th,div,span,a,strong,em{font-family:"Workbook Sans SC",sans-serif}</style>')
 
 
 def _format_metric(m: dict[str, Any]) -> str:
