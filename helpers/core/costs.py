@@ -279,7 +279,9 @@ def cost_lines(lines: Any, model: CostModel) -> Any:
     lines = lines.mutate(weight=lines.quantity * lines.unit_weight_kg)
     orders = lines.group_by("order_id").aggregate(order_paid=lines.paid_amount.sum(), order_units=lines.quantity.sum(),
                                                   order_weight=lines.weight.sum())
-    steps = ibis.greatest((orders.order_weight - FIRST_WEIGHT_KG).ceil(), 0)
+    # weights summed in another order differ in the 16th digit (0.4 + 0.2 + 0.3 + 0.1 = 1.0000000000000002);
+    # rounded to the gram first, an order of exactly 1 kg never costs an extra kg on one engine only
+    steps = ibis.greatest((orders.order_weight - FIRST_WEIGHT_KG).round(3).ceil(), 0)
     freight = b.freight_first + b.freight_extra * steps
     orders = orders.mutate(order_freight=ibis.ifelse(orders.order_paid >= b.free_shipping_over, freight, 0.0),
                            buyer_freight=ibis.ifelse(orders.order_paid >= b.free_shipping_over, 0.0, freight))

@@ -130,3 +130,19 @@ def test_a_product_without_a_category_takes_the_default_commission():
     for missing in (None, float("nan")):
         assert default_commission(missing) == CostRates.commission_rate
     assert default_commission("美妆护肤") == 0.04
+
+
+def test_an_order_of_exactly_the_first_weight_pays_no_extra_kg_whatever_the_sum_order():
+    import ibis
+
+    from helpers.core.costs import CostModel, CostRates, cost_lines
+
+    # 0.4 + 0.2 + 0.3 + 0.1 kg sums to 1.0000000000000002 in this order, 1.0 in others: an engine
+    # adding in this order charged an extra kg that another did not (DuckDB against Spark)
+    weights = {"a": 0.4, "b": 0.2, "c": 0.3, "d": 0.1}
+    lines = ibis.memtable(pd.DataFrame({"order_id": ["o"] * 4, "product_id": list(weights), "category": list(weights),
+                                        "quantity": [1] * 4, "paid_amount": [10.0] * 4, "unit_cost": [1.0] * 4}))
+    model = CostModel(base=CostRates(freight_first=4.0, freight_extra=2.0),
+                      categories={k: {"unit_weight_kg": w} for k, w in weights.items()})
+    out = cost_lines(lines, model).execute()
+    assert out["freight"].sum() == pytest.approx(4.0)  # one first kg, no extra step
