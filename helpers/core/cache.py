@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from helpers import settings
+from helpers.core.atomic import write_atomically
 from helpers.core.contract import TABLES
 from helpers.core.notes import Note
 
@@ -45,14 +45,10 @@ def cache_key(files: list[Path], table_name: str) -> str:
 
 
 def _write_atomically(path: Path, write: Any) -> None:
-    """``write(tmp)`` then rename onto ``path``, so a reader never sees half a file."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
-        os.replace(tmp, path)
+        write_atomically(path, write)
     except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only or full disk only costs speed
+        pass  # a read-only or full disk only costs speed
 
 
 def notes_to_json(notes: list[Note]) -> list[dict]:

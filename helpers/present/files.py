@@ -23,7 +23,6 @@ import csv
 import io
 import json
 import math
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
@@ -33,6 +32,7 @@ from typing import IO, Any
 import pandas as pd
 
 from helpers import settings
+from helpers.core.atomic import write_atomically
 
 #: First characters that make a spreadsheet read a cell as a formula or a DDE call.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -151,14 +151,7 @@ def publish_file(path: Path, write: Callable[[Path], Any]) -> Path:
         write(staged)
         _record(folder, {"staged": str(staged), "target": str(path.resolve())})
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_atomically(path, write)
 
 
 def remove_file(path: Path) -> None:

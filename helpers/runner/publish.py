@@ -14,11 +14,11 @@ import html
 import json
 import os
 import re
-import uuid
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from helpers.core.atomic import write_atomically
 from helpers.i18n import check_lang, is_zh
 from helpers.present.display import METRIC_MIME
 from helpers.runner.config import RunResult, RunSpec
@@ -234,17 +234,6 @@ def folder_lock(out_dir: Path):
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """``text`` into ``path`` through a file of its own beside it, then one rename: a reader sees
-    the old file or the new one, never half of either, and two writers never share a temporary."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_catalogue(out_dir: Path) -> dict[tuple[str, str], dict]:
