@@ -75,6 +75,7 @@ class Settings:
     query_string: str = ""
     voila_preheat: bool = False
     voila_page: bool = False  # this kernel serves a dashboard page (Voilà's SERVER_SOFTWARE)
+    export_subdir: str = ""  # set by a dashboard page for its shop (never from the environment)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -133,6 +134,14 @@ def reload() -> Settings:
     """Read the environment again (after a test or a program changed it on purpose)."""
     global _current
     _current = Settings.from_env()
+    return _current
+
+
+def use(**changes) -> Settings:
+    """Change the settings for the rest of this process (a dashboard page's kernel, once it
+    knows which shop it serves)."""
+    global _current
+    _current = get().replace(**changes)
     return _current
 
 

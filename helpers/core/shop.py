@@ -49,6 +49,19 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     return candidate if candidate.is_dir() else path
 
 
+def resolve_export_dir(export_dir: str | Path) -> Path:
+    """The folder a report's files for other tools (CRM lists, purchase plans) go to.
+
+    ``export_dir`` as given when absolute, else under the project root; a dashboard page adds
+    its shop's own subfolder (``settings.export_subdir``) so that a page never writes over the
+    files a batch published.
+    """
+    path = Path(export_dir).expanduser()
+    path = path if path.is_absolute() else project_root() / path
+    subdir = settings.get().export_subdir
+    return path / subdir if subdir else path
+
+
 def find_table_files(folder: Path) -> dict[str, list[Path]]:
     """Files per contract table in a data folder: ``<table>.<ext>`` or ``<table>/*.<ext>``."""
     found: dict[str, list[Path]] = {}

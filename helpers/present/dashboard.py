@@ -98,6 +98,8 @@ def chosen_data_dir(data_dir: str) -> str:
                       f"{escape(', '.join(shops))} (configured on the server in `WORKBOOK_SHOPS`).")
         raise ValueError(f"shop={name!r} is not a configured shop; choose one of {list(shops)} "
                          "or add it to WORKBOOK_SHOPS on the server")
+    # a page's exports go to its shop's own folder, never over the files a batch published
+    settings.use(export_subdir=f"dashboard/{''.join(ch if ch.isalnum() or ch in '-_' else '_' for ch in name)}")
     return shops[name]
 
 

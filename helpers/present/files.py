@@ -137,13 +137,7 @@ def publish_file(path: Path, write: Callable[[Path], Any]) -> Path:
     (``settings.get().export_staging``) it is kept in the staging folder with a line in its
     manifest, and :func:`publish_staged` moves it when the report succeeded.
     """
-    current = settings.get()
-    if current.voila_page:  # a dashboard page: its shop's own folder, never the batch's published files
-        from helpers.present.dashboard import SAMPLE_SHOP, shop_in_query
-
-        shop = shop_in_query(current.query_string) or SAMPLE_SHOP
-        path = path.parent / "dashboard" / "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in shop) / path.name
-    staging = current.export_staging
+    staging = settings.get().export_staging
     if staging:
         folder = Path(staging)
         folder.mkdir(parents=True, exist_ok=True)

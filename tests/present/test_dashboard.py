@@ -233,11 +233,15 @@ def test_a_dashboard_page_shows_a_configured_shop_and_writes_its_own_exports(tmp
     import pandas as pd
 
     from helpers import settings
+    from helpers.core.shop import resolve_export_dir
     from helpers.present import dashboard, files
 
     with settings.override(voila_page=True, query_string="", shops=""):
         assert dashboard.chosen_data_dir("/private/folder") == dashboard.configured_shops("")[dashboard.SAMPLE_SHOP]
-        written = files.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "exports" / "list.csv")
+        written = files.write_csv(pd.DataFrame({"a": [1]}), resolve_export_dir(tmp_path / "exports") / "list.csv")
     assert written.parent.parent.name == "dashboard" and not (tmp_path / "exports" / "list.csv").exists()
+    with settings.override(voila_page=True, query_string="shop=二店", shops="二店=/data/two"):
+        assert dashboard.chosen_data_dir("x") == "/data/two"
+        assert resolve_export_dir(tmp_path) == tmp_path / "dashboard" / "二店"
     with settings.override(voila_page=False, query_string=""):
         assert dashboard.chosen_data_dir("/private/folder") == "/private/folder"  # JupyterLab, batch: unchanged

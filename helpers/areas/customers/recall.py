@@ -20,7 +20,7 @@ import pandas as pd
 from helpers import settings
 from helpers.areas.customers.rfm import segment_label
 from helpers.core.notes import note
-from helpers.core.shop import project_root
+from helpers.core.shop import resolve_export_dir
 from helpers.i18n import check_lang, label
 from helpers.present import files
 
@@ -79,12 +79,6 @@ def mask_ids(ids: Any, salt: str, length: int = 10) -> pd.Index:
     key = salt.encode("utf-8")
     return pd.Index(["u" + hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
                      for v in ids], dtype="string")
-
-
-def resolve_export_dir(export_dir: str | Path) -> Path:
-    """The export folder: absolute as given, relative to the project root otherwise."""
-    path = Path(export_dir).expanduser()
-    return path if path.is_absolute() else project_root() / path
 
 
 def recall_export_frame(recall: pd.DataFrame, lang: str) -> pd.DataFrame:

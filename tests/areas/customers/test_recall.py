@@ -118,10 +118,10 @@ def test_masking_is_salted_and_stable(small, monkeypatch):
 
 
 def test_resolve_export_dir(tmp_path):
-    from helpers.core.shop import project_root
+    from helpers.core.shop import project_root, resolve_export_dir
 
-    assert recall.resolve_export_dir("reports/exports") == project_root() / "reports" / "exports"
-    assert recall.resolve_export_dir(tmp_path) == tmp_path
+    assert resolve_export_dir("reports/exports") == project_root() / "reports" / "exports"
+    assert resolve_export_dir(tmp_path) == tmp_path
 
 
 def test_formula_ids_reach_the_crm_files_as_text(tmp_path):
