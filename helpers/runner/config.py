@@ -336,3 +336,16 @@ def _check_type(where: str, value: Any, kind: str) -> Any:
     if not checks[kind](value):
         raise RunConfigError(f"{where}={value!r} should be {kind}")
     return float(value) if kind == "float" else value
+
+
+def package_versions() -> dict[str, str]:
+    """The versions of the packages a report's figures depend on (part of a run's key, shown in its header)."""
+    from importlib import metadata
+
+    out = {}
+    for name in ("ecommerce-workbook", "pandas", "ibis-framework", "duckdb", "papermill", "matplotlib", "seaborn"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "-"
+    return out

@@ -28,7 +28,13 @@ from helpers.core.secrets import mask_text, mask_url, secret_values
 from helpers.core.shop import resolve_data_dir
 from helpers.present.display import METRIC_MIME
 from helpers.present.files import publish_staged
-from helpers.runner.config import RunResult, RunSpec, check_parameters, effective_data_dir
+from helpers.runner.config import (
+    RunResult,
+    RunSpec,
+    check_parameters,
+    effective_data_dir,
+    package_versions,
+)
 from helpers.runner.publish import (
     prepare_for_html,
     render_html,
@@ -87,18 +93,6 @@ def run_key(spec: RunSpec, params: dict[str, Any], show_code: bool, data: str | 
     salt = hashlib.sha256(settings.get().id_salt.encode()).hexdigest()
     digest.update(json.dumps([show_code, spec.pdf, package_versions(), salt], sort_keys=True).encode())
     return digest.hexdigest()[:24]
-
-
-def package_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {}
-    for name in ("ecommerce-workbook", "pandas", "ibis-framework", "duckdb", "papermill", "matplotlib", "seaborn"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "-"
-    return out
 
 
 def collect_metrics(nb) -> list[dict[str, Any]]:

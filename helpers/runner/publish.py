@@ -21,7 +21,7 @@ from typing import Any
 from helpers.core.atomic import write_atomically
 from helpers.i18n import check_lang, is_zh
 from helpers.present.display import METRIC_MIME
-from helpers.runner.config import RunResult, RunSpec
+from helpers.runner.config import RunResult, RunSpec, package_versions
 
 
 def report_language(spec: RunSpec, params: dict[str, Any]) -> str:
@@ -38,8 +38,6 @@ def report_language(spec: RunSpec, params: dict[str, Any]) -> str:
 
 def _header_cell(spec: RunSpec, params: dict[str, Any], fingerprint: str, lang: str):
     import nbformat
-
-    from helpers.runner.execute import package_versions
 
     zh = is_zh(lang)
     title = html.escape(spec.name)
