@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from helpers.areas.customers.lifetime import Holdout, ShortHistory, check_holdout
 from helpers.areas.customers.models import why_not_converged
 from helpers.areas.customers.repurchase import OTHER
-from helpers.core.findings import Finding, not_enough_data
+from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
 
 if TYPE_CHECKING:
-    from helpers.areas.customers.lifetime import Holdout, Lifetime
+    from helpers.areas.customers.lifetime import Lifetime
+    from helpers.core.calendar import Period
+    from helpers.core.shop import Shop
 
 #: Suggested actions of the recall list, in the order reports list them.
 ACTIONS = ("vip_care", "remind", "save", "winback")
@@ -194,3 +197,21 @@ def compare_groups(table: pd.DataFrame, subject: str, confidence: float = 0.95) 
             evidence[f"{name}_{col}"] = rows.loc[key, col].item()
     verdict = "differ" if evidence["best_low"] > evidence["worst_high"] else "may_be_chance"
     return Finding("customers.repurchase_by", subject, verdict, evidence, confidence)
+
+
+def run_holdout(shop: Shop, period: Period, holdout_days: int,
+                same_day_orders: str = "once") -> tuple[Holdout | None, Finding]:
+    """:func:`check_holdout` and its verdict (:func:`judge_holdout`); when the data is
+    too short, or the model fitted on it did not converge, no check and a "not enough data"
+    finding with the numbers that say why (an unconverged fit's predictions are not shown).
+
+    A non-positive ``holdout_days`` is still an error (a wrong parameter, not short data).
+    """
+    if holdout_days <= 0:
+        raise ValueError(f"parameter holdout_days={holdout_days} must be > 0")
+    try:
+        check = check_holdout(shop, period, holdout_days, same_day_orders)
+    except ShortHistory as exc:
+        return None, not_enough_data("customers.holdout", "bgnbd", **exc.evidence)
+    finding = judge_holdout(check)
+    return (None if finding.verdict == NOT_ENOUGH_DATA else check), finding

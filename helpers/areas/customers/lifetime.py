@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.areas.customers.findings import judge_holdout
 from helpers.areas.customers.models import (
     ModelFit,
     bgnbd_expected_purchases,
@@ -41,7 +40,6 @@ from helpers.areas.customers.purchases import (
 )
 from helpers.core import metrics
 from helpers.core.calendar import Period
-from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
 from helpers.core.notes import note, quiet
 from helpers.i18n import label
 
@@ -263,21 +261,3 @@ def check_holdout(shop: Shop, period: Period, holdout_days: int = 180, same_day_
     predicted_cum = [float(alive @ purchases_if_alive(params, px, pT, float(d))) for d in steps]
     weekly = pd.DataFrame({"day": steps, "predicted": predicted_cum, "actual": actual_cum})
     return Holdout(cal_end, int(holdout_days), fit, aggregate, by, weekly)
-
-
-def run_holdout(shop: Shop, period: Period, holdout_days: int,
-                same_day_orders: str = "once") -> tuple[Holdout | None, Finding]:
-    """:func:`check_holdout` and its verdict (:func:`.findings.judge_holdout`); when the data is
-    too short, or the model fitted on it did not converge, no check and a "not enough data"
-    finding with the numbers that say why (an unconverged fit's predictions are not shown).
-
-    A non-positive ``holdout_days`` is still an error (a wrong parameter, not short data).
-    """
-    if holdout_days <= 0:
-        raise ValueError(f"parameter holdout_days={holdout_days} must be > 0")
-    try:
-        check = check_holdout(shop, period, holdout_days, same_day_orders)
-    except ShortHistory as exc:
-        return None, not_enough_data("customers.holdout", "bgnbd", **exc.evidence)
-    finding = judge_holdout(check)
-    return (None if finding.verdict == NOT_ENOUGH_DATA else check), finding

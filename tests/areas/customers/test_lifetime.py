@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.areas.customers import lifetime, models, sentences
+from helpers.areas.customers import findings, lifetime, models, sentences
 from helpers.areas.customers.findings import build_recall_list
 from helpers.areas.customers.purchases import summarize_customers
 from helpers.areas.customers.repurchase import compare_repurchase
@@ -60,10 +60,10 @@ def test_holdout_check_on_the_sample(customers_sample):
     with pytest.raises(ValueError, match="holdout_days"):
         lifetime.check_holdout(shop, period, 0)
     with pytest.raises(ValueError, match="holdout_days"):
-        lifetime.run_holdout(shop, period, 0)
-    ran, verdict = lifetime.run_holdout(shop, period, 180)
+        findings.run_holdout(shop, period, 0)
+    ran, verdict = findings.run_holdout(shop, period, 180)
     assert ran is not None and verdict.verdict == "trust"
-    skipped, finding = lifetime.run_holdout(shop, period, 600)
+    skipped, finding = findings.run_holdout(shop, period, 600)
     assert skipped is None and finding.verdict == NOT_ENOUGH_DATA
     assert finding.evidence == {"holdout_days": 600, "history_days": 84, "max_days": 342}  # 2025-01-01 ~ 03-25
     assert "`holdout_days` = 600 leaves only 84 days" in sentences.describe_holdout(finding, "en")
@@ -124,7 +124,7 @@ def test_a_shop_with_one_customer_and_one_order(tmp_path):
     assert "Too few" in sentences.describe_lifetime(life, "en")
     assert "复购客户太少" in sentences.describe_lifetime(life, "zh")
     assert build_recall_list(rfm, life, s).empty
-    holdout, finding = lifetime.run_holdout(shop, period, 30)
+    holdout, finding = findings.run_holdout(shop, period, 30)
     assert holdout is None and finding.verdict == NOT_ENOUGH_DATA
     assert finding.evidence == {"holdout_days": 30, "history_days": 0, "max_days": 0}
 
@@ -152,7 +152,7 @@ def test_holdout_counts_history_days_as_periods_do(tmp_path):
     assert check.calibration_end == pd.Timestamp("2017-09-30") and check.holdout_days == 273
     assert check.aggregate.loc["repeat_purchases", "actual"] == 13  # one in 2018-02 each, and the last order
     # one day more leaves 272 days of history: refused, and the most it can be is half of 546 days
-    skipped, finding = lifetime.run_holdout(shop, period, 274)
+    skipped, finding = findings.run_holdout(shop, period, 274)
     assert skipped is None
     assert finding.evidence == {"holdout_days": 274, "history_days": 272, "max_days": 273}
 
