@@ -375,28 +375,15 @@ def _parse_chunk(body, table: Table, positions: dict[str, int], width: int, head
 
 
 
-def parse_exports(files: list[Path], table_name: str, profiles: dict | None = None, mapping: Any = None):
+def parse_exports(files: list[Path], table_name: str):
     """Parse a table's export files into one Arrow table (contract types plus ``_line``) and notes.
 
     Parsing text is the slow part of a run (a second for 75,000 order lines), so the result
-    is cached (:mod:`helpers.core.cache`); validation still runs on every load. ``profiles``
-    (file -> :class:`helpers.core.platforms.Profile`) reads platform exports through their
-    profiles, with the folder's ``mapping`` (its workbook.yaml).
+    is cached (:mod:`helpers.core.cache`); validation still runs on every load. Platform
+    exports go through :func:`helpers.core.platforms.read.parse_platform_exports` instead.
     """
     import pandas as pd
-    import pyarrow as pa
 
-    if profiles:
-        from helpers.core.platforms.read import key_files, read_table
-
-        key = key_files(files, profiles, mapping)
-        cached = cache.read_parsed(key, table_name)
-        if cached is not None:
-            return cached
-        frame, notes = read_table(files, table_name, profiles, mapping)
-        arrow = pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[table_name], frame), preserve_index=False)
-        cache.write_parsed(key, table_name, arrow, notes)
-        return arrow, notes
     cached = cache.read_parsed(files, table_name)
     if cached is not None:
         return cached
@@ -411,9 +398,16 @@ def parse_exports(files: list[Path], table_name: str, profiles: dict | None = No
     if len(files) > 1:
         frame["_line"] = frame["_file"] + ":" + frame["_line"].astype(str)
         frame = frame.drop(columns="_file")
-    arrow = pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[table_name], frame), preserve_index=False)
+    arrow = to_arrow(frame, table_name)
     cache.write_parsed(files, table_name, arrow, notes)
     return arrow, notes
+
+
+def to_arrow(frame: pd.DataFrame, table_name: str):
+    """A parsed frame as an Arrow table with the contract's types (and ``_line``)."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, schema=_arrow_schema(TABLES[table_name], frame), preserve_index=False)
 
 
 def _arrow_schema(table: Table, frame: pd.DataFrame):

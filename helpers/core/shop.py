@@ -245,10 +245,10 @@ class Shop:
         origin = str(files[0] if len(files) == 1 else files[0].parent)
         profiles = {p: self.scan.profiles[p] for p in files if p in self.scan.profiles} if self.scan else {}
         if profiles:
-            from helpers.core.platforms.read import key_files
+            from helpers.core.platforms.read import key_files, parse_platform_exports
 
             key = key_files(files, profiles, self.scan.mapping)
-            arrow, notes = parse_exports(files, name, profiles, self.scan.mapping)
+            arrow, notes = parse_platform_exports(files, name, profiles, self.scan.mapping)
             expr = self.con.create_table(f"raw_{name}", arrow, temp=True, overwrite=True)
             passed = cache.validation_record(key, name)
             validated, record = validate_table(expr, name, origin, passed)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helpers.core import readers
+from helpers.core import cache, readers
 from helpers.core.contract import TABLES, alias_table
 from helpers.core.errors import DataError
 from helpers.core.notes import Note
@@ -509,3 +509,17 @@ def key_files(files: list[Path], profiles: dict[Path, Profile], mapping: FolderM
     if mapping.path:
         extra.append(mapping.path)
     return [*files, *extra]
+
+
+def parse_platform_exports(files: list[Path], table_name: str, profiles: dict[Path, Profile],
+                           mapping: FolderMapping):
+    """:func:`read_table` as one Arrow table with the contract's types (and ``_line``), and its
+    notes; cached under the files, their profiles and the folder's mapping (:func:`key_files`)."""
+    key = key_files(files, profiles, mapping)
+    cached = cache.read_parsed(key, table_name)
+    if cached is not None:
+        return cached
+    frame, notes = read_table(files, table_name, profiles, mapping)
+    arrow = readers.to_arrow(frame, table_name)
+    cache.write_parsed(key, table_name, arrow, notes)
+    return arrow, notes
