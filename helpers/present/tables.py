@@ -93,6 +93,44 @@ EXCEL_FORMATS = {"yuan": "#,##0.00", "pct": "0.00%", "signed_pct": "+0.00%;-0.00
 MAX_TABLE_ROWS = 20_000  # a longer table is in the report's HTML only
 
 
+def excel_format(kind: Any) -> str | None:
+    """The Excel number format of a table kind or a metric key (its unit decides); None for
+    text and callables."""
+    kind = METRICS[kind].kind if isinstance(kind, str) and kind in METRICS else kind
+    return EXCEL_FORMATS.get(kind) if isinstance(kind, str) else None
+
+
+def keep_numbers(shown: pd.DataFrame, values: pd.DataFrame, kinds: pd.DataFrame) -> pd.DataFrame:
+    """``shown``, a table already formatted as text for reading (each row in its own unit, say),
+    carrying the numbers behind it so that the report's XLSX holds numbers, not text.
+
+    Parameters
+    ----------
+    shown : the table as displayed (text cells).
+    values : the numbers, the same shape as ``shown`` (its index and headers are used).
+    kinds : the kind of each cell (``"yuan"``, ``"pct"``, ``"signed_pct"``, ``"count"``, ...,
+        or a metric key), the same shape; a cell of another kind is written as its value.
+
+    Returns
+    -------
+    ``shown`` itself, with the payload in ``shown.attrs`` (read by :func:`capture_tables`).
+    """
+    if values.shape != shown.shape or kinds.shape != shown.shape:
+        raise ValueError(f"values {values.shape} and kinds {kinds.shape} must have the shape of the table {shown.shape}")
+    numbers = pd.DataFrame(values.to_numpy(), index=shown.index, columns=shown.columns)
+    cells = [[excel_format(k) for k in row] for row in kinds.itertuples(index=False, name=None)]
+    payload = table_payload(numbers, {}, hide_index=False)
+    if payload is not None:
+        lead = len(payload["columns"]) - shown.shape[1]  # the index's columns come first
+        payload["cell_formats"] = [[None] * lead + row for row in cells]
+    shown.attrs[TABLE_ATTR] = payload
+    return shown
+
+
+#: Where :func:`keep_numbers` puts a formatted table's numbers.
+TABLE_ATTR = "workbook_table"
+
+
 def table_payload(data: pd.DataFrame, formats: Mapping[str, Any], hide_index: bool) -> dict | None:
     """A shown table as JSON for a spreadsheet: headers as shown, raw values (numbers stay
     numbers), the Excel number format of each formatted column; None for a table too long or
@@ -105,11 +143,7 @@ def table_payload(data: pd.DataFrame, formats: Mapping[str, Any], hide_index: bo
         index = data.index.to_frame(index=False)
         index.columns = ["" if n is None else str(n) for n in data.index.names]
         frame = pd.concat([index, frame], axis=1)
-    kinds = {}
-    for col, kind in formats.items():
-        kind = METRICS[kind].kind if isinstance(kind, str) and kind in METRICS else kind
-        if isinstance(kind, str) and kind in EXCEL_FORMATS:
-            kinds[str(col)] = EXCEL_FORMATS[kind]
+    kinds = {str(col): excel_format(kind) for col, kind in formats.items() if excel_format(kind)}
     rows = []
     for row in frame.itertuples(index=False, name=None):
         rows.append([_json_value(v) for v in row])
@@ -146,8 +180,9 @@ def capture_tables() -> None:
 
     formatter = shell.display_formatter.mimebundle_formatter
 
-    def frame_bundle(frame):
-        return _bundle(table_payload(frame, {}, hide_index=False))
+    def frame_bundle(frame):  # keep_numbers' payload when the frame carries one
+        own = frame.attrs.get(TABLE_ATTR)
+        return _bundle(own if own is not None else table_payload(frame, {}, hide_index=False))
 
     def styler_bundle(styler):  # style_table's own payload (with formats) when it made the Styler
         own = getattr(styler, "workbook_table", None)

@@ -137,14 +137,17 @@ def write_tables_xlsx(nb, path: Path) -> int:
     tables = collect_tables(nb)
     if not tables:
         return 0
-    sheets, formats, texts = {}, {}, {}
+    sheets, formats, texts, cells = {}, {}, {}, {}
     for name, payload in tables:
         frame = pd.DataFrame(payload["rows"], columns=payload["columns"])
         sheets[name] = frame
         formats[name] = payload.get("formats", {})
+        if payload.get("cell_formats"):
+            cells[name] = payload["cell_formats"]
         texts[name] = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, str)).any()
                        and c not in formats[name]]
-    publish_file_now(path, lambda tmp: write_xlsx(sheets, tmp, text_columns=texts, number_formats=formats))
+    publish_file_now(path, lambda tmp: write_xlsx(sheets, tmp, text_columns=texts, number_formats=formats,
+                                                  cell_formats=cells))
     return len(tables)
 
 

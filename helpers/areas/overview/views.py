@@ -14,6 +14,7 @@ from helpers.core.findings import Finding
 from helpers.i18n import is_zh, label, label_or_text
 from helpers.present.display import escape
 from helpers.present.format import format_change, format_value
+from helpers.present.tables import keep_numbers
 
 
 def describe_overview(table: pd.DataFrame, period_label: str, lang: str) -> str:
@@ -171,18 +172,23 @@ def kpi_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     baseline's columns appear when the table has them.
     """
     values = ["current", "previous", "last_year", "ordinary", "peer_avg", "peer_excellent"]
-    out = pd.DataFrame(index=[label(k, lang) for k in table.index])
     columns = ["current", "previous", "change", "last_year", "yoy", "ordinary", "vs_ordinary", "peer_avg",
                "peer_excellent", "vs_peer_avg"]
-    for col in [c for c in columns if c in table]:
+    columns = [c for c in columns if c in table]
+    if table[["peer_avg", "peer_excellent"]].isna().all().all():
+        columns = [c for c in columns if c not in ("peer_avg", "peer_excellent", "vs_peer_avg")]
+    out = pd.DataFrame(index=[label(k, lang) for k in table.index])
+    kinds = pd.DataFrame(index=out.index)
+    for col in columns:
         if col in values:
             cells = [format_value(v, kind, lang) for v, kind in zip(table[col], table["kind"], strict=True)]
+            kinds[col] = list(table["kind"])
         else:
             cells = [format_change(v, lang) if pd.notna(v) else "—" for v in table[col]]
+            kinds[col] = "signed_pct"
         out[_header(col, lang)] = cells
-    if table[["peer_avg", "peer_excellent"]].isna().all().all():
-        out = out.drop(columns=[_header(c, lang) for c in ("peer_avg", "peer_excellent", "vs_peer_avg")])
-    return out
+    # each row has its own unit: the report's XLSX gets the numbers with a format per cell
+    return keep_numbers(out, table[columns].astype(float), kinds)
 
 
 def movers_table(movers: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -190,11 +196,13 @@ def movers_table(movers: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     name = movers.index.name
     out = pd.DataFrame(index=pd.Index(movers.index.map(str), name=label_or_text(name, lang) if name else None))
-    for col, kind in (("current", "yuan"), ("previous", "yuan"), ("delta", "yuan")):
-        out[_header(col, lang)] = [format_value(v, kind, lang) for v in movers[col]]
-    for col in ("change", "share_of_change"):
-        out[_header(col, lang)] = [format_change(v, lang) if pd.notna(v) else "—" for v in movers[col]]
-    return out
+    kinds = {"current": "yuan", "previous": "yuan", "delta": "yuan", "change": "signed_pct",
+             "share_of_change": "signed_pct"}
+    for col, kind in kinds.items():
+        out[_header(col, lang)] = ([format_value(v, kind, lang) for v in movers[col]] if kind == "yuan" else
+                                   [format_change(v, lang) if pd.notna(v) else "—" for v in movers[col]])
+    return keep_numbers(out, movers[list(kinds)].astype(float),
+                        pd.DataFrame({c: [k] * len(movers) for c, k in kinds.items()}))
 
 
 def period_header(period, lang: str) -> str:

@@ -3,7 +3,9 @@ known, and on the sample shop against the truth it simulated."""
 
 from __future__ import annotations
 
+import tempfile
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -154,6 +156,7 @@ def test_kpi_table_and_overview_sentences(shop):
     shown = views.kpi_table(table, "en")
     assert shown.loc["Sales", "This period"] == "¥600"
     assert shown.loc["Sales", "vs. previous period"] == "+100.0%"
+    _the_xlsx_holds_numbers_with_each_rows_format(shown, table)
     text = views.describe_overview(table, WEEK.label(), "zh")
     assert "支付金额 ¥600" in text and "环比 +100.0%" in text
     peers = views.describe_peers(table, table.loc["visitors", "current"], "en")
@@ -229,3 +232,27 @@ def test_last_year_before_the_data_is_unknown_not_zero(shop):
     assert table["last_year"].isna().all()  # the data starts this year: ¥0.00 last year would be made up
     shown = views.kpi_table(table, "en")
     assert not shown.filter(like="last year").astype(str).apply(lambda c: c.str.contains("¥0")).any().any()
+
+
+def _the_xlsx_holds_numbers_with_each_rows_format(shown, table):
+    """An operator forwards the report's XLSX: its KPI sheet must sum and chart, so each cell is
+    the number with its row's format (yuan, percent, count), not the text "¥600"."""
+    import nbformat
+    from openpyxl import load_workbook
+
+    from helpers.present.tables import TABLE_MIME
+    from helpers.runner.publish import write_tables_xlsx
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={TABLE_MIME: shown.attrs["workbook_table"]})])])
+    path = Path(tempfile.mkdtemp()) / "kpi.xlsx"
+    assert write_tables_xlsx(nb, path) == 1
+    sheet = load_workbook(path).worksheets[0]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    header = [c.value for c in sheet[1]]
+    now, change = header.index("This period"), header.index("vs. previous period")
+    assert rows["Sales"][now].value == table.loc["sales", "current"] == 600
+    assert rows["Sales"][now].number_format == "#,##0.00"
+    assert rows["Sales"][change].value == pytest.approx(1.0) and "%" in rows["Sales"][change].number_format
+    assert rows["Conversion rate"][now].number_format == "0.00%"
+    assert rows["Visitors"][now].number_format == "#,##0"
