@@ -23,6 +23,7 @@ def style_table(
     index_label: str | None = None,
     translate: bool = True,
     hide_index: bool = False,
+    numbers: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ):
     """A pandas Styler for reports: headers in the report's language, numbers formatted, NaN
     as "—", booleans as 是/否 (yes/no), all text HTML-escaped.
@@ -39,6 +40,9 @@ def style_table(
     index_label : a label key (or text) naming the index.
     translate : show column and index names that are label keys in ``lang``.
     hide_index : hide the row index.
+    numbers : ``(values, kinds)`` for a table whose cells are already text (each row in its
+        own unit): the numbers behind them and each cell's kind, the shape of the table shown,
+        so that the report's XLSX gets numbers (:func:`keep_numbers`).
 
     Cells, index and header labels are HTML-escaped (product titles and reviews come from
     users and must not inject HTML into reports).
@@ -76,7 +80,9 @@ def style_table(
     if hide_index:
         styler = styler.hide(axis="index")
     # the table's numbers travel beside its HTML for the report's XLSX (helpers.runner.publish)
-    styler.workbook_table = table_payload(data, formats, hide_index)
+    styler.workbook_table = (table_payload(data, formats, hide_index) if numbers is None else
+                             numbers_payload(data, numbers[0][list(df.columns)], numbers[1][list(df.columns)],
+                                             hide_index))
     styler._repr_mimebundle_ = lambda include=None, exclude=None: _bundle(styler.workbook_table)
     return styler
 
@@ -115,16 +121,22 @@ def keep_numbers(shown: pd.DataFrame, values: pd.DataFrame, kinds: pd.DataFrame)
     -------
     ``shown`` itself, with the payload in ``shown.attrs`` (read by :func:`capture_tables`).
     """
+    shown.attrs[TABLE_ATTR] = numbers_payload(shown, values, kinds, hide_index=False)
+    return shown
+
+
+def numbers_payload(shown: pd.DataFrame, values: pd.DataFrame, kinds: pd.DataFrame, hide_index: bool) -> dict | None:
+    """:func:`table_payload` of ``values`` under ``shown``'s index and headers, with each cell's
+    Excel format from ``kinds`` (see :func:`keep_numbers`)."""
     if values.shape != shown.shape or kinds.shape != shown.shape:
         raise ValueError(f"values {values.shape} and kinds {kinds.shape} must have the shape of the table {shown.shape}")
     numbers = pd.DataFrame(values.to_numpy(), index=shown.index, columns=shown.columns)
     cells = [[excel_format(k) for k in row] for row in kinds.itertuples(index=False, name=None)]
-    payload = table_payload(numbers, {}, hide_index=False)
+    payload = table_payload(numbers, {}, hide_index=hide_index)
     if payload is not None:
         lead = len(payload["columns"]) - shown.shape[1]  # the index's columns come first
         payload["cell_formats"] = [[None] * lead + row for row in cells]
-    shown.attrs[TABLE_ATTR] = payload
-    return shown
+    return payload
 
 
 #: Where :func:`keep_numbers` puts a formatted table's numbers.

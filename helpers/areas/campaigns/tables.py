@@ -123,21 +123,24 @@ def profit_table(profit: Profit, lang: str):
     """The profit bridge with intervals (costs negative), then margin, cost, ROI, break-even
     and the cost per new buyer."""
     t = profit.table
-    rows = []
+    rows = []  # (item, value, kind, interval text)
     for item in PROFIT_ITEMS:
         sign = -1 if item in COST_ITEMS else 1
         v, lo, hi = (t.loc[item, c] for c in ("value", "low", "high"))
         interval = DASH if pd.isna(lo) else f"{_yuan(lo, lang)} ~ {_yuan(hi, lang)}"
-        rows.append((_key(item), _yuan(sign * v if pd.notna(v) else v, lang), interval))
-    rows += [("normal_margin", fmt_pct(profit.normal_margin), DASH),
-             ("campaign_cost", _yuan(profit.campaign_cost, lang), DASH),
-             ("campaign_roi", format_value(profit.roi, "ratio", lang), DASH),
-             ("breakeven_sales", _yuan(profit.breakeven_sales, lang), DASH),
-             ("incremental_new_buyers", format_value(profit.new_buyers["incremental"], "count", lang), DASH),
-             ("cost_per_new_buyer", _yuan(profit.cost_per_new_buyer, lang), DASH)]
-    out = pd.DataFrame({"amount": [r[1] for r in rows], "interval": [r[2] for r in rows]},
-                       index=[label(r[0], lang) for r in rows])
-    return style_table(out, {}, lang, index_label="item")
+        rows.append((_key(item), sign * v if pd.notna(v) else v, "yuan", interval))
+    rows += [("normal_margin", profit.normal_margin, "pct", DASH),
+             ("campaign_cost", profit.campaign_cost, "yuan", DASH),
+             ("campaign_roi", profit.roi, "ratio", DASH),
+             ("breakeven_sales", profit.breakeven_sales, "yuan", DASH),
+             ("incremental_new_buyers", profit.new_buyers["incremental"], "count", DASH),
+             ("cost_per_new_buyer", profit.cost_per_new_buyer, "yuan", DASH)]
+    index = [label(r[0], lang) for r in rows]
+    shown = [fmt_pct(v) if kind == "pct" else format_value(v, kind, lang) for _, v, kind, _ in rows]
+    out = pd.DataFrame({"amount": shown, "interval": [r[3] for r in rows]}, index=index)
+    values = pd.DataFrame({"amount": [float(r[1]) for r in rows], "interval": out["interval"]}, index=index)
+    kinds = pd.DataFrame({"amount": [r[2] for r in rows], "interval": None}, index=index)
+    return style_table(out, {}, lang, index_label="item", numbers=(values, kinds))
 
 
 MECHANIC_KINDS = {"orders_per_day": "ratio", "amount_per_order": "yuan", "margin_per_order": "yuan",
@@ -150,30 +153,39 @@ def mechanics_table(mech: Mechanics, lang: str):
     """Order-level figures of the event against the baseline, the effective discount and the
     bunching test at the threshold."""
     t = mech.table
-    rows = []
+    nan = float("nan")
+    rows = []  # (metric, baseline, event, change, kind)
     for key in t.index:
-        kind = MECHANIC_KINDS.get(key, "ratio")
-        rows.append((key, format_value(t.loc[key, "baseline"], kind, lang),
-                     format_value(t.loc[key, "event"], kind, lang), _signed(t.loc[key, "change"])))
+        rows.append((key, t.loc[key, "baseline"], t.loc[key, "event"], t.loc[key, "change"],
+                     MECHANIC_KINDS.get(key, "ratio")))
     if pd.notna(mech.effective_discount):
-        rows.append(("effective_discount", DASH, fmt_pct(mech.effective_discount), DASH))
+        rows.append(("effective_discount", nan, mech.effective_discount, nan, "discount"))
     v = mech.velocity
     if v is not None:
-        rows.append(("velocity_units_per_day", format_value(v["baseline_units_per_day"], "ratio", lang),
-                     format_value(v["event_units_per_day"], "ratio", lang),
-                     _signed(v["velocity_ratio"] - 1)))
-        rows.append(("profit_per_day", _yuan(v["baseline_profit_per_day"], lang), _yuan(v["event_profit_per_day"], lang),
-                     _signed(v["event_profit_per_day"] / v["baseline_profit_per_day"] - 1
-                             if v["baseline_profit_per_day"] else float("nan"))))
+        rows.append(("velocity_units_per_day", v["baseline_units_per_day"], v["event_units_per_day"],
+                     v["velocity_ratio"] - 1, "ratio"))
+        rows.append(("profit_per_day", v["baseline_profit_per_day"], v["event_profit_per_day"],
+                     v["event_profit_per_day"] / v["baseline_profit_per_day"] - 1
+                     if v["baseline_profit_per_day"] else nan, "yuan"))
     if mech.bunching is not None:
-        rows.append(("bunching_ratio", "1.00", f"{mech.bunching['ratio']:.2f}", DASH))
-        rows.append(("bunching_z", DASH, f"{mech.bunching['z']:.1f}", DASH))
-    out = pd.DataFrame(rows, columns=["metric", "baseline", "event", "change"])
+        rows.append(("bunching_ratio", 1.0, mech.bunching["ratio"], nan, "ratio"))
+        rows.append(("bunching_z", nan, mech.bunching["z"], nan, "z"))
     shown_as = {"campaign_order_share": "tagged_order_share"}  # a tag is not a condition met
-    out["metric"] = [label(shown_as.get(k, k), lang) for k in out["metric"]]
-    return style_table(out.set_index("metric"), {}, lang, index_label="metric")
+    index = pd.Index([label(shown_as.get(r[0], r[0]), lang) for r in rows], name="metric")
 
+    def cell(value, kind):
+        if pd.isna(value):
+            return DASH
+        return {"z": f"{value:.1f}", "discount": fmt_pct(value)}.get(kind) or format_value(value, kind, lang)
 
+    excel_kind = {"z": "ratio", "discount": "pct"}
+    out = pd.DataFrame({"baseline": [cell(r[1], r[4]) for r in rows], "event": [cell(r[2], r[4]) for r in rows],
+                        "change": [_signed(r[3]) for r in rows]}, index=index)
+    values = pd.DataFrame({"baseline": [float(r[1]) for r in rows], "event": [float(r[2]) for r in rows],
+                           "change": [float(r[3]) for r in rows]}, index=index)
+    kinds = pd.DataFrame({"baseline": [excel_kind.get(r[4], r[4]) for r in rows],
+                          "event": [excel_kind.get(r[4], r[4]) for r in rows], "change": "signed_pct"}, index=index)
+    return style_table(out, {}, lang, index_label="metric", numbers=(values, kinds))
 def profile_table(mech: Mechanics, lang: str):
     """The bunching test at the threshold and at placebo lines around it (None without one)."""
     if mech.profile is None:

@@ -80,7 +80,10 @@ def peer_table(peers: pd.DataFrame, lang: str):
     out["vs_peer_avg"] = [format_change(v, lang) if pd.notna(v) else "—" for v in peers["vs_peer_avg"]]
     for col in ("gap_to_avg", "gap_to_excellent"):
         out[col] = [format_value(v, "yuan", lang) for v in peers[col]]
-    return style_table(out, {}, lang)
+    cell_kinds = pd.DataFrame({"own": kinds, "peer_avg": kinds, "peer_excellent": kinds,
+                               "vs_peer_avg": "signed_pct", "gap_to_avg": "yuan", "gap_to_excellent": "yuan"})
+    values = peers[list(out.columns)].astype(float).set_axis(out.index)
+    return style_table(out, {}, lang, numbers=(values, cell_kinds.set_axis(out.index)))
 
 
 def ads_table(ads: pd.DataFrame, breakeven: float, lang: str):
@@ -119,7 +122,13 @@ def anomaly_table(result: AnomalyScan, lang: str, top: int = 20):
         "bounce_rate": [format_value(v, "pct", lang) for v in found["bounce_rate"]],
         "hint": [hint_text(h, lang) for h in found["hint"]],
     })
-    return style_table(out, {}, lang, hide_index=True)
+    values = out.assign(observed=found["observed"].to_numpy(), baseline_expected=found["expected"].to_numpy(),
+                        deviation=found["deviation"].to_numpy(), robust_z=found["z"].to_numpy(),
+                        impact_amount=found["impact"].to_numpy(), bounce_rate=found["bounce_rate"].to_numpy())
+    cell_kinds = pd.DataFrame({c: None for c in out.columns}, index=out.index).assign(
+        observed=kinds, baseline_expected=kinds, deviation="signed_pct", robust_z="ratio", impact_amount="yuan",
+        bounce_rate="pct")
+    return style_table(out, {}, lang, hide_index=True, numbers=(values, cell_kinds))
 
 
 def attribution_table(table: pd.DataFrame, lang: str):

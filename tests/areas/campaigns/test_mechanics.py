@@ -85,6 +85,10 @@ def test_the_mechanics_table_of_618(shop, frames, june):
                         ("zh", ("日均订单数", "实际优惠力度", "集聚检验 z"))):
         html = mechanics_table(mech, lang).to_html() + profile_table(mech, lang).to_html()
         assert all(word in html for word in words), lang
+    sheet = mechanics_table(mech, "en").workbook_table  # the XLSX: numbers with each row's format
+    per_day = next(i for i, r in enumerate(sheet["rows"]) if r[0] == "Orders per day")
+    assert sheet["rows"][per_day][2] == pytest.approx(t.loc["orders_per_day", "event"])
+    assert sheet["cell_formats"][per_day][1:] == ["0.00", "0.00", "+0.00%;-0.00%;0.00%"]
     assert "yes" in profile_table(mech, "en").to_html() and "是" in profile_table(mech, "zh").to_html()
     assert "凑单" in describe_mechanics(mech, "zh") and "topped up" in describe_mechanics(mech, "en")
 

@@ -65,6 +65,11 @@ def test_tables_have_their_headers_in_the_report_language(figures):
     profit = tables.profit_table(earned, "en").data
     assert profit.loc["Budget", "Amount"] == "-¥30,000"  # costs are shown negative
     assert profit.loc["Campaign profit", "Amount"].startswith("¥")
+    sheet = tables.profit_table(earned, "en").workbook_table  # the XLSX: numbers, each row its own format
+    budget = next(r for r in sheet["rows"] if r[0] == "Budget")
+    assert budget[1] == -30000 and sheet["cell_formats"][sheet["rows"].index(budget)][1] == "#,##0.00"
+    margin = next(i for i, r in enumerate(sheet["rows"]) if r[0] == "Normal margin (list prices)")
+    assert sheet["cell_formats"][margin][1] == "0.00%" and sheet["rows"][margin][1] == earned.normal_margin
     share = tables.pull_forward_table(pull, "zh").data.loc["透支比例"]
     assert share.iloc[0] == share.iloc[3] == "—" and share.iloc[1].endswith("%")
 

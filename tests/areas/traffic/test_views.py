@@ -78,6 +78,10 @@ def test_peer_table_rows_in_their_own_units(shop, lang):
     data = styled.data
     assert data.iloc[0, 0] == "3.87%" and data.iloc[1, 0] == "¥3.83"
     assert data.iloc[2, 1] == "—"  # peers publish no AOV
+    # the report's XLSX gets the numbers, each row with its own format
+    sheet = styled.workbook_table
+    assert sheet["rows"][0][1] == pytest.approx(peers.iloc[0]["own"]) and sheet["rows"][2][2] is None
+    assert sheet["cell_formats"][0][1] == "0.00%" and sheet["cell_formats"][1][1] == "#,##0.00"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -112,6 +116,10 @@ def test_anomaly_table(sample, lang):
                                    "Impact", "Bounce rate", "Likely cause"])
     cause = data.iloc[0, -1]
     assert ("刷量" in cause) if lang == "zh" else ("bot traffic" in cause)
+    sheet = styled.workbook_table  # numbers in the XLSX; the date, source and cause as text
+    first = scan.anomalies.iloc[0]
+    assert sheet["rows"][0][3] == pytest.approx(first["observed"]) and sheet["rows"][0][0] == f"{first['date']:%Y-%m-%d}"
+    assert sheet["cell_formats"][0][7] == "#,##0.00" and sheet["cell_formats"][0][0] is None
     if lang == "en":
         assert not any(CJK.search(str(v)) for v in data[["Metric", "Likely cause"]].to_numpy().ravel())
     assert styled.hide_index_ == [True]  # row numbers mean nothing to the reader
