@@ -113,3 +113,7 @@ def test_overview_renders_in_english_with_the_figures_of_the_helpers(tmp_path):
     assert html.count('src="data:image/png;base64,') >= 4, "plots are embedded"
     assert pd.Timestamp(period.end).weekday() == 6  # a complete Monday-Sunday week
     assert "Key figures" in html and "核心指标" not in html, "the English report carries the English text cells"
+    from tests.xlsx_checks import formatted_number_cells
+
+    assert not formatted_number_cells(tmp_path / "00-shop-overview" / "overview-en.xlsx"), \
+        "the report's XLSX holds numbers, not the text shown for them"

@@ -80,8 +80,13 @@ def barriers_table(barriers: pd.Series, lang: str):
         "top_listing_median_reviews": ("—" if pd.isna(barriers["median_reviews"])
                                        else f"{barriers['median_reviews']:,.0f}"),
     }
-    frame = pd.DataFrame({"value": list(rows.values())}, index=[label(k, lang) for k in rows])
-    return style_table(frame, {}, lang, index_label=f"{label('measure', lang)} ({month_label(barriers.name)})")
+    index = [label(k, lang) for k in rows]
+    frame = pd.DataFrame({"value": list(rows.values())}, index=index)
+    numbers = pd.DataFrame({"value": [float(barriers[k]) for k in ("cr5", "hhi", "entrant_share", "entrants_12m",
+                                                                  "median_reviews")]}, index=index)
+    kinds = pd.DataFrame({"value": ["pct", "count", "pct", "count", "count"]}, index=index)
+    return style_table(frame, {}, lang, index_label=f"{label('measure', lang)} ({month_label(barriers.name)})",
+                       numbers=(numbers, kinds))
 
 
 def ranking_table(ranked: pd.DataFrame, by: str, lang: str):
@@ -116,17 +121,22 @@ def calibration_table(cal: Calibration, extrapolated: float, lang: str):
 
     ``extrapolated`` is :func:`helpers.areas.market.calibration.extrapolated_share`.
     """
-    rows = [
-        (label("cal_slope", lang), f"{cal.beta:.3f}"),
-        (label("cal_pairs", lang), f"{cal.n:,}"),
-        (label("r_squared", lang), f"{cal.r2:.4f}"),
-        (label("cal_residual_sd", lang), f"{cal.sigma:.3f}"),
-        (label("cal_index_range", lang), f"{cal.index_min:,.0f} ~ {cal.index_max:,.0f}"),
-        (f"{label('cal_loo_coverage', lang)} ({cal.confidence:.0%})", f"{cal.loo_coverage:.1%}"),
-        (label("cal_extrapolated_share", lang), "—" if pd.isna(extrapolated) else f"{extrapolated:.1%}"),
+    rows = [  # (measure, shown, number, kind)
+        (label("cal_slope", lang), f"{cal.beta:.3f}", cal.beta, "ratio"),
+        (label("cal_pairs", lang), f"{cal.n:,}", cal.n, "count"),
+        (label("r_squared", lang), f"{cal.r2:.4f}", cal.r2, "ratio"),
+        (label("cal_residual_sd", lang), f"{cal.sigma:.3f}", cal.sigma, "ratio"),
+        (label("cal_index_range", lang), f"{cal.index_min:,.0f} ~ {cal.index_max:,.0f}",
+         f"{cal.index_min:.0f} ~ {cal.index_max:.0f}", None),
+        (f"{label('cal_loo_coverage', lang)} ({cal.confidence:.0%})", f"{cal.loo_coverage:.1%}", cal.loo_coverage, "pct"),
+        (label("cal_extrapolated_share", lang), "—" if pd.isna(extrapolated) else f"{extrapolated:.1%}", extrapolated,
+         "pct"),
     ]
-    frame = pd.DataFrame({"value": [v for _, v in rows]}, index=[k for k, _ in rows])
-    return style_table(frame, {}, lang, index_label="measure")
+    index = [r[0] for r in rows]
+    frame = pd.DataFrame({"value": [r[1] for r in rows]}, index=index)
+    numbers = pd.DataFrame({"value": [r[2] for r in rows]}, index=index)
+    kinds = pd.DataFrame({"value": [r[3] for r in rows]}, index=index)
+    return style_table(frame, {}, lang, index_label="measure", numbers=(numbers, kinds))
 
 
 def estimates_table(estimates: pd.DataFrame, lang: str):

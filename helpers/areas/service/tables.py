@@ -39,8 +39,13 @@ def refund_summary_table(summary: pd.Series, lang: str):
             "refund_rate_by_value": fmt("refund_rate_by_value", "pct"), "refund_rate_by_count": rate,
             "before_shipping": fmt("before_shipping", "pct"),
             "median_days": _fixed(1)(summary["median_days"]), "p90_days": _fixed(1)(summary["p90_days"])}
-    frame = pd.DataFrame({"current": list(rows.values())}, index=[label(k, lang) for k in rows])
-    return style_table(frame, lang=lang)
+    index = [label(k, lang) for k in rows]
+    frame = pd.DataFrame({"current": list(rows.values())}, index=index)
+    kinds = {"paid_lines": "count", "refunded": "count", "paid_amount": "yuan", "refund_amount": "yuan",
+             "refund_rate_by_value": "pct", "refund_rate_by_count": "pct", "before_shipping": "pct",
+             "median_days": "ratio", "p90_days": "ratio"}
+    numbers = pd.DataFrame({"current": [float(summary[k]) for k in kinds]}, index=index)
+    return style_table(frame, lang=lang, numbers=(numbers, pd.DataFrame({"current": list(kinds.values())}, index=index)))
 
 
 def refunds_by_table(table: pd.DataFrame, by: str, lang: str, top: int = 12):

@@ -11,6 +11,7 @@ import pytest
 from helpers.areas.market import tables
 from helpers.areas.market.calibration import Calibration
 from helpers.i18n import label
+from tests.xlsx_checks import assert_sheet_holds_numbers
 
 MONTHS = pd.date_range("2025-01-01", periods=2, freq="MS")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -76,6 +77,7 @@ def _all_tables(lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_table_is_wholly_in_its_language(lang):
     for name, styler in _all_tables(lang).items():
+        assert_sheet_holds_numbers(styler, name)
         html = styler.to_html()
         shown = headers(styler) + [str(v) for v in styler.data.index]
         if lang == "zh":

@@ -10,6 +10,7 @@ import pandas as pd
 from helpers.areas.service import chats, dsr, fulfilment, phrases, refunds, reviews, scope, tables
 from helpers.core.lines import lines_with_refunds
 from tests.areas.service.conftest import MARCH
+from tests.xlsx_checks import assert_sheet_holds_numbers
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -23,6 +24,7 @@ def _headers(styler) -> str:
 def test_refund_tables_in_each_language(shop):
     lines = lines_with_refunds(shop, MARCH)
     summary = refunds.summarize_refunds(lines, scope.data_end(shop), 20)
+    assert_sheet_holds_numbers(tables.refund_summary_table(summary, "zh"), "refund summary")
     zh = tables.refund_summary_table(summary, "zh").to_html()
     assert "支付子订单" in zh and "本期" in zh and "40.0% (" not in zh and "40.00% (" in zh
     en = tables.refund_summary_table(summary, "en").to_html()
