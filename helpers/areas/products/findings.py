@@ -203,3 +203,10 @@ def portfolio_findings(portfolio: pd.DataFrame, cover: pd.DataFrame | None, low:
 def by_rule(findings: list[Finding]) -> dict[str, Any]:
     """Findings keyed by rule (the last one of a rule wins)."""
     return {f.rule: f for f in findings}
+
+
+def best_winner(verdicts: list[Finding]) -> Finding | None:
+    """Of the product tests that found a winner (:func:`analyze_test`), the one whose winner is
+    the surest (highest P(best)); None when no test has a winner yet."""
+    decided = [v for v in verdicts if v.verdict == "winner"]
+    return max(decided, key=lambda v: v.evidence["prob_best"]) if decided else None

@@ -145,3 +145,15 @@ def test_portfolio_findings_name_loss_makers_and_slow_movers():
     assert said["products.loss_making"].evidence == {"count": 2, "examples": ["赔钱货", "p2"]}
     assert said["products.slow_movers"].evidence == {"count": 1, "slow_days": 90, "examples": ["好货"]}
     assert "products.low_margin" not in said and "products.never_sold" not in said
+
+
+def test_the_headline_winner_is_the_surest_of_the_decided_tests_only():
+    from helpers.core.findings import Finding
+
+    def verdict(test, kind, prob):
+        return Finding("products.test", test, kind, {"winner": "B", "prob_best": prob})
+
+    undecided = verdict("t1", "keep_running", 0.99)  # a high P(best) without a verdict is no winner
+    assert findings.best_winner([undecided]) is None
+    best = findings.best_winner([undecided, verdict("t2", "winner", 0.96), verdict("t3", "winner", 0.98)])
+    assert best.subject == "t3"
