@@ -1,4 +1,4 @@
-"""Contract tables of traffic below the shop: per product and source, per keyword, per live session.
+"""Contract tables of traffic below the shop: per product and source, per keyword, per crowd, per live session.
 
 Registered into :data:`helpers.core.contract.TABLES` on import (``contract`` imports this module),
 with the same :class:`~helpers.core.contract.Column` rules and row checks as every other table.
@@ -15,7 +15,8 @@ _register(
         grain="day x product x traffic source",
         key=("date", "product_id", "source"),
         date_column="date",
-        rules=(_above("paid_buyers", "visitors", _SWAPPED), _above("order_buyers", "visitors", _SWAPPED),
+        rules=(_above("visitors", "impressions", _SWAPPED),
+               _above("paid_buyers", "visitors", _SWAPPED), _above("order_buyers", "visitors", _SWAPPED),
                _above("cart_buyers", "visitors", _SWAPPED), _above("favourites", "visitors", _SWAPPED),
                _above("paid_buyers", "order_buyers", _SWAPPED)),
         columns=(
@@ -25,6 +26,9 @@ _register(
                aliases=("流量来源", "来源名称", "二级来源")),
             _c("visitors", "int", "unique visitors of the product's page (商品访客数)", min_value=0, additive=True,
                unit="人", aliases=("商品访客数", "访客数")),
+            _c("impressions", "int", "times the listing was shown (曝光量/展现量) in search results and feeds; "
+               "empty where the export has none (the 测款 then judges 收藏加购率 only)", required=False, nullable=True,
+               min_value=0, additive=True, unit="次", aliases=("商品曝光量", "曝光量", "展现量", "商品展现量")),
             _c("page_views", "int", "page views of the product (商品浏览量); empty where the export has none",
                required=False, nullable=True, min_value=0, additive=True, unit="次", aliases=("商品浏览量", "浏览量")),
             _c("favourites", "int", "visitors who favourited the product (收藏人数)", min_value=0, additive=True,
@@ -101,6 +105,31 @@ _register(
                aliases=("成交金额", "直播间成交金额", "GMV")),
             _c("creator", "str", "who hosted it: the shop's own account (店播) or the creator's name (达人)",
                aliases=("主播", "达人昵称", "达人", "主播昵称", "直播账号")),
+        ),
+    )
+)
+_register(
+    Table(
+        name="ad_crowds",
+        description="Crowd report of display and smart ads by day, plan and crowd (引力魔方/万相台 人群报表).",
+        grain="day x plan x crowd",
+        key=("date", "plan", "crowd"),
+        date_column="date",
+        rules=(_above("clicks", "impressions", _SWAPPED),),
+        columns=(
+            _c("date", "date", "statistics day", aliases=("日期", "统计日期")),
+            _c("plan", "str", "plan (计划) name, as in ads.plan", aliases=("计划名称", "推广计划", "计划")),
+            _c("crowd", "str", "targeted crowd (人群 / 定向人群)", aliases=("人群名称", "定向人群", "人群", "人群包名称")),
+            _c("impressions", "int", "impressions (展现量)", min_value=0, additive=True, unit="次", aliases=("展现量",)),
+            _c("clicks", "int", "clicks (点击量)", min_value=0, additive=True, unit="次", aliases=("点击量",)),
+            _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
+            _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
+               unit="笔", aliases=("总成交笔数", "成交笔数")),
+            _c("attributed_amount", "float", "sales attributed within the window; empty in a conversion-only "
+               "report: ROI is then unknown, never 0", min_value=0, additive=True, unit="元", required=False,
+               nullable=True, aliases=("总成交金额", "成交金额")),
+            _c("attribution_window_days", "int", "attribution window in days (转化周期)", min_value=0, unit="天",
+               required=False, nullable=True, aliases=("转化周期", "归因周期")),
         ),
     )
 )

@@ -36,10 +36,12 @@ Modules
 ``market``      ``market``, ``keywords``, ``peers``
 ``selection``   ``product_tests``, ``candidates``, ``inventory``
 ``costs``       ``costs`` (commission, fees, freight, 运费险, packaging, returns)
-``planning``    ``receipts`` (purchase orders, a planted stock-out) and ``budget_tests``
+``planning``    ``receipts`` (purchase orders, a planted stock-out), ``budget_tests`` and the weekly
+                ``inventory`` counts (rewritten over the last count ``selection`` drew)
 ``live``        ``live_sessions`` and the session days whose incremental effect is planted
 ``product_traffic`` ``product_traffic`` (per product and source; the 测款 test)
 ``keywords_ads`` ``ad_keywords`` (the 直通车 keyword report)
+``crowds``      ``ad_crowds`` (the 引力魔方 crowd report)
 ``truth``       the cross-table truth and the assembly of ``ground_truth.json``
 ``writers``     CSV / Parquet writers and Arrow column helpers
 ``draws``       random draws several tables share
@@ -59,6 +61,7 @@ from .ads import _ads, _touchpoints
 from .aftersales import _AfterSales
 from .calendar import _campaign_columns
 from .costs import _costs
+from .crowds import _ad_crowds
 from .customers import _write_customer_truth
 from .demand import _Demand
 from .keywords_ads import _ad_keywords
@@ -137,6 +140,7 @@ def generate_sample(out_dir: str | Path, seed: int = DEFAULT_SEED, scale: float 
     product_columns, product_truth, incremental = _product_traffic(seed, sim, schedule)
     built["product_traffic"] = (product_columns, product_truth)
     built["ad_keywords"] = _ad_keywords(seed, built["ads"][0])
+    built["ad_crowds"] = _ad_crowds(seed, built["ads"][0])
     built["live_sessions"] = _live_sessions(seed, sim, schedule, incremental)
     tables = {}
     for name, (columns, table_truth) in built.items():

@@ -7,7 +7,10 @@ plan's spend of the day (``ads.spend``) is split over its keywords in proportion
 keyword's CPC, to the cent: a plan's keyword spend adds up to its spend in ``ads`` exactly.
 Planted: losing keywords (true ROI far below any break-even), profitable ones, and a rising
 search term whose searches grow by a factor each of the last weeks (on top of the plan's usual
-clicks, so a plan's keyword clicks add up to its clicks in ``ads`` only before the takeoff). Own stream
+clicks, so a plan's keyword clicks add up to its clicks in ``ads`` only before the takeoff). The
+truth also gives each keyword's expected clicks over the last :data:`SHARE_WEEKS` weeks (plan
+clicks x click share, summed), for the share of a search term's market clicks, and the market's
+search terms (``keywords``) that no keyword buys. Own stream
 (:data:`KEYWORD_STREAM`); the truth is ``ad_keywords`` in ground_truth.json.
 """
 
@@ -18,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from .calendar import _dates, _iso_date
+from .calendar import _dates, _epoch_day, _iso_date
 from .draws import _lognormal_noise
+from .market import KEYWORDS as MARKET_TERMS
 from .specs import N_DAYS, PLANS
 
 KEYWORD_STREAM = 47
@@ -27,6 +31,7 @@ RISING_WEEKS = 3  # the rising term grows over the last three weeks ...
 RISING_GROWTH = 1.8  # ... by this factor a week
 LOSING_ROI, PROFITABLE_ROI = 1.3, 4.5  # designed ROI below / above: losing / profitable
 WINDOW_DAYS = 15
+SHARE_WEEKS = 4  # the last weeks over which expected clicks are given (the share of a term's clicks)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,11 @@ KEYWORDS: tuple[KeywordSpec, ...] = (
     KeywordSpec("直通车-竞品词", "某宝同款不粘锅", "broad", 0.20, 0.015, 2.5, 0.012, 160, 5),
 )
 RISING_KEYWORD = "小个子连衣裙"
+
+
+def _norm(term: str) -> str:
+    """A search term as the platform matches it: case and spaces do not count (T恤女 = t恤女)."""
+    return "".join(term.lower().split())
 
 
 def _shares(specs: list[KeywordSpec]) -> np.ndarray:
@@ -121,6 +131,7 @@ def _ad_keywords(seed: int, ads_columns: dict) -> tuple[dict, dict]:
         rows["plan"].append(np.full(len(day_idx), plan, dtype=object))
         rows["keyword"].append(np.array([specs[j].keyword for j in kw], dtype=object))
         rows["match"].append(np.array([specs[j].match_type for j in kw], dtype=object))
+        last = np.asarray(ads_columns["date"].cast(pa.int32()).to_numpy())[at] >= _epoch_day(N_DAYS - 7 * SHARE_WEEKS)
         for j, k in enumerate(specs):
             spend = float(cents[:, j].sum()) / 100
             expected = float((clicks[:, j] * conv[j] * value[j]).sum())
@@ -129,6 +140,7 @@ def _ad_keywords(seed: int, ads_columns: dict) -> tuple[dict, dict]:
                 "plan": plan, "match_type": k.match_type, "ctr": k.ctr, "conversion": k.conversion,
                 "order_value": k.order_value, "quality_score": k.quality, "designed_roi": roi,
                 "expected_roi": expected / spend if spend else None,
+                "expected_clicks_share_window": float((plan_clicks[last] * shares[last, j]).sum()),
                 "verdict": "losing" if roi < LOSING_ROI else "profitable" if roi > PROFITABLE_ROI else "marginal"}
     cols = {k: np.concatenate(v) for k, v in rows.items()}
     srt = np.lexsort((cols["keyword"].astype(str), cols["plan"].astype(str), cols["day"]))
@@ -157,6 +169,9 @@ def _ad_keywords(seed: int, ads_columns: dict) -> tuple[dict, dict]:
         "profitable_keywords": sorted(k for k, v in truth_kw.items() if v["verdict"] == "profitable"),
         "rising": {"keyword": RISING_KEYWORD, "weekly_growth": RISING_GROWTH,
                    "takeoff": _iso_date(N_DAYS - 7 * RISING_WEEKS), "weeks": RISING_WEEKS},
+        "share_window": {"start": _iso_date(N_DAYS - 7 * SHARE_WEEKS), "end": _iso_date(N_DAYS - 1)},
+        "market_terms_not_bought": sorted(t for terms in MARKET_TERMS.values() for t in terms
+                                          if _norm(t) not in {_norm(k.keyword) for k in KEYWORDS}),
         "designed_roi": "conversion x order value / relative CPC; losing below "
                         f"{LOSING_ROI}, profitable above {PROFITABLE_ROI}",
     }

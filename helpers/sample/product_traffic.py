@@ -7,8 +7,11 @@ favourites ~ Binomial(visitors, fav_rate), cart ~ Binomial(visitors, cart_rate) 
 each other), paid buyers ~ Binomial(visitors, source conversion of the day x the product's
 conversion multiplier, normalised so the day's expected buyers equal the source's), and on a live
 session day the live source's conversion is raised by the creator's incremental lift
-(:mod:`.live`). Planted: a 测款 test (the three newest listings get the same 直通车 visitors for
-two weeks, with different true 收藏/加购 rates and conversion), two products whose traffic is
+(:mod:`.live`). Impressions (曝光量) follow from visitors and the product's true click-through
+rate: impressions = visitors + Poisson(visitors x (1 - CTR) / CTR), the count of showings that
+brought no visit when visits are a CTR-thinned Poisson stream of showings (own sub-stream, so the
+other columns do not move). Planted: a 测款 test (the three newest listings get the same 直通车 visitors for
+two weeks, with different true 收藏/加购 rates, CTR and conversion), two products whose traffic is
 concentrated in 直通车 (an ad-dependent listing) and one with no 手淘搜索 traffic (a search gap).
 Own stream (:data:`PRODUCT_TRAFFIC_STREAM`); the truth is ``product_traffic`` in ground_truth.json.
 """
@@ -35,6 +38,8 @@ TEST_SOURCE = "直通车"
 # True (favourite rate, cart rate, conversion multiplier) of the test listings, best first;
 # assigned to the three newest listings in a random order.
 TEST_RATES = ((0.07, 0.11, 1.3), (0.04, 0.07, 0.9), (0.025, 0.04, 0.6))
+TEST_CTR = (0.055, 0.035, 0.02)  # true click-through rates of the test listings, in TEST_RATES' order
+CTR_RANGE = (0.02, 0.06)  # true CTR of the other listings, uniform
 CONCENTRATED_SOURCE = "直通车"
 GAP_SOURCE = "手淘搜索"
 EXTRA_UNITS = 0.15  # units per paid buyer above one
@@ -46,6 +51,15 @@ def _test_products(products: dict) -> np.ndarray:
     start = _day_index(TEST_START)
     launched = np.nonzero(products["launch"] < start)[0]
     return launched[np.argsort(-products["launch"][launched], kind="stable")][:3]
+
+
+def _click_through(seed: int, n_prod: int, tests: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """True click-through rate (visitors / impressions) per product; the test listings take
+    :data:`TEST_CTR` in the order their other rates were dealt (own sub-stream)."""
+    ctr = np.random.default_rng([seed, PRODUCT_TRAFFIC_STREAM, 2]).uniform(*CTR_RANGE, n_prod)
+    for k, j in enumerate(tests):
+        ctr[j] = TEST_CTR[order[k]]
+    return ctr
 
 
 def _product_traffic(seed: int, sim: _Simulator, schedule: dict[int, int]) -> tuple[dict, dict, dict]:
@@ -127,11 +141,16 @@ def _product_traffic(seed: int, sim: _Simulator, schedule: dict[int, int]) -> tu
     cols = {k: np.concatenate(v) for k, v in cells.items()}
     srt = np.lexsort((cols["source"], cols["product"], cols["day"]))
     cols = {k: v[srt] for k, v in cols.items()}
+    ctr = _click_through(seed, n_prod, tests, order)
+    seen_ctr = ctr[cols["product"]]
+    impressions = cols["visitors"] + np.random.default_rng([seed, PRODUCT_TRAFFIC_STREAM, 1]).poisson(
+        cols["visitors"] * (1 - seen_ctr) / seen_ctr)
     columns = {
         "date": _dates(cols["day"]),
         "product_id": _take(list(products["id"]), cols["product"]),
         "source": _take(names, cols["source"]),
         "visitors": pa.array(cols["visitors"], pa.int64()),
+        "impressions": pa.array(impressions, pa.int64()),
         "page_views": pa.array(cols["views"], pa.int64()),
         "favourites": pa.array(cols["fav"], pa.int64()),
         "cart_buyers": pa.array(cols["cart"], pa.int64()),
@@ -154,9 +173,12 @@ def _product_traffic(seed: int, sim: _Simulator, schedule: dict[int, int]) -> tu
                  "conversion of the day x the product's multiplier, normalised so expected buyers match the "
                  "source's; the live source's conversion x (1 + creator's lift) on session days",
         "fav_cart_rate": "(favourites + cart_buyers) / visitors = fav_rate + cart_rate",
+        "ctr": "visitors / impressions; impressions = visitors + Poisson(visitors x (1 - ctr) / ctr), one CTR per "
+               "product for every source",
         "products": {
             str(pid[j]): {"fav_rate": float(fav[j]), "cart_rate": float(cart[j]),
-                          "fav_cart_rate": float(fav[j] + cart[j]), "conversion_multiplier": float(mult[j]),
+                          "fav_cart_rate": float(fav[j] + cart[j]), "ctr": float(ctr[j]),
+                          "conversion_multiplier": float(mult[j]),
                           "expected_conversion": float(expected_paid[j] / visitors_total[j]),
                           "expected_uv_value": float(expected_cents[j] / visitors_total[j] / 100),
                           "visitors": int(visitors_total[j])}
@@ -166,6 +188,7 @@ def _product_traffic(seed: int, sim: _Simulator, schedule: dict[int, int]) -> tu
             "visitors_share_each": TEST_SHARE,
             "products": [str(pid[tests[k]]) for k in ranking],  # best first
             "best": str(pid[tests[ranking[0]]]),
+            "best_ctr": str(pid[tests[ranking[0]]]),  # the best on 收藏加购率 is also the best on CTR
             "worst": str(pid[tests[ranking[-1]]]),
             "rule": "each listing gets int(0.1 x the day's 直通车 visitors) of them during the test",
         },

@@ -18,11 +18,13 @@ RATE_FORMATS = {"visitors": "count", "favourites": "count", "cart_buyers": "coun
                 "paid_amount": "yuan", "fav_rate": "pct", "cart_rate": "pct", "fav_cart_rate": "pct",
                 "fav_cart_low": "pct", "fav_cart_high": "pct", "conversion_rate": "pct", "conversion_low": "pct",
                 "conversion_high": "pct", "uv_value": "yuan", "aov": "yuan", "uv_index": "ratio",
-                "prob_best": "pct", "prob_best_conversion": "pct"}
+                "prob_best": "pct", "prob_best_conversion": "pct", "impressions": "count", "ctr": "pct",
+                "ctr_low": "pct", "ctr_high": "pct", "prob_best_ctr": "pct"}
 FUNNEL_COLUMNS = ["title", "category", "visitors", "favourites", "cart_buyers", "paid_buyers", "fav_cart_rate",
                   "conversion_rate", "conversion_low", "conversion_high", "uv_value", "uv_index", "paid_amount"]
 LISTING_COLUMNS = ["title", "visitors", "favourites", "cart_buyers", "fav_cart_rate", "fav_cart_low", "fav_cart_high",
                    "prob_best", "conversion_rate", "prob_best_conversion", "verdict"]
+CTR_COLUMNS = ["impressions", "ctr", "ctr_low", "ctr_high", "prob_best_ctr", "verdict_ctr"]
 KEYWORD_FORMATS = {"impressions": "count", "clicks": "count", "spend": "yuan", "ctr": "pct", "cpc": "yuan",
                    "conversion_rate": "pct", "attributed_orders": "count", "attributed_amount": "yuan", "roi": "ratio",
                    "roi_low": "ratio", "roi_high": "ratio", "max_cpc": "yuan", "quality_score": "ratio",
@@ -44,8 +46,9 @@ CREATOR_COLUMNS = ["sessions", "viewers", "avg_watch_seconds", "product_clicks",
                    "incremental_high", "verdict"]
 
 
-def _verdicts(findings: list[Finding], lang: str) -> pd.Series:
-    return pd.Series({f.subject: label(f.verdict, lang) for f in findings}, dtype=object)
+def _verdicts(findings: list[Finding], lang: str, rule: str | None = None) -> pd.Series:
+    return pd.Series({f.subject: label(f.verdict, lang) for f in findings if rule is None or f.rule == rule},
+                     dtype=object)
 
 
 def funnel_table(funnel: pd.DataFrame, lang: str, top: int = 20):
@@ -55,9 +58,14 @@ def funnel_table(funnel: pd.DataFrame, lang: str, top: int = 20):
 
 
 def listing_table(table: pd.DataFrame, findings: list[Finding], lang: str):
-    """The 测款 listings side by side with the decision."""
-    shown = table.assign(verdict=_verdicts(findings, lang).reindex(table.index.astype(str)).to_numpy())
-    return style_table(shown, RATE_FORMATS, lang, columns=LISTING_COLUMNS, index_label="product_id")
+    """The 测款 listings side by side with the decision, on 收藏加购率 and (with impressions) on CTR."""
+    index = table.index.astype(str)
+    shown = table.assign(verdict=_verdicts(findings, lang, "traffic.listing_test").reindex(index).to_numpy())
+    columns = LISTING_COLUMNS
+    if "prob_best_ctr" in table:
+        shown["verdict_ctr"] = _verdicts(findings, lang, "traffic.listing_ctr").reindex(index).to_numpy()
+        columns = [*LISTING_COLUMNS, *CTR_COLUMNS]
+    return style_table(shown, RATE_FORMATS, lang, columns=columns, index_label="product_id")
 
 
 def plot_matrix(matrix: pd.DataFrame, share_columns: list[str], lang: str, top: int = 25):
@@ -95,3 +103,36 @@ def creator_view(creators: pd.DataFrame, incremental: pd.DataFrame, findings: li
     shown = creators.join(incremental, how="left")
     shown["verdict"] = _verdicts(findings, lang).reindex(shown.index.astype(str)).to_numpy()
     return style_table(shown, SESSION_FORMATS, lang, columns=CREATOR_COLUMNS, index_label="creator")
+
+
+TERM_FORMATS = {"search_popularity": "count", "market_clicks": "count", "our_clicks": "count", "share": "pct",
+                "share_low": "pct", "share_high": "pct", "avg_rank": "ratio", "conversion_rate": "pct",
+                "avg_cpc": "yuan"}
+TERM_LABELS = {"market_clicks": "term_market_clicks", "our_clicks": "term_our_clicks", "share": "term_share",
+               "share_low": "term_share_low", "share_high": "term_share_high", "status": "term_status"}
+CROWD_FORMATS = {"impressions": "count", "clicks": "count", "spend": "yuan", "ctr": "pct", "cpc": "yuan",
+                 "attributed_orders": "count", "attributed_amount": "yuan", "click_conversion": "pct", "roi": "ratio",
+                 "roi_low": "ratio", "roi_high": "ratio"}
+CROWD_COLUMNS = ["plan", "crowd", "impressions", "clicks", "ctr", "cpc", "attributed_orders", "click_conversion",
+                 "attributed_amount", "roi", "roi_low", "roi_high", "spend", "action"]
+
+
+def term_view(shares: pd.DataFrame, lang: str, top: int = 20):
+    """The terms we buy, then the market's biggest terms: market clicks, ours, share with its
+    interval, our average rank and whether we rank at all."""
+    shown = pd.concat([shares[shares["bought"]], shares[~shares["bought"]]]).head(top)
+    shown = shown.assign(status=[label("term_ranked" if b else "term_unranked", lang) for b in shown["bought"]])
+    shown = shown.rename(columns=TERM_LABELS)
+    formats = {TERM_LABELS.get(k, k): v for k, v in TERM_FORMATS.items()}
+    columns = [TERM_LABELS.get(c, c) for c in ("category", "search_popularity", "market_clicks", "our_clicks",
+                                               "share", "share_low", "share_high", "avg_rank", "conversion_rate",
+                                               "avg_cpc", "status")]
+    return style_table(shown, formats, lang, columns=columns, index_label="keyword")
+
+
+def crowd_view(table: pd.DataFrame, findings: list[Finding], lang: str):
+    """The crowd report with the action per crowd."""
+    subject = table["plan"].astype(str) + " / " + table["crowd"].astype(str)
+    shown = table.assign(action=_verdicts(findings, lang).reindex(subject).to_numpy())
+    shown = shown.rename(columns={"conversion_rate": "click_conversion"})
+    return style_table(shown, CROWD_FORMATS, lang, columns=CROWD_COLUMNS, hide_index=True)

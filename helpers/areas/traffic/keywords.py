@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from helpers.areas.traffic.roi import add_click_rates
 from helpers.core.costs import break_even_roi, max_cpc
 from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
-from helpers.core.stats import rate_with_interval, wilson_interval
+from helpers.core.stats import wilson_interval
 from helpers.i18n import pick
 from helpers.present.display import escape
 from helpers.present.format import format_change, format_value
@@ -87,22 +88,8 @@ def keyword_table(shop: Shop, period: Period, margin: float, confidence: float =
         out[c] = out[c].astype(float)
     # a keyword with some days of no amount is a conversion-only report there: ROI unknown
     out.loc[out["amount_rows"] < out["rows"], "attributed_amount"] = np.nan
-    out = out.reset_index()
+    out = add_click_rates(out.reset_index(), confidence)
     clicks = out["clicks"].where(out["clicks"] > 0)
-    out["ctr"] = out["clicks"] / out["impressions"].where(out["impressions"] > 0)
-    out["cpc"] = out["spend"] / clicks
-    conv = rate_with_interval(out["attributed_orders"], out["clicks"], confidence)
-    out["conversion_rate"], out["conversion_low"], out["conversion_high"] = conv["rate"], conv["low"], conv["high"]
-    orders = out["attributed_orders"].where(out["attributed_orders"] > 0)
-    per_order = out["attributed_amount"] / orders
-    plan_value = (out.groupby("plan")["attributed_amount"].transform("sum")
-                  / out.groupby("plan")["attributed_orders"].transform("sum").where(lambda s: s > 0))
-    out["amount_per_order"] = per_order
-    value = per_order.fillna(plan_value)
-    spend = out["spend"].where(out["spend"] > 0)
-    out["roi"] = out["attributed_amount"] / spend
-    out["roi_low"] = out["conversion_low"] * out["clicks"] * value / spend
-    out["roi_high"] = out["conversion_high"] * out["clicks"] * value / spend
     out["value_per_click"] = out["attributed_amount"] / clicks
     out["max_cpc"] = max_cpc(out["value_per_click"], margin)
     out["breakeven_roi"] = break_even_roi(margin) if np.isfinite(margin) else np.nan
@@ -110,6 +97,22 @@ def keyword_table(shop: Shop, period: Period, margin: float, confidence: float =
             "conversion_high", "amount_per_order", "roi", "roi_low", "roi_high", "value_per_click", "max_cpc",
             "breakeven_roi", "quality_score", "avg_rank", "bid"]
     return out[keep].sort_values(["spend", "keyword"], ascending=[False, True]).reset_index(drop=True)
+
+
+def keyword_daily(shop: Shop, period: Period, plan: str, keyword: str) -> pd.DataFrame:
+    """One keyword's day by day: clicks, CPC (yuan) and ROI (attributed amount / spend; NaN on
+    a day without spend or without an attributed amount), by date."""
+    t = shop.table("ad_keywords")
+    t = t.filter((t.date >= period.start.date()) & (t.date <= period.end.date()) & (t.plan == plan)
+                 & (t.keyword == keyword))
+    out = t.group_by("date").aggregate(clicks=t.clicks.sum(), spend=t.spend.sum(),
+                                       attributed_amount=t.attributed_amount.sum()).execute()
+    out["date"] = pd.to_datetime(out["date"])
+    for c in ("clicks", "spend", "attributed_amount"):
+        out[c] = out[c].astype(float)
+    out["cpc"] = out["spend"] / out["clicks"].where(out["clicks"] > 0)
+    out["roi"] = out["attributed_amount"] / out["spend"].where(out["spend"] > 0)
+    return out.sort_values("date").reset_index(drop=True)
 
 
 def judge_keyword(row: pd.Series, min_clicks: int = 200, scale_factor: float = 1.5,

@@ -13,10 +13,15 @@ per product (or product x source) comes back.
   (:func:`helpers.core.stats.rate_with_interval`); the 收藏加购率's treats each visitor as two
   trials (favourite? cart?), exact when the two are independent with equal rates and
   conservative otherwise (the variance of a sum of binomials is at most the pooled one).
+- 点击率 (CTR) = visitors / impressions (曝光量), with its Wilson interval; only where the
+  export has impressions (``product_traffic.impressions``): the 测款 signal of the main image
+  and price as shown in search and feeds, before the page is seen.
 - A product's UV value is compared with its category's (all the category's products in the
   period): ``uv_index`` = product UV value / category UV value.
 - 测款: the listings under test share the same traffic (same source, same days); P(best) is
-  the posterior probability of the highest 收藏加购率 (:func:`helpers.core.stats.prob_best`).
+  the posterior probability of the highest 收藏加购率 (:func:`helpers.core.stats.prob_best`),
+  and of the highest CTR where impressions exist; each signal is judged on its own (a listing
+  whose page converts interest but whose CTR lags needs a new main image, not a drop).
 - 人货场: a product's share of visitors per source; concentrated when one source brings more
   than ``max_share`` (70%) of them (a risk: the listing lives on one channel), a gap when a
   source bringing at least ``gap_source_share`` (10%) of the shop's product visitors brings it
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
     from helpers.core.calendar import Period
     from helpers.core.shop import Shop
 
-COUNTS = ("visitors", "page_views", "favourites", "cart_buyers", "order_buyers", "paid_buyers", "paid_amount")
+COUNTS = ("visitors", "impressions", "page_views", "favourites", "cart_buyers", "order_buyers", "paid_buyers", "paid_amount")
 TEST_VERDICTS = ("push", "drop", "keep_testing")
 
 
@@ -63,9 +68,15 @@ def add_rates(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Add the funnel's rates and intervals to a frame of summed counts.
 
     Adds conversion_rate/_low/_high, cart_rate, fav_rate, fav_cart_rate/_low/_high (fractions),
-    uv_value and aov (yuan). NaN where visitors (or buyers, for AOV) are 0.
+    uv_value and aov (yuan); with an ``impressions`` column also ctr/_low/_high (visitors /
+    impressions). NaN where visitors (or buyers, for AOV; impressions, for CTR) are 0: an export
+    without impressions sums to 0 and has no CTR, never a CTR of 0.
     """
     out = table.copy()
+    shown = out["impressions"] > 0 if "impressions" in out else pd.Series(False, index=out.index)
+    if shown.any():
+        ctr = rate_with_interval(out.loc[shown, "visitors"], out.loc[shown, "impressions"], confidence)
+        out["ctr"], out["ctr_low"], out["ctr_high"] = (ctr[c].reindex(out.index) for c in ("rate", "low", "high"))
     conv = rate_with_interval(out["paid_buyers"], out["visitors"], confidence)
     out["conversion_rate"], out["conversion_low"], out["conversion_high"] = conv["rate"], conv["low"], conv["high"]
     both = rate_with_interval(out["favourites"] + out["cart_buyers"], 2 * out["visitors"], confidence)
@@ -111,6 +122,20 @@ def product_funnel(shop: Shop, period: Period, confidence: float = 0.95, by_sour
     return out.sort_values(["visitors", "product_id"], ascending=[False, True]).reset_index(drop=True)
 
 
+def product_sources(shop: Shop, period: Period, product_id: str, confidence: float = 0.95) -> pd.DataFrame:
+    """One product's funnel per source (its 商品360 流量来源): the counts and rates of
+    :func:`add_rates` indexed by source, most visitors first; empty when it had no visitors."""
+    out = add_rates(_counts(shop, period, ["source"], products=[product_id]), confidence)
+    return out.sort_values(["visitors", "source"], ascending=[False, True]).set_index("source")
+
+
+def product_daily(shop: Shop, period: Period, product_id: str) -> pd.DataFrame:
+    """One product's daily visitors, paid buyers, conversion and UV value (all sources), by date."""
+    out = add_rates(_counts(shop, period, ["date"], products=[product_id]))
+    out["date"] = pd.to_datetime(out["date"])
+    return out.sort_values("date").reset_index(drop=True)
+
+
 def newest_listings(shop: Shop, period: Period, count: int = 3) -> list[str]:
     """The ``count`` most recently launched products with visitors in the period (the listings a
     test usually concerns), newest first; empty without ``products``."""
@@ -149,7 +174,8 @@ def compare_listings(shop: Shop, period: Period, products: list[str], source: st
     Returns
     -------
     DataFrame indexed by product_id: title, the counts and rates of :func:`add_rates`,
-    prob_best (P(highest 收藏加购率), a fraction) and prob_best_conversion.
+    prob_best (P(highest 收藏加购率), a fraction), prob_best_conversion and, where every listing
+    has impressions, prob_best_ctr (P(highest CTR)).
     """
     sources = None if source is None else [source]
     counts = _counts(shop, period, ["product_id"], products=products, sources=sources)
@@ -157,35 +183,55 @@ def compare_listings(shop: Shop, period: Period, products: list[str], source: st
     out = add_rates(_with_products(shop, counts), confidence)
     out["prob_best"] = prob_best(out["favourites"] + out["cart_buyers"], 2 * out["visitors"])
     out["prob_best_conversion"] = prob_best(out["paid_buyers"], out["visitors"])
+    if "ctr" in out and out["ctr"].notna().all() and len(out):
+        out["prob_best_ctr"] = prob_best(out["visitors"], out["impressions"])
     return out.set_index("product_id")
 
 
-def judge_listings(table: pd.DataFrame, min_visitors: int = 200, push_probability: float = 0.9) -> list[Finding]:
+def judge_listings(table: pd.DataFrame, min_visitors: int = 200, push_probability: float = 0.9,
+                   min_impressions: int = 3000) -> list[Finding]:
     """Which listing of a 测款 to push, which to drop, or that the test needs more traffic.
 
-    Rules (on the 收藏加购率 of :func:`compare_listings`):
+    Rules, on the 收藏加购率 of :func:`compare_listings` (rule ``traffic.listing_test``) and,
+    where every listing has impressions, on its CTR (rule ``traffic.listing_ctr``):
 
-    - a listing with fewer than ``min_visitors`` visitors -> not enough data for every listing
-      (the comparison is only fair once each had its share);
+    - a listing with fewer than ``min_visitors`` visitors (``min_impressions`` impressions,
+      for CTR) -> not enough data for every listing (the comparison is only fair once each
+      had its share);
     - the listing with P(best) >= ``push_probability`` -> push;
     - a listing whose interval lies wholly below the interval of the leader -> drop;
     - otherwise keep testing.
+
+    Returns
+    -------
+    The 收藏加购率 findings, one per listing, then the CTR findings (none without impressions).
     """
-    rule = "traffic.listing_test"
-    short = table[table["visitors"] < min_visitors]
-    if len(short) or not len(table):
-        return [not_enough_data(rule, str(pid), visitors=int(r["visitors"]), min_visitors=min_visitors)
+    out = _judge_signal(table, "traffic.listing_test", "visitors", min_visitors, "fav_cart", "prob_best",
+                        push_probability)
+    if "prob_best_ctr" in table:
+        out += _judge_signal(table, "traffic.listing_ctr", "impressions", min_impressions, "ctr", "prob_best_ctr",
+                             push_probability)
+    return out
+
+
+def _judge_signal(table: pd.DataFrame, rule: str, sample: str, minimum: int, rate: str, best: str,
+                  push_probability: float) -> list[Finding]:
+    """:func:`judge_listings` on one signal: ``rate`` (column prefix of the rate and its
+    interval), ``best`` (its P(best) column), ``sample`` (its trials) and their minimum."""
+    rate_col = "fav_cart_rate" if rate == "fav_cart" else rate
+    if not len(table) or (table[sample] < minimum).any():
+        return [not_enough_data(rule, str(pid), **{sample: int(r[sample]), f"min_{sample}": minimum})
                 for pid, r in table.iterrows()]
-    leader = table["prob_best"].idxmax()
+    leader = table[best].idxmax()
     out = []
     for pid, r in table.iterrows():
-        evidence = {"fav_cart_rate": r["fav_cart_rate"], "fav_cart_low": r["fav_cart_low"],
-                    "fav_cart_high": r["fav_cart_high"], "prob_best": r["prob_best"], "visitors": int(r["visitors"]),
-                    "conversion_rate": r["conversion_rate"], "leader": str(leader)}
-        if pid == leader and r["prob_best"] >= push_probability:
-            verdict, conf = "push", r["prob_best"]
-        elif pid != leader and r["fav_cart_high"] < table.loc[leader, "fav_cart_low"]:
-            verdict, conf = "drop", 1 - r["prob_best"]
+        evidence = {rate_col: r[rate_col], f"{rate}_low": r[f"{rate}_low"], f"{rate}_high": r[f"{rate}_high"],
+                    "prob_best": r[best], sample: int(r[sample]), "conversion_rate": r["conversion_rate"],
+                    "leader": str(leader)}
+        if pid == leader and r[best] >= push_probability:
+            verdict, conf = "push", r[best]
+        elif pid != leader and r[f"{rate}_high"] < table.loc[leader, f"{rate}_low"]:
+            verdict, conf = "drop", 1 - r[best]
         else:
             verdict, conf = "keep_testing", None
         out.append(Finding(rule, str(pid), verdict, evidence, conf))
@@ -238,32 +284,57 @@ def _name(pid: str, titles: pd.Series | None) -> str:
 
 
 def describe_listings(findings: list[Finding], lang: str, titles: pd.Series | None = None) -> str:
-    """The 测款 decision in one paragraph: push, drop, keep testing, or wait for traffic."""
-    pct = lambda v: format_value(v, "pct", lang)  # noqa: E731
-    if not findings:
+    """The 测款 decision: push, drop, keep testing or wait for traffic, on 收藏加购率 and then on
+    CTR where the export has impressions."""
+    interest = [f for f in findings if f.rule == "traffic.listing_test"]
+    clicks = [f for f in findings if f.rule == "traffic.listing_ctr"]
+    if not interest:
         return pick(lang, "没有测款商品。", "No listings under test.")
+    text = _describe_signal(interest, lang, titles, "visitors")
+    if clicks:
+        text += " " + _describe_signal(clicks, lang, titles, "impressions")
+        verdict = {f.subject: f.verdict for f in clicks}
+        image = [_name(f.subject, titles) for f in interest if f.verdict == "push" and verdict.get(f.subject) == "drop"]
+        if image:
+            text += " " + pick(lang, f"{'、'.join(image)} 收藏加购领先但点击率落后：商品本身受欢迎，先换主图和标题再放量。",
+                               f"{', '.join(image)} lead on favourite + cart but lag on CTR: the product appeals, "
+                               "so change the main image and title before scaling.")
+    return text
+
+
+def _describe_signal(findings: list[Finding], lang: str, titles: pd.Series | None, sample: str) -> str:
+    pct = lambda v: format_value(v, "pct", lang)  # noqa: E731
+    ctr = sample == "impressions"
+    zh_name, en_name = ("点击率", "CTR") if ctr else ("收藏加购率", "favourite + cart rate")
+    rate, prefix = ("ctr", "ctr") if ctr else ("fav_cart_rate", "fav_cart")
     if not findings[0].enough_data:
-        need = findings[0].evidence["min_visitors"]
-        short = [f"{_name(f.subject, titles)} {format_value(f.evidence['visitors'], 'count', lang)}" for f in findings
-                 if f.evidence["visitors"] < need]
+        need = findings[0].evidence[f"min_{sample}"]
+        short = [f"{_name(f.subject, titles)} {format_value(f.evidence[sample], 'count', lang)}" for f in findings
+                 if f.evidence[sample] < need]
+        if ctr:
+            return pick(lang, f"点击率还不能比较：每个商品至少需要 {need} 次曝光（{'、'.join(short)}）。",
+                        f"CTR cannot be compared yet: each listing needs {need} impressions ({', '.join(short)}).")
         return pick(lang, f"测款数据还不够：每个商品至少需要 {need} 个访客才能比较（{'、'.join(short)}）。继续给同样的流量。",
                     f"Not enough data for the test yet: each listing needs {need} visitors before they are compared "
                     f"({', '.join(short)}). Keep giving them the same traffic.")
     parts = []
     for f in findings:
         e = f.evidence
-        rate = f"{pct(e['fav_cart_rate'])}（{pct(e['fav_cart_low'])}–{pct(e['fav_cart_high'])}）"
-        rate_en = f"{pct(e['fav_cart_rate'])} ({pct(e['fav_cart_low'])}–{pct(e['fav_cart_high'])})"
+        shown = f"{pct(e[rate])}（{pct(e[f'{prefix}_low'])}–{pct(e[f'{prefix}_high'])}）"
+        shown_en = f"{pct(e[rate])} ({pct(e[f'{prefix}_low'])}–{pct(e[f'{prefix}_high'])})"
         name = _name(f.subject, titles)
         if f.verdict == "push":
-            parts.append(pick(lang, f"主推 {name}：收藏加购率 {rate}，是最好的概率 {pct(e['prob_best'])}。",
-                              f"Push {name}: favourite + cart rate {rate_en}, {pct(e['prob_best'])} probability it is the best."))
+            parts.append(pick(lang, f"{'点击率最好' if ctr else '主推'} {name}：{zh_name} {shown}，是最好的概率 {pct(e['prob_best'])}。",
+                              f"{'Best CTR' if ctr else 'Push'} {name}: {en_name} {shown_en}, {pct(e['prob_best'])} "
+                              "probability it is the best."))
         elif f.verdict == "drop":
-            parts.append(pick(lang, f"放弃 {name}：收藏加购率 {rate}，整个区间低于领先款。",
-                              f"Drop {name}: favourite + cart rate {rate_en}, its whole interval below the leader's."))
+            parts.append(pick(lang, f"{'点击率落后' if ctr else '放弃'} {name}：{zh_name} {shown}，整个区间低于领先款"
+                                    f"{'，主图或价格没有吸引力' if ctr else ''}。",
+                              f"{'CTR behind' if ctr else 'Drop'} {name}: {en_name} {shown_en}, its whole interval below the "
+                              f"leader's{': the main image or price does not draw clicks' if ctr else ''}."))
         else:
-            parts.append(pick(lang, f"{name} 继续测：收藏加购率 {rate}，还分不出高下。",
-                              f"Keep testing {name}: favourite + cart rate {rate_en}, not yet told apart."))
+            parts.append(pick(lang, f"{name} 继续测：{zh_name} {shown}，还分不出高下。",
+                              f"Keep testing {name}: {en_name} {shown_en}, not yet told apart."))
     return " ".join(parts)
 
 
@@ -310,9 +381,9 @@ def describe_products(funnel: pd.DataFrame, lang: str, top: int = 3, min_visitor
                 "UV value (uv_index < 1): fix the detail page and price before buying them more traffic.")
 
 
-def listing_verdicts(findings: list[Finding]) -> pd.Series:
-    """Product id -> verdict of :func:`judge_listings` (for the table)."""
-    return pd.Series({f.subject: f.verdict for f in findings}, dtype=object)
+def listing_verdicts(findings: list[Finding], rule: str = "traffic.listing_test") -> pd.Series:
+    """Product id -> verdict of :func:`judge_listings` on one signal (for the table)."""
+    return pd.Series({f.subject: f.verdict for f in findings if f.rule == rule}, dtype=object)
 
 
 def share_columns(matrix: pd.DataFrame) -> list[str]:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from helpers.core.stats import rate_with_interval
+
 if TYPE_CHECKING:
     from helpers.core.calendar import Period
     from helpers.core.shop import Shop
@@ -120,3 +122,39 @@ def normalise_roi(roi: pd.Series, windows: pd.Series, ratios: dict[tuple[int, in
     factor = window.map(lambda w: 1.0 if w == reference else 1 / ratios[(reference, w)]
                         if (reference, w) in ratios else float("nan"))
     return roi * factor, reference
+
+
+def add_click_rates(out: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Rates and ROI with its interval for rows of ad figures (keywords or crowds of plans).
+
+    ctr = clicks / impressions; cpc = spend / clicks (yuan); conversion = attributed orders /
+    clicks with its Wilson interval; roi = attributed amount / spend, and its interval
+    conversion_low|high x clicks x value per order / spend, where the value per order is the
+    row's own (amount / orders), else its plan's (a row without orders has none of its own).
+    Zero denominators give NaN.
+
+    Parameters
+    ----------
+    out : a frame with plan, impressions, clicks, spend, attributed_orders, attributed_amount
+        (NaN where the report gave no amount: ROI unknown, never 0).
+
+    Returns
+    -------
+    ``out`` with ctr, cpc, conversion_rate, conversion_low, conversion_high, amount_per_order,
+    roi, roi_low and roi_high added.
+    """
+    clicks = out["clicks"].where(out["clicks"] > 0)
+    out["ctr"] = out["clicks"] / out["impressions"].where(out["impressions"] > 0)
+    out["cpc"] = out["spend"] / clicks
+    conv = rate_with_interval(out["attributed_orders"], out["clicks"], confidence)
+    out["conversion_rate"], out["conversion_low"], out["conversion_high"] = conv["rate"], conv["low"], conv["high"]
+    per_order = out["attributed_amount"] / out["attributed_orders"].where(out["attributed_orders"] > 0)
+    plan_value = (out.groupby("plan")["attributed_amount"].transform("sum")
+                  / out.groupby("plan")["attributed_orders"].transform("sum").where(lambda s: s > 0))
+    out["amount_per_order"] = per_order
+    value = per_order.fillna(plan_value)
+    spend = out["spend"].where(out["spend"] > 0)
+    out["roi"] = out["attributed_amount"] / spend
+    out["roi_low"] = out["conversion_low"] * out["clicks"] * value / spend
+    out["roi_high"] = out["conversion_high"] * out["clicks"] * value / spend
+    return out

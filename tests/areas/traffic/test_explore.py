@@ -42,3 +42,40 @@ def test_a_source_without_traffic_and_reversed_dates(sample):
     (only,) = explore.render_explore(shop, "visitors", None, dates[::-1], lang="en")
     assert only.iloc[0, 0] == "the end date is before the start date"
     plt.close("all")
+
+
+def test_choosing_a_product_shows_its_funnel_by_source_and_its_daily_visitors(sample):
+    from helpers.areas.traffic import products
+
+    checked = check_params(sample, date_table="traffic")
+    with settings.override(static=False):
+        controls = explore.product_controls(sample, checked.period, checked.data_first, checked.data_last, "en")
+        first = controls["product"].value
+        shown = []
+        explorer = show_explorer(lambda **v: shown.append(explore.render_product(sample, lang="en", **v)), controls,
+                                 "en")
+        other = controls["product"].options[1][1]
+        controls["product"].value = other
+    assert not explorer.errors and len(shown) == 2
+    table, figure = shown[-1]
+    period = Period(*controls["dates"].value)
+    funnel = products.product_funnel(period=period, shop=sample).set_index("product_id")
+    assert first == funnel.index[0]  # the default: the most visited product
+    assert table.data["Visitors"].sum() == funnel.loc[other, "visitors"]
+    assert other in figure.axes[0].get_title()
+    plt.close("all")
+
+
+def test_choosing_a_keyword_shows_its_action_and_daily_clicks_cpc_and_roi(sample, truth):
+    checked = check_params(sample, date_table="traffic")
+    period = Period.ending(checked.period.end, 28)
+    with settings.override(static=False):
+        controls = explore.keyword_controls(sample, period, checked.data_first, checked.data_last, 0.45, "zh")
+    assert controls["keyword"].options[0][0] == "直通车-核心大词 / 连衣裙"  # the default: the most spend
+    losing = truth["ad_keywords"]["losing_keywords"][0]
+    plan = truth["ad_keywords"]["keywords"][losing]["plan"]
+    action, *figures = explore.render_keyword(sample, (plan, losing), controls["dates"].value, 0.45, "zh")
+    assert "否词" in action.data and losing in action.data  # the action, as in the keyword table
+    assert [f.axes[0].get_title() for f in figures] == [f"{losing} · 点击量", f"{losing} · 平均点击花费",
+                                                        f"{losing} · 投入产出比"]
+    plt.close("all")

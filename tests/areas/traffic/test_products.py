@@ -134,3 +134,64 @@ def test_sentences_name_the_decision_in_both_languages(sample, truth):
     zh, en = (products.describe_listings(found, lang, table["title"]) for lang in ("zh", "en"))
     assert "主推" in zh and "放弃" in zh and test["best"] in zh
     assert "Push" in en and "Drop" in en and "继续" not in en
+
+
+# --------------------------------------------------------------------------- 测款 on click-through
+
+
+def write_with_impressions(folder, rows) -> object:
+    """:func:`write_products` rows (date, product, source, visitors, impressions, fav, cart, paid, amount)."""
+    write_products(folder, [r[:4] + r[5:] for r in rows])
+    frame = pd.read_csv(folder / "product_traffic.csv", dtype={"product_id": str})
+    frame.insert(4, "impressions", [r[4] for r in rows])
+    frame.to_csv(folder / "product_traffic.csv", index=False)
+    return connect(folder)
+
+
+def test_ctr_is_visitors_per_impression_and_an_export_without_impressions_has_none(tmp_path):
+    shop = write_with_impressions(tmp_path, [("2026-11-02", "a", "直通车", 200, 4000, 10, 20, 4, 400.0),
+                                             ("2026-11-03", "a", "手淘搜索", 100, 6000, 5, 10, 2, 200.0)])
+    a = products.product_funnel(shop, DAY).set_index("product_id").loc["a"]
+    assert a["ctr"] == 0.03 and a["ctr_low"] < 0.03 < a["ctr_high"]
+    (tmp_path / "bare").mkdir()
+    bare = write_products(tmp_path / "bare", [("2026-11-02", "a", "直通车", 200, 10, 20, 4, 400.0)])
+    assert "ctr" not in products.product_funnel(bare, DAY)  # unknown, never a CTR of 0
+    table = products.compare_listings(bare, DAY, ["a"], "直通车")
+    assert {f.rule for f in products.judge_listings(table, min_visitors=100)} == {"traffic.listing_test"}
+
+
+def test_the_test_judges_ctr_with_its_own_minimum_and_names_a_main_image_problem(tmp_path):
+    # a leads on 收藏加购 (interest in the product) but draws clicks poorly: change the main image
+    rows = [("2026-11-02", "a", "直通车", 500, 25000, 40, 60, 10, 1000.0),
+            ("2026-11-02", "b", "直通车", 500, 10000, 10, 15, 3, 300.0)]
+    shop = write_with_impressions(tmp_path, rows)
+    table = products.compare_listings(shop, DAY, ["a", "b"], "直通车")
+    assert table.loc["b", "prob_best_ctr"] > 0.99
+    found = products.judge_listings(table)
+    assert {(f.rule, f.subject): f.verdict for f in found} == {
+        ("traffic.listing_test", "a"): "push", ("traffic.listing_test", "b"): "drop",
+        ("traffic.listing_ctr", "a"): "drop", ("traffic.listing_ctr", "b"): "push"}
+    zh, en = (products.describe_listings(found, lang) for lang in ("zh", "en"))
+    assert "换主图" in zh and "main image" in en
+    short = products.judge_listings(table, min_impressions=20000)
+    assert [f.verdict for f in short if f.rule == "traffic.listing_ctr"] == ["not_enough_data"] * 2
+    assert "needs 20000 impressions" in products.describe_listings(short, "en")
+
+
+def _ctr_coverage(shop, truth) -> float:
+    funnel = products.product_funnel(shop, _window(truth)).set_index("product_id")
+    true = pd.DataFrame(truth["product_traffic"]["products"]).T.reindex(funnel.index)["ctr"].astype(float)
+    return float(((funnel["ctr_low"] <= true) & (true <= funnel["ctr_high"])).mean())
+
+
+@pytest.mark.recovery
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ctr_is_inside_its_interval_at_the_nominal_rate_and_the_test_finds_the_best_ctr_over_seeds(seed):
+    folder, truth = seeded_shop(seed)
+    shop = connect(folder)
+    assert _ctr_coverage(shop, truth) >= 0.88  # 95% intervals over ~100 products
+    test = truth["product_traffic"]["test"]
+    period = products.listing_period(test["start"], test["days"], DAY)
+    table = products.compare_listings(shop, period, test["products"], test["source"])
+    verdicts = {f.subject: f.verdict for f in products.judge_listings(table) if f.rule == "traffic.listing_ctr"}
+    assert verdicts[test["best_ctr"]] == "push" and verdicts[test["worst"]] == "drop"
