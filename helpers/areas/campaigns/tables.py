@@ -105,7 +105,19 @@ def pull_forward_table(pull: pd.DataFrame, lang: str):
         out.loc[label("pull_forward_share", lang)] = [
             DASH, fmt_pct(share["effect"]), f"{fmt_pct(share['effect_low'])} ~ {fmt_pct(share['effect_high'])}", DASH,
             fmt_pct(share["p_real"])]
-    return style_table(out, {}, lang, index_label="phase")
+    nan = float("nan")
+    values = pd.DataFrame({"days": phases["days"].astype(float).tolist() if "days" in phases else nan,
+                           "incremental_sales": phases["effect"].astype(float).tolist(),
+                           "interval": out["interval"].iloc[:len(phases)].tolist(),
+                           "relative": phases["relative"].astype(float).tolist(),
+                           "p_real": phases["p_real"].astype(float).tolist()})
+    kinds = pd.DataFrame({"days": "count", "incremental_sales": "yuan", "interval": None, "relative": "signed_pct",
+                          "p_real": "pct"}, index=range(len(phases)))
+    if "pull_forward_share" in pull.index:
+        share = pull.loc["pull_forward_share"]
+        values.loc[len(values)] = [nan, float(share["effect"]), out["interval"].iloc[-1], nan, float(share["p_real"])]
+        kinds.loc[len(kinds)] = [None, "pct", None, None, "pct"]
+    return style_table(out, {}, lang, index_label="phase", numbers=(values.set_axis(out.index), kinds.set_axis(out.index)))
 
 
 def refund_table(refunds: pd.DataFrame, lang: str):
@@ -186,15 +198,17 @@ def mechanics_table(mech: Mechanics, lang: str):
     kinds = pd.DataFrame({"baseline": [excel_kind.get(r[4], r[4]) for r in rows],
                           "event": [excel_kind.get(r[4], r[4]) for r in rows], "change": "signed_pct"}, index=index)
     return style_table(out, {}, lang, index_label="metric", numbers=(values, kinds))
+
+
 def profile_table(mech: Mechanics, lang: str):
     """The bunching test at the threshold and at placebo lines around it (None without one)."""
     if mech.profile is None:
         return None
     p = mech.profile.copy()
-    p.index = [f"¥{v:,.0f}" for v in p.index]
+    p.index = pd.Index(p.index.astype(float), name="threshold_line")  # numbers in the XLSX, yuan in the header
     p["detected"] = p["detected"].astype(bool)  # the styler writes 是/否 or yes/no
     shown, formats = _shown(p, {"multiple": "ratio", "ratio": "ratio", "z": "ratio"})
-    return style_table(shown, formats, lang)
+    return style_table(shown, formats, lang).format_index(lambda v: f"{v:,.0f}", axis=0)
 
 
 def models_table(cmp: ModelComparison, lang: str):

@@ -19,6 +19,7 @@ from helpers.areas.campaigns.sentences import describe_mechanics
 from helpers.areas.campaigns.tables import mechanics_table, profile_table
 from helpers.core.notes import quiet
 from tests.areas.campaigns.sample_shop import THRESHOLD_CAMPAIGNS, windows_for
+from tests.xlsx_checks import assert_sheet_holds_numbers
 
 
 def _histogram(baseline: dict[int, float], event: dict[int, float], top: int = 400) -> pd.DataFrame:
@@ -85,6 +86,7 @@ def test_the_mechanics_table_of_618(shop, frames, june):
                         ("zh", ("日均订单数", "实际优惠力度", "集聚检验 z"))):
         html = mechanics_table(mech, lang).to_html() + profile_table(mech, lang).to_html()
         assert all(word in html for word in words), lang
+    assert_sheet_holds_numbers(profile_table(mech, "zh"), "threshold profile")  # the lines are numbers
     sheet = mechanics_table(mech, "en").workbook_table  # the XLSX: numbers with each row's format
     per_day = next(i for i, r in enumerate(sheet["rows"]) if r[0] == "Orders per day")
     assert sheet["rows"][per_day][2] == pytest.approx(t.loc["orders_per_day", "event"])

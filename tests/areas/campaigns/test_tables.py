@@ -13,6 +13,7 @@ from helpers.areas.campaigns.profit import compute_profit
 from helpers.areas.campaigns.refunds import compare_refunds
 from helpers.areas.campaigns.uplift import summarize_pull_forward
 from helpers.core.notes import quiet
+from tests.xlsx_checks import assert_sheet_holds_numbers
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -54,6 +55,8 @@ def test_tables_have_their_headers_in_the_report_language(figures):
     for lang in ("zh", "en"):
         styled = [tables.uplift_table(imp, lang), tables.pull_forward_table(pull, lang),
                   tables.refund_table(refunds, lang), tables.profit_table(earned, lang), tables.controls_table(imp, lang)]
+        for table in styled:
+            assert_sheet_holds_numbers(table, lang)
         words = [w for s in styled for w in _headers(s)]
         if lang == "zh":
             assert not [w for w in words if re.search(r"[A-Za-z]{2,}", w.replace("ROI", ""))], words
