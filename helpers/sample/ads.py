@@ -2,8 +2,10 @@
 
 Writes ``ads`` (impressions, clicks, spend and attributed orders per date and plan, tied to
 the paid sources' traffic and orders; main stream) and ``touchpoints`` (multi-touch paths of
-a share of the recent paid orders; own stream). Truth: ``ads`` (plan parameters, ROAS and
-which plans lose money) and ``touchpoints`` (expected credit share per attribution model).
+a share of the recent paid orders; own stream). Some plans are sparse, as in a real account:
+one starts late on a small budget, one pauses (no rows on those days). Truth: ``ads`` (plan
+parameters, the days each plan ran, ROAS and which plans lose money) and ``touchpoints``
+(expected credit share per attribution model).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from .calendar import _dates, _iso_date
+from .calendar import _dates, _day_index, _iso_date
 from .draws import _lognormal_noise
 from .specs import (
     COMMISSION_CHANNEL,
@@ -31,6 +33,7 @@ from .specs import (
     TOUCH_ORDER_SHARE,
     WARMUP_CPC_MULTIPLIER,
     WINDOW_FACTOR,
+    PlanSpec,
 )
 from .writers import _take, _timestamps
 
@@ -45,31 +48,52 @@ def _gross_margin(sim: _Simulator) -> float:
     return 1.0 - cost / sales if sales else 0.5
 
 
+def _active_days(plan: PlanSpec) -> np.ndarray:
+    """Days on which a plan runs (has a row): from its start, outside its pauses."""
+    days = np.arange(N_DAYS)
+    active = days >= (_day_index(plan.start) if plan.start else 0)
+    for first, last in plan.pauses:
+        active &= (days < _day_index(first)) | (days > _day_index(last))
+    return active
+
+
 def _ads(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
-    """Ads report per (date, channel, plan) tied to the paid sources' traffic and orders."""
+    """Ads report per (date, channel, plan) tied to the paid sources' traffic and orders.
+
+    A channel's clicks (its visitors plus repeat clicks) are split over the plans running
+    that day in proportion to their click shares; a plan has rows only on the days it runs.
+    """
     names = [s.name for s in SOURCES]
     vis, buyers, cents = (sim.traffic[k] for k in ("visitors", "paid_buyers", "paid_cents"))
     cpc_mult = sim.demand.effects["cpc"]
-    per_plan: list[dict[str, np.ndarray]] = []
+    active = np.stack([_active_days(p) for p in PLANS], axis=1)
+    per_plan: dict[str, dict[str, np.ndarray]] = {}
     for channel in dict.fromkeys(p.channel for p in PLANS):  # declared order
         s = names.index(channel)
-        plans = [p for p in PLANS if p.channel == channel]
+        idx = [i for i, p in enumerate(PLANS) if p.channel == channel]
+        if not active[:, idx].any(1).all():
+            raise ValueError(f"channel {channel} has days without a running plan")
+        # Each day's click shares over the plans running then, summing to one.
+        share = active[:, idx] * np.array([PLANS[i].click_share for i in idx])
+        share = share / share.sum(1, keepdims=True)
+        later = np.cumsum(active[:, idx][:, ::-1], axis=1)[:, ::-1] - active[:, idx]
         clicks_left = vis[:, s] + rng.binomial(vis[:, s], REPEAT_CLICK_RATE)
-        share_left = 1.0
-        conv_norm = sum(p.click_share * p.conv_mult for p in plans)
+        share_left = np.ones(N_DAYS)
+        conv_norm = (share * np.array([PLANS[i].conv_mult for i in idx])).sum(1)
         mean_aov = cents[:, s].sum() / max(buyers[:, s].sum(), 1)
         aov = np.where(buyers[:, s] > 0, cents[:, s] / np.maximum(buyers[:, s], 1), mean_aov)
-        for i, plan in enumerate(plans):
-            if i == len(plans) - 1:
-                clicks = clicks_left
-            else:
-                clicks = rng.binomial(clicks_left, plan.click_share / share_left)
-                clicks_left = clicks_left - clicks
-                share_left -= plan.click_share
+        for j, i in enumerate(idx):
+            plan = PLANS[i]
+            # The last plan running on a day takes the clicks left, so they add up exactly.
+            prob = np.where(later[:, j] == 0, 1.0,
+                            np.clip(share[:, j] / np.maximum(share_left, 1e-12), 0.0, 1.0))
+            clicks = np.where(active[:, i], rng.binomial(clicks_left, prob * active[:, i]), 0)
+            clicks_left = clicks_left - clicks
+            share_left = share_left - share[:, j]
             # Impressions until `clicks` clicks at the true CTR (negative binomial).
             impressions = clicks + np.where(
                 clicks > 0, rng.negative_binomial(np.maximum(clicks, 1), plan.ctr), 0)
-            expected = (buyers[:, s] * plan.click_share * plan.conv_mult / conv_norm
+            expected = (buyers[:, s] * share[:, j] * plan.conv_mult / conv_norm
                         * WINDOW_FACTOR[plan.window_days])
             orders = rng.poisson(expected)
             amount = np.rint(orders * aov * plan.aov_mult * _lognormal_noise(rng, 0.1, N_DAYS))
@@ -77,16 +101,17 @@ def _ads(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
                 spend = np.rint(amount * plan.cpc)
             else:
                 spend = np.rint(clicks * plan.cpc * 100 * cpc_mult * _lognormal_noise(rng, 0.08, N_DAYS))
-            per_plan.append({"impressions": impressions, "clicks": clicks, "spend": spend,
-                             "orders": orders, "amount": amount})
+            per_plan[plan.plan] = {"impressions": impressions, "clicks": clicks, "spend": spend,
+                                   "orders": orders, "amount": amount}
     n_plans = len(PLANS)
+    rows = active.ravel()  # (date, plan) cells in date order, then plan in declared order
 
-    def interleave(key: str) -> np.ndarray:  # rows ordered by date, then plan
-        return np.stack([p[key] for p in per_plan], axis=1).ravel()
+    def interleave(key: str) -> np.ndarray:
+        return np.stack([per_plan[p.plan][key] for p in PLANS], axis=1).ravel()[rows]
 
-    plan_idx = np.tile(np.arange(n_plans), N_DAYS)
+    plan_idx = np.tile(np.arange(n_plans), N_DAYS)[rows]
     columns = {
-        "date": _dates(np.repeat(np.arange(N_DAYS), n_plans)),
+        "date": _dates(np.repeat(np.arange(N_DAYS), n_plans)[rows]),
         "channel": _take([p.channel for p in PLANS], plan_idx),
         "plan": _take([p.plan for p in PLANS], plan_idx),
         "impressions": pa.array(interleave("impressions"), pa.int64()),
@@ -97,14 +122,15 @@ def _ads(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
         "attribution_window_days": pa.array(
             np.array([p.window_days for p in PLANS])[plan_idx], pa.int64()),
     }
-    return columns, _ads_truth(per_plan, _gross_margin(sim))
+    return columns, _ads_truth(per_plan, active, _gross_margin(sim))
 
 
-def _ads_truth(per_plan: list[dict[str, np.ndarray]], margin: float) -> dict:
-    """True plan parameters and which plans lose or make money."""
+def _ads_truth(per_plan: dict[str, dict[str, np.ndarray]], active: np.ndarray, margin: float) -> dict:
+    """True plan parameters, the days each plan ran, and which plans lose or make money."""
     breakeven = 1.0 / margin if margin > 0 else None
     plans = {}
-    for plan, data in zip(PLANS, per_plan, strict=True):
+    for i, plan in enumerate(PLANS):
+        data = per_plan[plan.plan]
         spend = float(data["spend"].sum())
         roas = float(data["amount"].sum()) / spend if spend else None
         verdict = None
@@ -119,6 +145,10 @@ def _ads_truth(per_plan: list[dict[str, np.ndarray]], margin: float) -> dict:
             "conversion_multiplier": plan.conv_mult,
             "order_value_multiplier": plan.aov_mult,
             "attribution_window_days": plan.window_days,
+            "click_share": plan.click_share,
+            "first_day": _iso_date(int(np.argmax(active[:, i]))),
+            "paused": [{"start": a, "end": b} for a, b in plan.pauses],
+            "days_with_rows": int(active[:, i].sum()),
             "observed_roas": roas,
             "verdict": verdict,
         }
@@ -131,6 +161,9 @@ def _ads_truth(per_plan: list[dict[str, np.ndarray]], margin: float) -> dict:
         "attribution_factor_by_window": {str(k): v for k, v in WINDOW_FACTOR.items()},
         "cpc_multiplier": {"warmup": WARMUP_CPC_MULTIPLIER, "event": EVENT_CPC_MULTIPLIER},
         "clicks_per_visitor": 1 + REPEAT_CLICK_RATE,
+        "click_split": "a channel's clicks are split over the plans running that day in proportion "
+                       "to their click_share; a plan has rows only from first_day on, outside paused",
+        "sparse_plans": sorted(p.plan for p in PLANS if p.start or p.pauses),
     }
 
 
