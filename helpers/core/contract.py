@@ -608,7 +608,8 @@ _register(
 _register(
     Table(
         name="inventory",
-        description="Stock on hand by product (库存, 进销存 snapshot).",
+        description="Stock on hand by product (库存, 进销存 snapshot): one count, or dated counts (e.g. weekly) "
+        "that give the stock history.",
         grain="day x product",
         key=("date", "product_id"),
         date_column="date",

@@ -2,8 +2,9 @@
 
 Registered into :data:`helpers.core.contract.TABLES` when the contract is imported (the contract
 module imports this one last), kept apart so that one module stays under the size limit. Stock
-history (进销存) needs no table of its own: the latest ``inventory`` count, the receipts and the
-paid order lines give every earlier day's stock (stock before = stock after - received + sold).
+history (进销存) needs no table of its own: the ``inventory`` counts (one, or dated snapshots), the
+receipts and the paid order lines give every day's stock (stock before = stock after - received
++ sold, from the next count on or after the day).
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ ordinary trading: stock runs to 0 on its last sale and the next receipt lands on
 sales resume. Its truth is the demand the generator expected in those days (the day's paid
 units x the product's share of the day's pick weights), i.e. the lost sales.
 
+The ``inventory`` table is rewritten with weekly counts (:data:`SNAPSHOT_DAYS`) read off the
+same daily stock: every count agrees with the receipts and the sales between counts, the last
+one is the count the selection generator drew, and a count inside the planted stock-out is 0.
+
 Budget tests: each paid plan (not 淘宝客, which pays a commission per sale) has a saturating
 weekly curve ``return(s) = a (1 - exp(-s / b))``; 26 test weeks at spends between 0.25 and 2.5
 times its usual weekly spend, with 10% lognormal noise on the return.
@@ -29,8 +33,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .calendar import _dates, _epoch_day, _excluded_days, _iso_date
-from .specs import CATEGORIES, COMMISSION_CHANNEL, N_DAYS, PLANS, START
+from .calendar import _campaign_windows, _dates, _epoch_day, _excluded_days, _iso_date
+from .demand import _baskets
+from .specs import CAMPAIGNS, CATEGORIES, COMMISSION_CHANNEL, N_DAYS, PLANS, START
 
 if TYPE_CHECKING:
     from .simulator import _Simulator
@@ -42,6 +47,8 @@ CATEGORY_SUPPLIER = (0, 0, 0, 1, 1, 2, 3)  # supplier of each category of specs.
 COVER_TRIGGER_DAYS = 45  # going back, a receipt is placed when stock would exceed this many days of sales
 MIN_TRIGGER_UNITS = 10
 STOCKOUT_MIN_DAYS = 7
+SNAPSHOT_DAYS = 7  # inventory counts: weekly, on the weekday of the last count
+LIFT_ORDERS = 40_000  # Monte Carlo baskets per event day and scenario for the per-product lift
 BUDGET_TEST_WEEKS = 26
 BUDGET_SPEND_RANGE = (0.25, 2.5)  # test spend / usual weekly spend
 BUDGET_NOISE_SD = 0.1
@@ -98,10 +105,13 @@ def _plant_stockout(units: np.ndarray, expected: np.ndarray) -> dict:
 
 
 def _receipts(rng: np.random.Generator, sim: _Simulator, units: np.ndarray, stock_last: np.ndarray,
-              stockout: dict) -> tuple[dict, list[dict]]:
-    """Receipts per product, built backwards from the last count (see the module docstring)."""
+              stockout: dict) -> tuple[dict, list[dict], np.ndarray]:
+    """Receipts per product, built backwards from the last count (see the module docstring), and
+    the closing stock per (day, product) they imply."""
     products = sim.products
     n = units.shape[1]
+    closing = np.zeros((N_DAYS, n), dtype=np.int64)
+    closing[-1] = stock_last
     rows: list[tuple[int, int, int, int]] = []  # (received day or -1, product, quantity, lead days)
     supplier = np.array(CATEGORY_SUPPLIER)[products["category"]]
     lead_mu = np.log(np.array([s[1] for s in SUPPLIERS]))
@@ -127,6 +137,7 @@ def _receipts(rng: np.random.Generator, sim: _Simulator, units: np.ndarray, stoc
                 lead = max(1, int(round(rng.lognormal(lead_mu[supplier[j]], lead_sd[supplier[j]]))))
                 rows.append((t, j, received, lead))
             stock = level - received
+            closing[t - 1, j] = stock
         if stock_last[j] < 2 * trigger // 3 and units[-30:, j].sum() > 0:  # on order at the last count
             lead = max(1, int(round(rng.lognormal(lead_mu[supplier[j]], lead_sd[supplier[j]]))))
             ordered = N_DAYS - 1 - int(rng.integers(0, max(lead - 1, 1)))
@@ -157,7 +168,48 @@ def _receipts(rng: np.random.Generator, sim: _Simulator, units: np.ndarray, stoc
               "mean_days": round(float(np.exp(np.log(s[1]) + s[2] ** 2 / 2)), 3),
               "categories": [c.name for k, c in enumerate(CATEGORIES) if CATEGORY_SUPPLIER[k] == i]}
              for i, s in enumerate(SUPPLIERS)]
-    return columns, leads
+    return columns, leads, closing
+
+
+def _snapshots(sim: _Simulator, closing: np.ndarray) -> dict:
+    """Weekly ``inventory`` counts: the closing stock every SNAPSHOT_DAYS days back from the last
+    count, from each product's launch on; the last day's count is the one ``_inventory`` drew."""
+    days = np.arange(N_DAYS - 1, -1, -SNAPSHOT_DAYS)[::-1]
+    launch = np.asarray(sim.products["launch"])
+    day, col = np.nonzero(days[:, None] >= launch[None, :])
+    day = days[day]
+    return {"date": _dates(day.astype(np.int64)),
+            "product_id": pa.array(np.array(sim.products["id"]).astype(str)[col].tolist(), pa.string()),
+            "stock": pa.array(closing[day, col], pa.int64())}
+
+
+def _product_lifts(seed: int, sim: _Simulator) -> dict:
+    """Each campaign's true lift per product: expected units in its event days with the campaign
+    over the same days without it (buyers x units of the product per order, the units per order
+    by Monte Carlo baskets with common random numbers: exposure, price, 凑单, 买一送一 included).
+    Products not yet launched at the warm-up, or without expected units, are left out."""
+    demand = sim.demand
+    buyers_with = (demand.lam * demand.conv).sum(1)
+    buyers_without = (demand.lam_nc * demand.conv_nc).sum(1)
+    ids = np.array(sim.products["id"]).astype(str)
+    launch = np.asarray(sim.products["launch"])
+    out = {}
+    for spec in CAMPAIGNS:
+        win = _campaign_windows(spec)
+        first, last = win["event"]
+        if last >= N_DAYS:
+            continue
+        units = np.zeros((2, len(ids)))
+        for day in range(first, last + 1):
+            for k, with_campaign in enumerate((True, False)):
+                rng = np.random.default_rng([seed, STREAM, day])
+                b = _baskets(rng, demand.context(day, with_campaign), LIFT_ORDERS)
+                per_order = np.bincount(b["product"], weights=b["units"], minlength=len(ids)) / LIFT_ORDERS
+                units[k] += (buyers_with if with_campaign else buyers_without)[day] * per_order
+        start = (win["warmup"] or win["event"])[0]
+        keep = (launch <= start - 28) & (units[1] > 0)
+        out[spec.campaign_id] = {str(ids[j]): round(float(units[0, j] / units[1, j]), 4) for j in np.nonzero(keep)[0]}
+    return out
 
 
 def _budget_tests(rng: np.random.Generator, ads: dict) -> tuple[dict, dict]:
@@ -199,14 +251,14 @@ def _budget_tests(rng: np.random.Generator, ads: dict) -> tuple[dict, dict]:
 
 
 def _planning(seed: int, sim: _Simulator, out: Path, fmt: str, inventory: dict, ads: dict) -> tuple[dict, dict]:
-    """``receipts`` and ``budget_tests`` columns, and the ``planning`` truth."""
+    """``receipts``, ``budget_tests`` and the weekly ``inventory`` columns, and the ``planning`` truth."""
     rng = np.random.default_rng([seed, STREAM])
     ids = np.array(sim.products["id"]).astype(str)
     units = _daily_units(out, fmt, ids)
     expected = _expected_units(sim, units)
     stockout = _plant_stockout(units, expected)
     stock_last = inventory["stock"].to_numpy()
-    receipts, leads = _receipts(rng, sim, units, stock_last, stockout)
+    receipts, leads, closing = _receipts(rng, sim, units, stock_last, stockout)
     budget, curves = _budget_tests(rng, ads)
     j = stockout["j"]
     truth = {
@@ -217,7 +269,10 @@ def _planning(seed: int, sim: _Simulator, out: Path, fmt: str, inventory: dict, 
                      "model": "stock 0 from the day after the last sale until the receipt on the day sales "
                               "resume; lost units = sum over those days of the day's paid units x the "
                               "product's share of the day's pick weights"},
+        "product_lift": {"model": "per campaign and product: expected units in the event days with the campaign / "
+                                  "without it (buyers x the product's units per order, Monte Carlo baskets)",
+                         "campaigns": _product_lifts(seed, sim)},
         "budget_curves": {"model": "weekly attributed amount = a (1 - exp(-spend / b)) x lognormal(0, 0.1)",
                           "plans": curves},
     }
-    return {"receipts": receipts, "budget_tests": budget}, truth
+    return {"receipts": receipts, "budget_tests": budget, "inventory": _snapshots(sim, closing)}, truth

@@ -34,12 +34,15 @@ def judge_replenishment(points: pd.DataFrame, plan: pd.DataFrame | None) -> Find
         "late": int(plan["late"].sum()) if plan is not None else 0})
 
 
-def judge_target(decomposition: pd.DataFrame) -> Finding:
-    """The source with the largest visitor gap, and the growth the target asks for."""
+def judge_target(decomposition: pd.DataFrame, rule: str = "planning.target") -> Finding:
+    """The source (or key product, ``rule`` "planning.target_product") with the largest visitor
+    gap, and the growth the target asks for."""
     gap = decomposition["visitor_gap"]
+    if rule == "planning.target_product":  # the rest of the range is no product to act on
+        gap = gap.drop(index="other", errors="ignore")
     top = str(gap.idxmax())
     growth = decomposition["target"].sum() / decomposition["base_gmv"].sum() - 1
-    return Finding("planning.target", top, "gap" if gap.max() > 0 else "within_reach", {
+    return Finding(rule, top, "gap" if gap.max() > 0 else "within_reach", {
         "visitor_gap": float(gap.max()), "growth": float(growth),
         "budget": float(decomposition["budget"].sum(skipna=True))})
 

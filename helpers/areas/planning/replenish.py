@@ -15,7 +15,7 @@ point, at least enough to bring it back above the reorder point plus a cycle's d
 
 Campaign purchase plan (大促备货): demand D_c from today to the campaign's last day = the
 baseline forecast per day x days + the extra of the campaign days (baseline x (lift - 1) x
-event days), sd from the forecast's interval; to hold by the campaign's first day,
+event days, with each product's own lift when given), sd from the forecast's interval; to hold by the campaign's first day,
 ordered by that day - E[L] - z sd(L). Quantity = max(0, the service-level quantile of D_c -
 stock position). Risk of running out = P(D_c > position + quantity), expected leftovers
 E[(position + quantity - D_c)+] (normal loss function).
@@ -80,9 +80,12 @@ def reorder_points(forecast: pd.DataFrame, stock: pd.Series, leads: pd.DataFrame
     return out
 
 
-def campaign_plan(forecast: pd.DataFrame, points: pd.DataFrame, lift: float, today: pd.Timestamp,
+def campaign_plan(forecast: pd.DataFrame, points: pd.DataFrame, lift: float | pd.Series, today: pd.Timestamp,
                   start: pd.Timestamp, event_days: int, service_level: float = 0.95) -> pd.DataFrame:
     """Purchase plan to hold before a campaign (module docstring).
+
+    ``lift`` is the template campaign's lift, one for the shop or one per product
+    (:func:`.forecast.product_lifts`; a product without its own takes none: lift 1).
 
     Returns
     -------
@@ -93,16 +96,17 @@ def campaign_plan(forecast: pd.DataFrame, points: pd.DataFrame, lift: float, tod
     z = float(stats.norm.ppf(service_level))
     days = (start - today).days + event_days - 1
     daily = forecast["weekly_mean"] / 7
-    extra = daily * (lift - 1) * event_days if np.isfinite(lift) else 0.0
-    demand = daily * days + extra
-    sd = forecast["week_sd"] * np.sqrt(days / 7) * np.sqrt(max(days / 7, 1.0)) * (lift if np.isfinite(lift) else 1.0)
+    lift = (lift.reindex(forecast.index) if isinstance(lift, pd.Series)
+            else pd.Series(lift, index=forecast.index, dtype=float)).fillna(1.0)
+    demand = daily * days + daily * (lift - 1) * event_days
+    sd = forecast["week_sd"] * np.sqrt(days / 7) * np.sqrt(max(days / 7, 1.0)) * lift
     sd = sd.clip(lower=np.sqrt(demand.clip(lower=0)))  # never tighter than Poisson noise
     position = points["position"].reindex(forecast.index).fillna(0.0)
     quantity = np.ceil((demand + z * sd - position).clip(lower=0))
     cover = position + quantity
     gap = (cover - demand) / sd
     lead = points["lead_mean"] + z * points["lead_sd"]
-    out = pd.DataFrame({"supplier": points["supplier"], "demand": demand, "demand_sd": sd, "position": position,
+    out = pd.DataFrame({"supplier": points["supplier"], "lift": lift, "demand": demand, "demand_sd": sd, "position": position,
                         "quantity": quantity,
                         "risk_out": 1 - stats.norm.cdf(gap),
                         "leftover": sd * (gap * stats.norm.cdf(gap) + stats.norm.pdf(gap))},

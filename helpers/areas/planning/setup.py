@@ -13,6 +13,7 @@ import pandas as pd
 from helpers.areas.planning import forecast, stock
 from helpers.core import costs as cost_model
 from helpers.core.calendar import Period, abnormal_days
+from helpers.core.notes import note
 from helpers.core.params import parse_date
 from helpers.core.shop import project_root
 
@@ -86,11 +87,17 @@ class PlanningData:
     spells: pd.DataFrame
     receipts: pd.DataFrame | None
     traffic: pd.DataFrame | None
+    product_traffic: pd.DataFrame | None
     ads: pd.DataFrame | None
     budget_tests: pd.DataFrame | None
     dsr: float | None
     ratings: pd.DataFrame | None
     break_even: float
+    stock_source: str | None = None  # "snapshots" or "latest_count" (stock.history_source)
+    count_days: int = 0  # days with a count
+    count_gaps: pd.DataFrame | None = None  # stock.count_gaps
+    out_of_stock: pd.DataFrame | None = None  # day x product flags (stock.out_of_stock_days)
+    campaigns: pd.DataFrame | None = None
 
 
 def _dated(shop: Shop, name: str, column: str = "date") -> pd.DataFrame | None:
@@ -113,15 +120,26 @@ def load_planning(shop: Shop, slow_weeks: float = 26.0) -> PlanningData:
     days = pd.date_range(daily["date"].min(), daily["date"].max(), freq="D")
     abnormal = abnormal_days(campaigns, days, 7)
     spells = pd.DataFrame(columns=["product_id", "first", "last", "days", "lost_units", "lost_sales"])
-    out = None
+    out = source = gaps = None
+    count_days = 0
     if shop.has("inventory"):
-        counts = stock.latest_stock(shop)
+        counts = stock.stock_counts(shop)
+        latest = counts.groupby("product_id", as_index=False).last()
         last_day = counts["date"].max()
+        source, count_days = stock.history_source(counts), int(counts["date"].nunique())
         history = stock.stock_history(daily, counts, receipts)
+        gaps = stock.count_gaps(daily, counts, receipts)
+        off = gaps[gaps["gap"].abs() > 0]
+        if len(off):
+            note(f"inventory：{len(off)} 次盘点与前后盘点、入库和销量对不上，合计差 {off['gap'].sum():+,.0f} 件"
+                 "（正数：没有销售记录却少了的库存，如损耗；负数：没有入库单却多出的库存）；每天的库存以其后最近一次盘点为准。",
+                 f"inventory: {len(off)} counts disagree with the next count, the receipts and the sales, by "
+                 f"{off['gap'].sum():+,.0f} units in all (positive: stock gone without a sale, e.g. shrinkage; "
+                 "negative: stock arrived without a receipt); each day's stock follows from the next count.")
         out = stock.out_of_stock_days(history, receipts)
         spells = stock.estimate_lost_sales(stock.find_stockouts(out), daily, out, abnormal)
-        summary = stock.summarize_stock(daily, counts, unit_cost, slow_weeks=slow_weeks)
-        on_hand = counts.set_index("product_id")["stock"]
+        summary = stock.summarize_stock(daily, latest, unit_cost, slow_weeks=slow_weeks)
+        on_hand = latest.set_index("product_id")["stock"]
     else:
         last_day, summary, on_hand = daily["date"].max(), None, pd.Series(dtype=float)
     lifts = (forecast.campaign_lifts(daily, campaigns, abnormal) if campaigns is not None
@@ -134,10 +152,13 @@ def load_planning(shop: Shop, slow_weeks: float = 26.0) -> PlanningData:
     return PlanningData(
         daily=daily, last_day=last_day, titles=titles, products=products, unit_cost=unit_cost, abnormal=abnormal,
         lifts=lifts, weekly=forecast.weekly_units(daily, last_day, out, abnormal), on_hand=on_hand, stock=summary,
-        spells=spells, receipts=receipts, traffic=_dated(shop, "traffic"), ads=_dated(shop, "ads"),
+        spells=spells, receipts=receipts, traffic=_dated(shop, "traffic"),
+        product_traffic=_dated(shop, "product_traffic"), ads=_dated(shop, "ads"),
         budget_tests=_dated(shop, "budget_tests", "week"), dsr=dsr,
         ratings=_dated(shop, "reviews", "review_time"),
-        break_even=float(cost_model.break_even_roi(cost_model.contribution_margin(shop, period))))
+        break_even=float(cost_model.break_even_roi(cost_model.contribution_margin(shop, period))),
+        stock_source=source, count_days=count_days, count_gaps=gaps, out_of_stock=out,
+        campaigns=campaigns)
 
 
 def campaign_lift(lifts: pd.DataFrame, template: str) -> float:
@@ -145,10 +166,25 @@ def campaign_lift(lifts: pd.DataFrame, template: str) -> float:
     return float(lifts.loc[template, "lift"]) if template and template in lifts.index else float("nan")
 
 
-def compare_with_truth(data_dir: str, data: PlanningData, curves: pd.DataFrame | None) -> pd.DataFrame | None:
+def template_lifts(data: PlanningData, template: str, confidence: float = 0.9) -> pd.DataFrame | None:
+    """The template campaign's lift per product (:func:`.forecast.product_lifts`); None without a
+    template or a campaigns table."""
+    if not template or data.campaigns is None:
+        return None
+    row = data.campaigns.set_index("campaign_id").loc[template]
+    categories = data.products.set_index("product_id")["category"] if "category" in data.products else pd.Series(
+        dtype=object)
+    return forecast.product_lifts(data.daily, row, data.abnormal, categories, data.out_of_stock,
+                                  confidence=confidence)
+
+
+def compare_with_truth(data_dir: str, data: PlanningData, curves: pd.DataFrame | None,
+                       lifts: pd.DataFrame | None = None, template: str = "") -> pd.DataFrame | None:
     """The sample shop's planning figures beside the generator's truth (``ground_truth.json``, key
-    ``planning``); None for a shop without it. ``figure`` is (label key, subject). Rows: the planted stock-out's lost units (with
-    the interval), each supplier's mean lead time, each plan's marginal ROI at its usual spend."""
+    ``planning``); None for a shop without it. ``figure`` is (label key, subject). Rows: the planted stock-out's lost
+    units (with the interval), each supplier's mean lead time, each plan's marginal ROI at its usual spend, and with
+    the template's per-product ``lifts``: the share of products whose 90% interval holds the true lift (beside 0.9)
+    and the three best-selling products' lifts."""
     path = Path(data_dir) if data_dir else None
     if path is not None and not path.is_absolute():
         path = project_root() / path
@@ -179,4 +215,14 @@ def compare_with_truth(data_dir: str, data: PlanningData, curves: pd.DataFrame |
                 rows.append({"figure": ("plan_marginal_roi", plan), "estimate": f["marginal_now"], "low": f["marginal_low"],
                              "high": f["marginal_high"],
                              "truth": c["a"] / c["b"] * float(np.exp(-f["spend_now"] / c["b"]))})
+    known = truth.get("product_lift", {}).get("campaigns", {}).get(template)
+    if lifts is not None and known:
+        t = pd.Series(known, dtype=float).reindex(lifts.index)
+        seen = lifts[t.notna()]
+        inside = (seen["lift_low"] <= t[seen.index]) & (t[seen.index] <= seen["lift_high"])
+        rows.append({"figure": ("plan_truth_lift", template), "estimate": float(inside.mean()), "low": np.nan,
+                     "high": np.nan, "truth": 0.9})
+        for pid in seen.sort_values("event_units", ascending=False).index[:3]:
+            rows.append({"figure": ("plan_lift", pid), "estimate": seen.at[pid, "lift"], "low": seen.at[pid, "lift_low"],
+                         "high": seen.at[pid, "lift_high"], "truth": t[pid]})
     return pd.DataFrame(rows) if rows else None

@@ -47,11 +47,23 @@ def daily_sales(shop: Shop) -> pd.DataFrame:
     return out.sort_values(["date", "product_id"]).reset_index(drop=True)
 
 
+def stock_counts(shop: Shop) -> pd.DataFrame:
+    """Every ``inventory`` count: date, product_id, stock (件), by date and product."""
+    out = shop.table("inventory").select("date", "product_id", "stock").execute()
+    out["date"] = pd.to_datetime(out["date"])
+    return out.sort_values(["date", "product_id"]).reset_index(drop=True)
+
+
 def latest_stock(shop: Shop) -> pd.DataFrame:
     """Each product's latest count: product_id, date, stock (件)."""
-    inv = shop.table("inventory").execute()
-    inv["date"] = pd.to_datetime(inv["date"])
-    return inv.sort_values("date").groupby("product_id", as_index=False).last()
+    counts = stock_counts(shop)
+    return counts.groupby("product_id", as_index=False).last()[["product_id", "date", "stock"]]
+
+
+def history_source(counts: pd.DataFrame) -> str:
+    """Which stock history the counts give: "snapshots" when some product was counted on several
+    days (each day anchored on the next count), "latest_count" when each has one count."""
+    return "snapshots" if counts.groupby("product_id")["date"].nunique().max() > 1 else "latest_count"
 
 
 def receipts_frame(shop: Shop) -> pd.DataFrame | None:
@@ -65,36 +77,72 @@ def receipts_frame(shop: Shop) -> pd.DataFrame | None:
     return r
 
 
-def stock_history(daily: pd.DataFrame, counts: pd.DataFrame, receipts: pd.DataFrame | None) -> pd.DataFrame:
-    """Closing stock per product and day, from the latest count back to the first day of sales.
-
-    Returns
-    -------
-    Wide DataFrame: index = days, columns = product ids, values = closing stock (件); a
-    product's days after its count are left out (NaN). Negative values mean the tables
-    disagree (a sale not covered by stock or receipts) and are kept for the caller to flag.
-    """
-    first = daily["date"].min()
-    last = counts["date"].max()
-    days = pd.date_range(first, last, freq="D")
+def _flow(daily: pd.DataFrame, receipts: pd.DataFrame | None, days: pd.DatetimeIndex, ids: list) -> pd.DataFrame:
+    """flow(d) = sum over (d, last day] of (received - sold), per product (件)."""
     sold = daily.pivot_table(index="date", columns="product_id", values="units", aggfunc="sum").reindex(days)
-    ids = counts["product_id"].tolist()
     sold = sold.reindex(columns=ids).fillna(0.0)
     got = pd.DataFrame(0.0, index=days, columns=ids)
     if receipts is not None:
         done = receipts[receipts["received"].notna() & receipts["product_id"].isin(ids)]
         got = (done.pivot_table(index="received", columns="product_id", values="quantity", aggfunc="sum")
                .reindex(index=days, columns=ids).fillna(0.0))
-    # closing stock(d) = count - sum over (d, count day] of (received - sold)
-    flow = (got - sold).iloc[::-1].cumsum().iloc[::-1].shift(-1).fillna(0.0)
-    anchor = counts.set_index("product_id")
-    history = pd.DataFrame(index=days, columns=ids, dtype=float)
-    for pid in ids:
-        count_day = anchor.at[pid, "date"]
-        at_count = flow.loc[count_day, pid] if count_day in flow.index else 0.0
-        history[pid] = anchor.at[pid, "stock"] - (flow[pid] - at_count)
-        history.loc[history.index > count_day, pid] = np.nan
+    return (got - sold).iloc[::-1].cumsum().iloc[::-1].shift(-1).fillna(0.0)
+
+
+def stock_history(daily: pd.DataFrame, counts: pd.DataFrame, receipts: pd.DataFrame | None) -> pd.DataFrame:
+    """Closing stock per product and day, from the counts back to the first day of sales.
+
+    With one count per product every earlier day follows from it; with dated counts
+    (snapshots) each day follows from the next count on or after it, so a count error or a
+    loss the flows do not show (shrinkage) stays between two counts instead of shifting all
+    history (:func:`count_gaps` measures it).
+
+    Returns
+    -------
+    Wide DataFrame: index = days, columns = product ids, values = closing stock (件); a
+    product's days after its last count are left out (NaN). Negative values mean the tables
+    disagree (a sale not covered by stock or receipts) and are kept for the caller to flag.
+    """
+    days = pd.date_range(min(daily["date"].min(), counts["date"].min()), counts["date"].max(), freq="D")
+    ids = list(dict.fromkeys(counts["product_id"]))
+    # closing stock(d) = the next count - sum over (d, count day] of (received - sold)
+    flow = _flow(daily, receipts, days, ids)
+    history = pd.DataFrame(np.nan, index=days, columns=ids)
+    for pid, own in counts.sort_values("date").groupby("product_id"):
+        dates = own["date"].to_numpy()
+        nxt = np.searchsorted(dates, days.to_numpy(), side="left")  # the next count on or after each day
+        known = nxt < len(dates)
+        at_count = flow[pid].reindex(pd.DatetimeIndex(dates[nxt[known]])).to_numpy()
+        history.loc[known, pid] = own["stock"].to_numpy()[nxt[known]] - (flow[pid].to_numpy()[known] - at_count)
     return history
+
+
+def count_gaps(daily: pd.DataFrame, counts: pd.DataFrame, receipts: pd.DataFrame | None) -> pd.DataFrame:
+    """Each count against what the next count, the receipts and the sales say it should be.
+
+    implied(s_k) = count(s_k+1) + sold in (s_k, s_k+1] - received in (s_k, s_k+1]; gap =
+    count - implied (件): positive = units that left without a sale (shrinkage, damage,
+    returns to the supplier), negative = units that arrived without a receipt.
+
+    Returns
+    -------
+    One row per count that has a later one: product_id, date, counted, implied, gap.
+    """
+    pairs = counts.sort_values(["product_id", "date"]).assign(
+        next_date=lambda f: f.groupby("product_id")["date"].shift(-1),
+        next_stock=lambda f: f.groupby("product_id")["stock"].shift(-1)).dropna(subset=["next_date"])
+    cols = ["product_id", "date", "counted", "implied", "gap"]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    days = pd.date_range(min(daily["date"].min(), counts["date"].min()), counts["date"].max(), freq="D")
+    ids = list(dict.fromkeys(pairs["product_id"]))
+    flow = _flow(daily, receipts, days, ids).stack()
+    here = flow.reindex(pd.MultiIndex.from_arrays([pairs["date"], pairs["product_id"]])).to_numpy()
+    there = flow.reindex(pd.MultiIndex.from_arrays([pairs["next_date"], pairs["product_id"]])).to_numpy()
+    out = pairs[["product_id", "date"]].assign(counted=pairs["stock"].to_numpy(),
+                                               implied=pairs["next_stock"].to_numpy() - (here - there))
+    out["gap"] = out["counted"] - out["implied"]
+    return out[cols].reset_index(drop=True)
 
 
 def out_of_stock_days(history: pd.DataFrame, receipts: pd.DataFrame | None) -> pd.DataFrame:

@@ -9,6 +9,10 @@ conversion x AOV = target_s. The gap is the visitors taken over the baseline's v
 the same number of days; for a paid source the extra visitors cost the channel's CPC
 (``ads`` spend / clicks over the base days).
 
+The same split per key product (:func:`product_rates`: the top products by GMV from
+``product_traffic``, the rest as one row) shows which products the target leans on and where
+the visitor gap is largest.
+
 Pacing: the plan of a day = target x that day's share of the same month a year earlier
 (aligned by day of month; an even split without that history); projected end = actual to
 date + the rest of the plan x (actual to date / plan to date); the daily amount needed for the
@@ -34,6 +38,33 @@ def source_rates(traffic: pd.DataFrame, end: pd.Timestamp, base_days: int) -> pd
     g["conversion_low"], g["conversion_high"] = low, high
     g["aov"] = g["amount"] / g["buyers"].where(g["buyers"] > 0)
     return g[g["amount"] > 0]
+
+
+def product_rates(product_traffic: pd.DataFrame, end: pd.Timestamp, base_days: int, top: int = 10,
+                  other: str = "other") -> pd.DataFrame:
+    """Visitors, paid buyers, amount, conversion and AOV per key product over the ``base_days``
+    up to ``end``, from ``product_traffic`` summed over sources.
+
+    Key products are the ``top`` products by paid amount (GMV) in those days; the rest are
+    summed into one row named ``other`` (its conversion and AOV are the pooled ones of the
+    group: its buyers / its visitors, its amount / its buyers). Same columns as
+    :func:`source_rates` (``group`` is "product" or "other"), so :func:`decompose_target`
+    splits a target over them as it does over sources.
+    """
+    t = product_traffic[(product_traffic["date"] > end - pd.Timedelta(days=base_days))
+                        & (product_traffic["date"] <= end)]
+    g = t.groupby("product_id").agg(visitors=("visitors", "sum"), buyers=("paid_buyers", "sum"),
+                                    amount=("paid_amount", "sum"))
+    g = g[g["amount"] > 0].sort_values("amount", ascending=False)
+    key = g.iloc[:top].assign(group="product")
+    if len(g) > top:
+        key.loc[other] = [*g.iloc[top:][["visitors", "buyers", "amount"]].sum(), "other"]
+    key["conversion"] = key["buyers"] / key["visitors"].where(key["visitors"] > 0)
+    low, high = wilson_interval(key["buyers"].to_numpy(float), key["visitors"].to_numpy(float), 0.9)
+    key["conversion_low"], key["conversion_high"] = low, high
+    key["aov"] = key["amount"] / key["buyers"].where(key["buyers"] > 0)
+    key.index.name = "product_id"
+    return key[key["visitors"] > 0]
 
 
 def split_exactly(total: float, weights: pd.Series) -> pd.Series:

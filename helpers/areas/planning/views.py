@@ -286,3 +286,110 @@ def truth_table(frame: pd.DataFrame | None, lang: str):
     t.index = [f"{label(key, lang)} · {subject}" for key, subject in t.pop("figure")]
     t = t.rename(columns={"estimate": "plan_estimate", "low": "low", "high": "high", "truth": "plan_truth"})
     return style_table(t, {c: "ratio" for c in t.columns}, lang)
+
+
+def describe_history(source: str | None, count_days: int, gaps: pd.DataFrame | None, lang: str) -> str:
+    """Which stock history the report used: the dated counts, or the latest count and the flows."""
+    off = gaps[gaps["gap"].abs() > 0] if gaps is not None else pd.DataFrame()
+    if source == "snapshots":
+        if is_zh(lang):
+            s = f"库存历史来自 {count_days} 次盘点：每天的库存以其后最近一次盘点为准，加减其间的入库和销量。"
+            return s + (f"{len(off)} 次盘点与入库和销量对不上（见数据说明）。" if len(off) else "每次盘点都与入库和销量吻合。")
+        s = (f"Stock history from {count_days} counts: each day follows from the next count, with the receipts "
+             "and sales in between.")
+        return s + (f" {len(off)} counts disagree with the receipts and sales (see the notes)." if len(off) else
+                    " Every count agrees with the receipts and sales.")
+    return ("库存历史由最近一次盘点倒推（只有一次盘点）：最近盘点减去之后的入库、加上之后的销量。" if is_zh(lang) else
+            "Stock history worked back from the latest count (there is one count): the count less later receipts "
+            "plus later sales.")
+
+
+def product_target_table(dec: pd.DataFrame, titles: pd.Series, lang: str):
+    """The target per key product (visitors x conversion x AOV), the rest as one row."""
+    t = dec.copy()
+    names = titles.reindex(t.index)
+    names[t.index == "other"] = label("plan_other_products", lang)
+    t.insert(0, "title", names.fillna(pd.Series(t.index, index=t.index)))
+    t.index = [label("plan_other_products", lang) if i == "other" else i for i in t.index]
+    t = t.rename(columns={"conversion": "conversion_rate", "visitors": "plan_needed_visitors",
+                          "base_visitors": "plan_base_visitors", "visitor_gap": "plan_visitor_gap"})
+    cols = ["title", "target", "plan_needed_visitors", "conversion_rate", "aov", "plan_base_visitors",
+            "plan_visitor_gap"]
+    return style_table(t[cols], {"target": "yuan", "plan_needed_visitors": "count", "conversion_rate": "pct",
+                                 "aov": "yuan", "plan_base_visitors": "count", "plan_visitor_gap": "count"},
+                       lang, index_label="product")
+
+
+def describe_product_target(f: Finding, dec: pd.DataFrame, titles: pd.Series, lang: str) -> str:
+    e = f.evidence
+    key = dec.drop(index="other", errors="ignore")
+    share = key["target"].sum() / dec["target"].sum()
+    name = label("plan_other_products", lang) if f.subject == "other" else str(titles.get(f.subject, f.subject))
+    if is_zh(lang):
+        return (f"前 {len(key)} 个商品承担目标的 {_pct(share, lang)}；访客缺口最大的是「{name}」"
+                f"（{e['visitor_gap']:,.0f} 人）。各商品目标精确相加等于总目标。")
+    return (f"The top {len(key)} products carry {_pct(share, lang)} of the target; the largest visitor gap is "
+            f"{name} ({e['visitor_gap']:,.0f} visitors). The products' targets add up to the total exactly.")
+
+
+def lift_table(lifts: pd.DataFrame, titles: pd.Series, lang: str, rows: int = 20):
+    """The template campaign's lift per product, its own and its category's, with the interval."""
+    t = _titled(lifts.sort_values("event_units", ascending=False).head(rows), titles)
+    t = t.rename(columns={"event_units": "plan_event_units", "baseline_units": "plan_baseline_units",
+                          "raw_lift": "plan_raw_lift", "category_lift": "plan_category_lift",
+                          "weight": "plan_lift_weight", "lift": "plan_lift", "lift_low": "low", "lift_high": "high"})
+    cols = ["title", "category", "plan_event_units", "plan_baseline_units", "plan_raw_lift", "plan_category_lift",
+            "plan_lift_weight", "plan_lift", "low", "high"]
+    return style_table(t[cols], {"plan_event_units": "count", "plan_baseline_units": "count", "plan_raw_lift": "ratio",
+                                 "plan_category_lift": "ratio", "plan_lift_weight": "pct", "plan_lift": "ratio",
+                                 "low": "ratio", "high": "ratio"}, lang, index_label="product")
+
+
+def describe_lifts(lifts: pd.DataFrame, shop_lift: float, template: str, lang: str) -> str:
+    spread = lifts["lift"].quantile([0.1, 0.9])
+    own = int((lifts["weight"] >= 0.5).sum())
+    if is_zh(lang):
+        return (f"按「{template}」的表现，各商品的活动提升倍数在 {spread.iloc[0]:.2f} 到 {spread.iloc[1]:.2f} 之间"
+                f"（10%~90% 分位；全店 {shop_lift:.2f}）。{own} 个商品主要按自身数据估计，其余向所在类目收缩。备货计划按每个商品自己的倍数。")
+    return (f"In {template} the products' lifts ran from {spread.iloc[0]:.2f} to {spread.iloc[1]:.2f} (10th to 90th "
+            f"percentile; the shop's {shop_lift:.2f}). {own} products are judged mainly on their own data, the rest "
+            "lean on their category. The campaign stock plan uses each product's own lift.")
+
+
+def clearance_table(plan: pd.DataFrame, titles: pd.Series, lang: str, rows: int = 15):
+    """Seasonal products to clear first: window, excess, markdown and start-by date."""
+    t = _titled(plan.head(rows), titles)
+    t["window"] = [label(f"plan_window_{w}", lang) for w in t["window"]]
+    for c in ("window_end", "start_by"):
+        t[c] = pd.to_datetime(t[c]).dt.strftime("%Y-%m-%d")
+    t = t.rename(columns={"window": "plan_window", "window_end": "plan_window_end",
+                          "window_demand": "plan_window_demand", "position": "plan_position", "excess": "plan_excess",
+                          "weeks_cover_after": "plan_cover_after", "markdown": "plan_markdown",
+                          "start_by": "plan_start_by"})
+    cols = ["title", "category", "plan_window", "plan_window_end", "plan_window_demand", "plan_position",
+            "plan_excess", "plan_cover_after", "plan_markdown", "plan_start_by"]
+    return style_table(t[cols], {"plan_window_demand": "ratio", "plan_position": "count", "plan_excess": "ratio",
+                                 "plan_cover_after": "ratio", "plan_markdown": "pct"}, lang, index_label="product")
+
+
+def describe_clearance(f: Finding, elasticity: float, titles: pd.Series, lang: str) -> str:
+    e = f.evidence
+    zh = is_zh(lang)
+    if not f.enough_data:
+        return (f"历史只有 {e['history_days']} 天，不足 {e['min_days']} 天，无法判断季节，不做清货建议。" if zh else
+                f"Only {e['history_days']} days of history, under {e['min_days']}: seasons cannot be judged, so "
+                "there is no clearance advice.")
+    if f.verdict == "no_excess":
+        return (f"{e['seasonal']} 个季节性商品的库存都能在本季（或下一季到来前）卖完，无需清货。" if zh else
+                f"The stock of all {e['seasonal']} seasonal products sells within its season (or before the next "
+                "one): nothing to clear.")
+    name = str(titles.get(f.subject, f.subject))
+    start = pd.Timestamp(e["start_by"]).strftime("%Y-%m-%d")
+    if zh:
+        return (f"{e['seasonal']} 个季节性商品中 {e['clear']} 个库存超出本季需求，共多 {e['excess_units']:,.0f} 件。"
+                f"最急的是「{name}」：最晚 {start} 开始清货，从今天起全部卖完约需降价 {_pct(e['markdown'], lang)}"
+                f"（按价格弹性 {elasticity:.1f} 估算，弹性是假设，不是拟合值）。")
+    return (f"{e['clear']} of {e['seasonal']} seasonal products hold more than their season will sell, "
+            f"{e['excess_units']:,.0f} units in all. Most urgent: {name}, to start clearing by {start}; selling it all "
+            f"from today takes about {_pct(e['markdown'], lang)} off (at a price elasticity of {elasticity:.1f}, an "
+            "assumption, not a fit).")

@@ -39,3 +39,16 @@ def test_pacing_projects_the_month_from_the_share_of_plan_reached():
     assert summary["actual"] == 1_000.0 and summary["plan_to_date"] == pytest.approx(2_000.0)
     assert summary["projected"] == pytest.approx(1_000.0 + 4_000.0 * 0.5)
     assert summary["needed_per_day"] == pytest.approx(250.0)
+
+
+def test_the_target_per_key_product_adds_up_exactly_with_the_rest_as_one_row():
+    days = pd.date_range("2026-10-01", "2026-10-31", freq="D")
+    rows = [(d, f"p{i}", 100 * (i + 1), 3 * (i + 1), 300.0 * (i + 1)) for d in days for i in range(5)]
+    pt = pd.DataFrame(rows, columns=["date", "product_id", "visitors", "paid_buyers", "paid_amount"])
+    rates = targets.product_rates(pt, pd.Timestamp("2026-10-31"), 28, top=3)
+    assert rates.index.tolist() == ["p4", "p3", "p2", "other"]  # by GMV; p1 and p0 together
+    assert rates.loc["other", "visitors"] == (100 + 200) * 28 and rates.loc["other", "aov"] == pytest.approx(100.0)
+    dec = targets.decompose_target(rates, 987_654.32, days=30, base_days=28)
+    assert round(dec["target"].sum() * 100) == 98765432
+    assert (dec["visitors"] * dec["conversion"] * dec["aov"]).to_numpy() == pytest.approx(dec["target"].to_numpy())
+    assert dec.loc["p4", "target"] == pytest.approx(987_654.32 * 5 / 15, abs=0.01)
