@@ -308,9 +308,11 @@ def test_date_range_is_the_period(tables):
 
 
 def test_sample_folder_is_small():
-    # 20 MB: product_traffic (16 weeks x products x sources, 4.3 MB) is the shop's traffic one level down
+    # 21 MB: a clone stays quick. The detail tables are most of what is above the shop's own
+    # orders (8.5 MB): product_traffic (16 weeks x products x sources with impressions, 4.6 MB),
+    # ad_keywords (0.7 MB), ad_crowds (0.3 MB) and the weekly inventory counts (0.3 MB)
     size = sum(p.stat().st_size for p in SAMPLE.iterdir())
-    assert size < 20_000_000
+    assert size < 21_000_000
 
 
 # ------------------------------------------------------------------ truth recovery
