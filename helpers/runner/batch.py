@@ -182,15 +182,20 @@ def _execute(tasks, jobs: int, executor: str, scheduler: str | None) -> Iterable
 
 
 def run_settings(jobs: int, runs: int) -> settings.Settings:
-    """The kernels' settings: this process's, and, for parallel runs on this machine without a
-    memory cap of the user's, each engine's share of the default cap (parallel runs share the
-    machine's memory)."""
+    """The kernels' settings: this process's, and, for parallel runs on this machine, each
+    engine's share of the default memory cap and of the cores (unless the user set them):
+    parallel runs share the machine, and threads beyond a run's share only wait for their turn
+    (:func:`.execute.kernel_env` gives BLAS the same share)."""
     current = settings.get()
     parallel = min(jobs, runs)
-    if parallel > 1 and not current.duckdb_memory_limit:
+    if parallel <= 1:
+        return current
+    if not current.duckdb_memory_limit:
         share = default_memory_limit(parallel)
         if share:
-            return current.replace(duckdb_memory_limit=share)
+            current = current.replace(duckdb_memory_limit=share)
+    if not current.duckdb_threads:
+        current = current.replace(duckdb_threads=str(max(1, (os.cpu_count() or 1) // parallel)))
     return current
 
 

@@ -111,10 +111,19 @@ def kernel_socket_dir(pid: int) -> Path:
     return Path(tempfile.gettempdir()) / f"workbook-kernels-{pid}"
 
 
+#: The thread pools of the numeric libraries (OpenMP, OpenBLAS, MKL).
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def kernel_env(run_settings: settings.Settings) -> dict[str, str]:
     """What a run's kernel adds to the environment it inherits: the run's ``WORKBOOK_*``
-    settings and the inline plot backend."""
-    return {**run_settings.to_env(), "MPLBACKEND": INLINE_BACKEND}
+    settings, the inline plot backend and, when the run has a share of the cores
+    (``duckdb_threads``), the numeric libraries' threads capped to that share: on cores
+    busy with parallel runs, BLAS threads beyond it spin instead of working."""
+    env = {**run_settings.to_env(), "MPLBACKEND": INLINE_BACKEND}
+    if run_settings.duckdb_threads:
+        env.update(dict.fromkeys(BLAS_THREAD_VARIABLES, run_settings.duckdb_threads))
+    return env
 
 
 def kernel_manager_class(env: dict[str, str]):

@@ -272,6 +272,20 @@ def test_the_kernel_gets_the_runs_settings_and_the_inline_backend():
                    "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 
+def test_parallel_runs_share_the_cores_and_blas_keeps_to_the_share(monkeypatch):
+    """Two runs on two cores: each kernel's engine and BLAS get one core, so no thread spins
+    waiting for a core the other run holds; a user's own setting is kept; one run keeps all."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    with settings.override(duckdb_threads="", duckdb_memory_limit="1GB"):
+        shared = batch.run_settings(jobs=2, runs=5)
+        assert shared.duckdb_threads == "1" and batch.run_settings(jobs=2, runs=1).duckdb_threads == ""
+        env = execute.kernel_env(shared)
+        assert env["WORKBOOK_DUCKDB_THREADS"] == env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1"
+        assert "OPENBLAS_NUM_THREADS" not in execute.kernel_env(batch.run_settings(jobs=1, runs=5))
+    with settings.override(duckdb_threads="4"):
+        assert batch.run_settings(jobs=2, runs=5).duckdb_threads == "4"
+
+
 def test_a_report_keeps_the_text_cells_of_its_language(notebook):
     nb = nbformat.v4.new_notebook()
     zh, en, both = (nbformat.v4.new_markdown_cell(t) for t in ("## 核心指标", "## Key figures", "both"))

@@ -28,10 +28,7 @@ shown is that of the parameters that forecast, and each product costs one fit, n
 
 from __future__ import annotations
 
-import ctypes
 import warnings
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,35 +62,18 @@ def weekly_units(daily: pd.DataFrame, last_day: pd.Timestamp, censored: pd.DataF
     return weekly
 
 
-@contextmanager
 def one_blas_thread():
-    """Run the fits with scipy's bundled OpenBLAS on one thread, and restore it after.
+    """A context in which every BLAS (numpy's, scipy's bundled OpenBLAS, MKL) runs on one thread.
 
-    statsmodels' Kalman filter calls scipy's BLAS on 2 x 2 matrices thousands of times per
-    fit; OpenBLAS's worker threads gain nothing there and, on a machine whose cores are busy
-    with other runs, spin for their turn: the shop's 100 forecasts took 46 s instead of 4 s
-    (measured on 2 shared cores). threadpoolctl does this for any BLAS but is not a
-    dependency; a scipy without its bundled OpenBLAS (conda's MKL build) is left as it is.
+    statsmodels' Kalman filter calls BLAS on 2 x 2 matrices thousands of times per fit;
+    OpenBLAS's worker threads gain nothing there and, on a machine whose cores are busy with
+    other runs, spin for their turn: the shop's 100 forecasts took 46-96 s instead of 4 s
+    (measured on 2 shared cores). threadpoolctl finds the loaded BLAS libraries and restores
+    their threads afterwards.
     """
-    import scipy
+    from threadpoolctl import threadpool_limits
 
-    libs = sorted((Path(scipy.__file__).parent.parent / "scipy.libs").glob("libscipy_openblas*.so*"))
-    lib = None
-    if libs:
-        try:
-            lib = ctypes.CDLL(str(libs[0]))
-            get, put = lib.scipy_openblas_get_num_threads, lib.scipy_openblas_set_num_threads
-        except (OSError, AttributeError):
-            lib = None
-    if lib is None:
-        yield
-        return
-    before = get()
-    put(1)
-    try:
-        yield
-    finally:
-        put(before)
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _fit(values: np.ndarray):
