@@ -23,10 +23,15 @@ start excess / that extra rate per day before the window's end; past dates mean 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from helpers.core.findings import Finding, not_enough_data
+
+if TYPE_CHECKING:
+    from helpers.areas.planning.setup import PlanningData
 
 
 def category_month_index(daily: pd.DataFrame, categories: pd.Series, abnormal: pd.Series) -> pd.DataFrame:
@@ -118,3 +123,13 @@ def judge_clearance(plan: pd.DataFrame | None, history_days: int, min_days: int 
         "seasonal": int(len(plan)), "clear": int(len(clear)), "excess_units": float(clear["excess"].sum()),
         "start_by": first["start_by"], "markdown": float(first["markdown"]),
         "max_markdown": float(clear["markdown"].max())})
+
+
+def clear_stock(data: PlanningData, forecast: pd.DataFrame, position: pd.Series, elasticity: float,
+                max_markdown: float) -> tuple[pd.DataFrame | None, Finding]:
+    """:func:`plan_clearance` on the shop's planning data (categories and their month index from
+    its products and daily sales) and its verdict (:func:`judge_clearance` on the days of history)."""
+    categories = data.products.set_index("product_id")["category"]
+    plan = plan_clearance(forecast, position, categories, category_month_index(data.daily, categories, data.abnormal),
+                          data.last_day, elasticity, max_markdown)
+    return plan, judge_clearance(plan, (data.last_day - data.daily["date"].min()).days)

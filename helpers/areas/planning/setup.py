@@ -15,7 +15,7 @@ from helpers.core import costs as cost_model
 from helpers.core.calendar import Period, abnormal_days
 from helpers.core.notes import note
 from helpers.core.params import parse_date
-from helpers.core.shop import project_root
+from helpers.core.shop import project_root, resolve_export_dir
 
 if TYPE_CHECKING:
     from helpers.core.shop import Shop
@@ -32,9 +32,7 @@ class Options:
 
     def plan_path(self, export_dir: str) -> str:
         """Where the purchase-plan workbook goes (relative folders are under the project root)."""
-        folder = Path(export_dir)
-        folder = folder if folder.is_absolute() else project_root() / folder
-        return str(folder / f"purchase_plan_{self.stem}.xlsx")
+        return str(resolve_export_dir(export_dir) / f"purchase_plan_{self.stem}.xlsx")
 
 
 def check_options(shop: Shop, *, horizon_days: int, backtest_weeks: int, confidence: float, service_level: float,

@@ -116,8 +116,8 @@ def pace(traffic: pd.DataFrame, target: float, month: pd.Period) -> tuple[pd.Dat
     Returns
     -------
     (daily frame indexed by date: plan, actual (NaN after the data), cumulative plan and
-    actual; summary dict: actual, plan_to_date, days_done, days_left, projected, needed_per_day,
-    planned_per_day_left).
+    actual; summary dict: actual, plan_to_date, plan_share_to_date (plan to date / target; NaN
+    for a zero target), days_done, days_left, projected, needed_per_day, planned_per_day_left).
     """
     days = pd.date_range(month.start_time, month.end_time.normalize(), freq="D")
     daily = traffic.groupby("date")["paid_amount"].sum()
@@ -131,7 +131,9 @@ def pace(traffic: pd.DataFrame, target: float, month: pd.Period) -> tuple[pd.Dat
     left = int((~done).sum())
     frame["plan_cum"] = frame["plan"].cumsum()
     frame["actual_cum"] = frame["actual"].cumsum().where(done)
-    summary = {"actual": actual, "plan_to_date": plan_done, "days_done": int(done.sum()), "days_left": left,
+    summary = {"actual": actual, "plan_to_date": plan_done,
+               "plan_share_to_date": plan_done / target if target > 0 else np.nan,
+               "days_done": int(done.sum()), "days_left": left,
                "projected": actual + rest * (actual / plan_done if plan_done > 0 else 1.0),
                "needed_per_day": (target - actual) / left if left else np.nan,
                "planned_per_day_left": rest / left if left else np.nan,

@@ -125,6 +125,14 @@ def plot_forecast(weekly: pd.Series, forecast: pd.DataFrame, title: str, lang: s
     return fig
 
 
+def plot_top_forecast(forecast: pd.DataFrame, weekly: pd.DataFrame, paths: dict, titles: pd.Series, lang: str):
+    """:func:`plot_forecast` of the product with the most units forecast; None without forecasts."""
+    if not len(forecast):
+        return None
+    top = forecast["horizon_units"].idxmax()
+    return plot_forecast(weekly[top], paths[top], str(titles.get(top, top)), lang)
+
+
 def lead_table(leads: pd.DataFrame, lang: str):
     t = leads.rename(columns={"orders": "plan_po_count", "mean_days": "plan_lead_mean", "sd_days": "plan_lead_sd",
                               "p90_days": "plan_lead_p90"})
