@@ -6,7 +6,7 @@ with the same :class:`~helpers.core.contract.Column` rules and row checks as eve
 
 from __future__ import annotations
 
-from helpers.core.contract import _SWAPPED, Table, _above, _c, _register
+from helpers.core.contract_base import _SWAPPED, Table, _above, _c, _register
 
 _register(
     Table(

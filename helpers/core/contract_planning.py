@@ -9,7 +9,7 @@ receipts and the paid order lines give every day's stock (stock before = stock a
 
 from __future__ import annotations
 
-from helpers.core.contract import Table, _c, _register
+from helpers.core.contract_base import Table, _c, _register
 
 _register(
     Table(

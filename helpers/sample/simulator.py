@@ -10,7 +10,7 @@ the ``sources``, ``lines`` and ``rows`` truth and the tables built after the run
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -47,10 +47,16 @@ from .specs import (
 )
 from .writers import _customer_ids, _TableWriter, _take, _timestamps
 
-if TYPE_CHECKING:
-    from .aftersales import _AfterSales
-
 FLUSH_LINES = 100_000  # order lines buffered before writing (bounds memory at any scale)
+
+
+class _DayListener(Protocol):
+    """What follows the shop day by day (the after-sales stream): each day's order lines, then
+    a flush with the orders and the end of the run."""
+
+    def day(self, day: int, rows: dict, *hits) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> dict: ...
 
 
 class _Simulator:
@@ -90,7 +96,7 @@ class _Simulator:
         self.refund_buffer: list[dict] = []
         self.touch_orders: list[dict] = []  # paid orders of the last TOUCH_DAYS days
         self.line_counts = {"paid_lines": 0, "campaign_lines": 0}
-        self.after_sales: _AfterSales | None = None  # set by generate_sample
+        self.after_sales: _DayListener | None = None  # set by generate_sample
 
     # -- traffic
     def _traffic(self, day: int) -> dict[str, np.ndarray]:
