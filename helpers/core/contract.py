@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from helpers.core.contract_base import (  # noqa: F401 (the contract's public names)
     _SWAPPED,
+    AD_RESULTS,
+    AD_VOLUME,
     KINDS,
     TABLES,
     Column,
@@ -229,15 +231,8 @@ _register(
             _c("date", "date", "statistics day", aliases=("日期", "统计日期")),
             _c("channel", "str", "paid channel", aliases=("推广渠道", "渠道", "推广工具")),
             _c("plan", "str", "plan (计划) name", aliases=("计划名称", "推广计划", "计划")),
-            _c("impressions", "int", "impressions (展现量)", min_value=0, additive=True, unit="次",
-               aliases=("展现量",)),
-            _c("clicks", "int", "clicks (点击量)", min_value=0, additive=True, unit="次", aliases=("点击量",)),
-            _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
-            _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
-               unit="笔", aliases=("总成交笔数", "成交笔数")),
-            _c("attributed_amount", "float", "sales attributed within the window; a conversion-only report has "
-               "none: ROI is then unknown, never 0", min_value=0, additive=True, unit="元",
-               required=False, nullable=True, aliases=("总成交金额", "成交金额")),
+            *AD_VOLUME,
+            *AD_RESULTS,
             _c("attribution_window_days", "int", "attribution window in days (转化周期)", min_value=0,
                unit="天", aliases=("转化周期", "归因周期")),
         ),

@@ -95,3 +95,18 @@ TABLES: dict[str, Table] = {}
 
 def _register(table: Table) -> None:
     TABLES[table.name] = table
+
+
+#: What every ad report counts (ads, ad_keywords, ad_crowds): one definition, one 口径.
+AD_VOLUME = (
+    _c("impressions", "int", "impressions (展现量)", min_value=0, additive=True, unit="次", aliases=("展现量",)),
+    _c("clicks", "int", "clicks (点击量)", min_value=0, additive=True, unit="次", aliases=("点击量",)),
+    _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
+)
+AD_RESULTS = (
+    _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
+       unit="笔", aliases=("总成交笔数", "成交笔数")),
+    _c("attributed_amount", "float", "sales attributed within the window; a conversion-only report has none: "
+       "ROI is then unknown, never 0", min_value=0, additive=True, unit="元", required=False, nullable=True,
+       aliases=("总成交金额", "成交金额")),
+)

@@ -6,7 +6,7 @@ with the same :class:`~helpers.core.contract.Column` rules and row checks as eve
 
 from __future__ import annotations
 
-from helpers.core.contract_base import _SWAPPED, Table, _above, _c, _register
+from helpers.core.contract_base import _SWAPPED, AD_RESULTS, AD_VOLUME, Table, _above, _c, _register
 
 _register(
     Table(
@@ -60,9 +60,7 @@ _register(
                choices=("exact", "broad"), value_aliases={"精准匹配": "exact", "精确匹配": "exact", "广泛匹配": "broad",
                                                           "智能匹配": "broad"},
                aliases=("匹配方式", "匹配类型")),
-            _c("impressions", "int", "impressions (展现量)", min_value=0, additive=True, unit="次", aliases=("展现量",)),
-            _c("clicks", "int", "clicks (点击量)", min_value=0, additive=True, unit="次", aliases=("点击量",)),
-            _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
+            *AD_VOLUME,
             _c("quality_score", "float", "quality score of the day (质量分, 1-10); empty where not shown",
                required=False, nullable=True, min_value=0, max_value=10, number="plain",
                aliases=("质量分", "移动质量分", "PC质量分")),
@@ -70,11 +68,7 @@ _register(
                unit="元", aliases=("出价", "移动出价", "关键词出价")),
             _c("avg_rank", "float", "average ad position (平均展现排名); empty where not shown", required=False,
                nullable=True, min_value=0, number="plain", aliases=("平均展现排名", "平均排名", "展现排名")),
-            _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
-               unit="笔", aliases=("总成交笔数", "成交笔数")),
-            _c("attributed_amount", "float", "sales attributed within the window; empty in a conversion-only "
-               "report: ROI is then unknown, never 0", min_value=0, additive=True, unit="元", required=False,
-               nullable=True, aliases=("总成交金额", "成交金额")),
+            *AD_RESULTS,
             _c("attribution_window_days", "int", "attribution window in days (转化周期)", min_value=0, unit="天",
                required=False, nullable=True, aliases=("转化周期", "归因周期")),
         ),
@@ -120,14 +114,8 @@ _register(
             _c("date", "date", "statistics day", aliases=("日期", "统计日期")),
             _c("plan", "str", "plan (计划) name, as in ads.plan", aliases=("计划名称", "推广计划", "计划")),
             _c("crowd", "str", "targeted crowd (人群 / 定向人群)", aliases=("人群名称", "定向人群", "人群", "人群包名称")),
-            _c("impressions", "int", "impressions (展现量)", min_value=0, additive=True, unit="次", aliases=("展现量",)),
-            _c("clicks", "int", "clicks (点击量)", min_value=0, additive=True, unit="次", aliases=("点击量",)),
-            _c("spend", "float", "spend (花费)", min_value=0, additive=True, unit="元", aliases=("花费", "消耗")),
-            _c("attributed_orders", "int", "orders attributed within the window", min_value=0, additive=True,
-               unit="笔", aliases=("总成交笔数", "成交笔数")),
-            _c("attributed_amount", "float", "sales attributed within the window; empty in a conversion-only "
-               "report: ROI is then unknown, never 0", min_value=0, additive=True, unit="元", required=False,
-               nullable=True, aliases=("总成交金额", "成交金额")),
+            *AD_VOLUME,
+            *AD_RESULTS,
             _c("attribution_window_days", "int", "attribution window in days (转化周期)", min_value=0, unit="天",
                required=False, nullable=True, aliases=("转化周期", "归因周期")),
         ),
