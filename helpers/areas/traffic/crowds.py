@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.areas.traffic.roi import add_click_rates
+from helpers.areas.traffic.roi import AD_SUMS, ad_sums, add_click_rates, known_amounts
 from helpers.core.costs import break_even_roi
 from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
 from helpers.i18n import pick
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from helpers.core.shop import Shop
 
 CROWD_ACTIONS = ("cut", "scale", "keep", "unknown")
-SUMS = ("impressions", "clicks", "spend", "attributed_orders", "attributed_amount")
 
 
 def crowd_table(shop: Shop, period: Period, margin: float, confidence: float = 0.95) -> pd.DataFrame:
@@ -52,16 +51,10 @@ def crowd_table(shop: Shop, period: Period, margin: float, confidence: float = 0
     """
     t = shop.table("ad_crowds")
     t = t.filter((t.date >= period.start.date()) & (t.date <= period.end.date()))
-    agg = {c: t[c].sum() for c in SUMS}
-    agg["amount_rows"] = t.attributed_amount.count()
-    agg["rows"] = t.count()
-    out = t.group_by(["plan", "crowd"]).aggregate(**agg).execute()
-    for c in SUMS:
-        out[c] = out[c].astype(float)
-    out.loc[out["amount_rows"] < out["rows"], "attributed_amount"] = np.nan
+    out = known_amounts(t.group_by(["plan", "crowd"]).aggregate(**ad_sums(t)).execute())
     out = add_click_rates(out, confidence)
     out["breakeven_roi"] = break_even_roi(margin) if np.isfinite(margin) and margin > 0 else np.nan
-    keep = ["plan", "crowd", *SUMS, "ctr", "cpc", "conversion_rate", "conversion_low", "conversion_high", "roi",
+    keep = ["plan", "crowd", *AD_SUMS, "ctr", "cpc", "conversion_rate", "conversion_low", "conversion_high", "roi",
             "roi_low", "roi_high", "breakeven_roi"]
     return out[keep].sort_values(["spend", "crowd"], ascending=[False, True]).reset_index(drop=True)
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.areas.traffic.roi import add_click_rates
+from helpers.areas.traffic.roi import AD_SUMS, ad_sums, add_click_rates, known_amounts
 from helpers.core.costs import break_even_roi, max_cpc
 from helpers.core.findings import NOT_ENOUGH_DATA, Finding, not_enough_data
 from helpers.core.stats import wilson_interval
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from helpers.core.shop import Shop
 
 KEYWORD_ACTIONS = ("cut", "lower_bid", "raise_bid", "keep", "unknown")
-SUMS = ("impressions", "clicks", "spend", "attributed_orders", "attributed_amount")
 
 
 def keyword_table(shop: Shop, period: Period, margin: float, confidence: float = 0.95) -> pd.DataFrame:
@@ -66,9 +65,7 @@ def keyword_table(shop: Shop, period: Period, margin: float, confidence: float =
     t = shop.table("ad_keywords")
     t = t.filter((t.date >= period.start.date()) & (t.date <= period.end.date()))
     weight = t.clicks.cast("float64")
-    agg = {c: t[c].sum() for c in SUMS}
-    agg["amount_rows"] = t.attributed_amount.count()
-    agg["rows"] = t.count()
+    agg = ad_sums(t)
     for col in ("quality_score", "avg_rank"):
         known = t[col].notnull()
         agg[f"{col}_w"] = ibis.ifelse(known, t[col] * weight, 0.0).sum()
@@ -84,16 +81,13 @@ def keyword_table(shop: Shop, period: Period, margin: float, confidence: float =
     out["match_type"] = match.reindex(out.index)
     for col in ("quality_score", "avg_rank"):
         out[col] = out[f"{col}_w"] / out[f"{col}_n"].where(out[f"{col}_n"] > 0)
-    for c in SUMS:
-        out[c] = out[c].astype(float)
-    # a keyword with some days of no amount is a conversion-only report there: ROI unknown
-    out.loc[out["amount_rows"] < out["rows"], "attributed_amount"] = np.nan
+    out = known_amounts(out)
     out = add_click_rates(out.reset_index(), confidence)
     clicks = out["clicks"].where(out["clicks"] > 0)
     out["value_per_click"] = out["attributed_amount"] / clicks
     out["max_cpc"] = max_cpc(out["value_per_click"], margin)
     out["breakeven_roi"] = break_even_roi(margin) if np.isfinite(margin) else np.nan
-    keep = ["plan", "keyword", "match_type", *SUMS, "ctr", "cpc", "conversion_rate", "conversion_low",
+    keep = ["plan", "keyword", "match_type", *AD_SUMS, "ctr", "cpc", "conversion_rate", "conversion_low",
             "conversion_high", "amount_per_order", "roi", "roi_low", "roi_high", "value_per_click", "max_cpc",
             "breakeven_roi", "quality_score", "avg_rank", "bid"]
     return out[keep].sort_values(["spend", "keyword"], ascending=[False, True]).reset_index(drop=True)

@@ -124,6 +124,28 @@ def normalise_roi(roi: pd.Series, windows: pd.Series, ratios: dict[tuple[int, in
     return roi * factor, reference
 
 
+#: The additive figures of an ad report's rows.
+AD_SUMS = ("impressions", "clicks", "spend", "attributed_orders", "attributed_amount")
+
+
+def ad_sums(t) -> dict:
+    """Ibis aggregations of an ad report (``ads``, ``ad_keywords``, ``ad_crowds``): the sums of
+    :data:`AD_SUMS`, and the rows and rows with an amount (see :func:`known_amounts`)."""
+    agg = {c: t[c].sum() for c in AD_SUMS}
+    agg["amount_rows"] = t.attributed_amount.count()
+    agg["rows"] = t.count()
+    return agg
+
+
+def known_amounts(out: pd.DataFrame) -> pd.DataFrame:
+    """Aggregated :func:`ad_sums` as floats; a group with some rows without an amount (a
+    conversion-only report on those days) has an unknown amount (NaN), never a partial sum."""
+    for c in AD_SUMS:
+        out[c] = out[c].astype(float)
+    out.loc[out["amount_rows"] < out["rows"], "attributed_amount"] = np.nan
+    return out
+
+
 def add_click_rates(out: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Rates and ROI with its interval for rows of ad figures (keywords or crowds of plans).
 
