@@ -119,6 +119,65 @@ def rate_with_interval(successes: Any, trials: Any, confidence: float = 0.95):
     return pd.DataFrame({"rate": r, "low": lo, "high": hi})
 
 
+def day_dispersion(day_successes: pd.Series, day_trials: pd.Series) -> pd.DataFrame:
+    """How much more a rate varies from day to day than chance alone would make it, per group.
+
+    Pearson's dispersion of a quasi-binomial model: phi = X² / (D - 1) with
+    X² = sum over days of (x_d - n_d p)² / (n_d p (1 - p)), p = sum x / sum n and D the days
+    with trials; the same as ``statsmodels``' GLM Binomial fitted with ``scale="X2"`` (a test
+    checks it). Floored at 1: no more spread than binomial, or fewer than two days.
+
+    Parameters
+    ----------
+    day_successes, day_trials : Series indexed by (group, day), e.g. paid buyers and visitors
+        per source and date.
+
+    Returns
+    -------
+    DataFrame per group: dispersion (phi >= 1) and days (D).
+    """
+    frame = pd.DataFrame({"x": day_successes.astype(float), "n": day_trials.astype(float)})
+    frame = frame[frame["n"] > 0]
+    group = frame.index.get_level_values(0)
+    p = frame.groupby(group)["x"].transform("sum") / frame.groupby(group)["n"].transform("sum")
+    var = frame["n"] * p * (1 - p)
+    term = ((frame["x"] - frame["n"] * p) ** 2 / var.where(var > 0)).fillna(0.0)
+    chi2, days = term.groupby(group).sum(), term.groupby(group).size()
+    phi = (chi2 / (days - 1).where(days > 1)).clip(lower=1.0).fillna(1.0)
+    groups = pd.unique(day_successes.index.get_level_values(0))
+    return pd.DataFrame({"dispersion": phi.reindex(groups, fill_value=1.0),
+                         "days": days.reindex(groups, fill_value=0).astype(int)})
+
+
+def overdispersed_interval(successes: Any, trials: Any, dispersion: Any, days: Any, confidence: float = 0.95):
+    """Wilson interval of a rate whose days vary more than chance (:func:`day_dispersion`).
+
+    The counts are deflated before the Wilson interval: effective trials n / k and successes
+    x / k with k = phi (t_{D-1} / z)² (the design-effect adjustment of Korn and Graubard, 1998,
+    with the t quantile of quasi-likelihood inference because phi is estimated from D days);
+    the rate is unchanged and the interval about sqrt(k) times wider. With phi = 1 it is
+    :func:`wilson_interval`. Real shops' conversion moves with the day (weather, a competitor's
+    promotion, a ranking change): a binomial interval on the summed visitors is then too
+    narrow and calls noise a change. Measured on simulated weeks with a 15% day effect, the
+    80% Wilson interval covered the true rate 49% of the time, this one 80%; on binomial days
+    both cover about 80% (tests/core/test_stats.py).
+
+    Returns
+    -------
+    (low, high), as :func:`wilson_interval`.
+    """
+    from scipy import stats as st
+
+    phi = np.asarray(dispersion, dtype=float)
+    d = np.asarray(days, dtype=float)
+    z = z_value(confidence)
+    t = st.t.ppf(0.5 + confidence / 2, np.where(d > 1, d - 1, 1.0))
+    k = np.where(phi > 1, phi * (t / z) ** 2, 1.0)
+    if isinstance(successes, pd.Series):
+        k = pd.Series(k, index=successes.index)
+    return wilson_interval(successes / k, trials / k, confidence)
+
+
 def two_proportion_test(s1: float, n1: float, s2: float, n2: float) -> dict[str, float]:
     """Pooled two-proportion z test of p2 = p1, two-sided (e.g. a variant against the control).
 

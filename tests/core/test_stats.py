@@ -242,3 +242,40 @@ def test_prob_best_is_the_old_monte_carlo():
     assert result.sum() == pytest.approx(1.0)
     assert said == [("1 个版本没有样本：其最优概率只来自先验",
                      "1 variant(s) without trials: their P(best) comes from the prior alone")]
+
+
+def _simulated_weeks(day_effect_sd: float, days: int, weeks: int = 3000, rate: float = 0.025):
+    """Paid buyers and visitors of ``weeks`` simulated periods whose true daily rate varies by a
+    mean-one log-normal day effect (0: binomial days)."""
+    rng = np.random.default_rng(7)
+    visitors = rng.integers(3000, 6000, (weeks, days)).astype(float)
+    daily = rate * np.exp(rng.normal(0, day_effect_sd, (weeks, days)) - day_effect_sd**2 / 2)
+    buyers = rng.binomial(visitors.astype(int), daily).astype(float)
+    index = pd.MultiIndex.from_product([range(weeks), range(days)])
+    return pd.Series(buyers.ravel(), index), pd.Series(visitors.ravel(), index)
+
+
+def test_day_dispersion_is_the_quasi_binomial_scale_of_statsmodels():
+    import statsmodels.api as sm
+
+    buyers, visitors = _simulated_weeks(0.15, 28, weeks=1)
+    phi = stats.day_dispersion(buyers, visitors).loc[0, "dispersion"]
+    x, n = buyers.to_numpy(), visitors.to_numpy()
+    glm = sm.GLM(x / n, np.ones((len(x), 1)), family=sm.families.Binomial(), var_weights=n).fit(scale="X2")
+    assert phi == pytest.approx(glm.scale) and phi > 1.5
+
+
+@pytest.mark.parametrize("day_effect_sd", [0.0, 0.15])
+@pytest.mark.parametrize("days", [7, 28])
+def test_conversion_intervals_cover_the_true_rate_when_days_vary_more_than_chance(day_effect_sd, days):
+    """A real shop's conversion moves with the day: the interval must still cover the rate at
+    its nominal 80% (Wilson on the summed days: 49% with a 15% day effect)."""
+    buyers, visitors = _simulated_weeks(day_effect_sd, days)
+    spread = stats.day_dispersion(buyers, visitors)
+    x, n = buyers.groupby(level=0).sum(), visitors.groupby(level=0).sum()
+    low, high = stats.overdispersed_interval(x, n, spread["dispersion"], spread["days"], 0.8)
+    covered = ((low <= 0.025) & (0.025 <= high)).mean()
+    assert 0.77 <= covered <= 0.87
+    if day_effect_sd:
+        w_low, w_high = stats.wilson_interval(x, n, 0.8)
+        assert ((w_low <= 0.025) & (0.025 <= w_high)).mean() < 0.7  # what the binomial interval did

@@ -13,7 +13,8 @@ by :mod:`helpers.core.stats`.
   ``"daily_mean"`` (mean of the daily rates), see
   :func:`helpers.core.metrics.rate_over_days`; reports name the method with
   :func:`helpers.core.metrics.describe_method`. Conversion intervals are Wilson intervals of
-  the pooled counts (:func:`helpers.core.stats.wilson_interval`).
+  the pooled counts widened by the days' spread beyond chance
+  (:func:`helpers.core.stats.overdispersed_interval`; ``dispersion`` 1 = binomial).
 - Paid traffic (付费流量) is the source groups ``paid`` and ``affiliate``; every other group
   is free traffic (免费流量). The ``crm`` group (购物车, 我的淘宝) is returning visitors: high UV
   value, but not a channel that wins new visitors.
@@ -31,7 +32,7 @@ from helpers.core import metrics
 from helpers.core.calendar import Period
 from helpers.core.lines import peer_lines
 from helpers.core.notes import caught, note, quiet
-from helpers.core.stats import wilson_interval
+from helpers.core.stats import day_dispersion, overdispersed_interval
 from helpers.i18n import has_label, label
 
 if TYPE_CHECKING:
@@ -214,8 +215,12 @@ def _rates(daily: pd.DataFrame, key: str, rate_method: str, confidence: float) -
             for n in found:
                 note(f"{item_name(item, key, 'zh')}：{n.zh}", f"{item_name(item, key, 'en')}: {n.en}", stacklevel=3)
         out[name] = pd.Series(values)
+    # days vary more than chance on a real shop: the interval widens by the days' own spread
+    spread = day_dispersion(day_totals["paid_buyers"], day_totals["visitors"]).reindex(out.index)
+    out["dispersion"] = spread["dispersion"]
     with quiet():  # a source without visitors: its NaN interval shows it
-        low, high = wilson_interval(out["paid_buyers"], out["visitors"], confidence)
+        low, high = overdispersed_interval(out["paid_buyers"], out["visitors"], spread["dispersion"], spread["days"],
+                                           confidence)
     out["conversion_low"], out["conversion_high"] = low, high
     return out
 
