@@ -524,11 +524,14 @@ _register(
         name="inventory",
         description="Stock on hand by product (库存, 进销存 snapshot): one count, or dated counts (e.g. weekly) "
         "that give the stock history.",
-        grain="day x product",
-        key=("date", "product_id"),
+        grain="day x warehouse x product",
+        key=("date", "warehouse", "product_id"),
         date_column="date",
         columns=(
             _c("date", "date", "day of the count (end of day)", aliases=("日期", "盘点日期", "统计日期")),
+            _c("warehouse", "str", "warehouse the stock is in; a file without the column counts all stock as "
+               "one warehouse, 全部 (count every warehouse on the same days: the shop's stock is their sum)",
+               required=False, default="全部", aliases=("仓库", "仓库名称", "发货仓")),
             _c("product_id", "str", "product id", aliases=("商品ID", "宝贝ID", "商家编码")),
             _c("stock", "int", "units on hand (可售库存)", min_value=0, unit="件",
                aliases=("库存", "可售库存", "库存数量")),

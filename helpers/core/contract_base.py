@@ -28,6 +28,9 @@ class Column:
     # from the kind, unit and bounds unless given
     number: str = ""
     future: bool = False  # a date or time that may lie ahead (a planned campaign); others may not
+    # the value of every row when the file lacks this (optional) column, so that an optional key
+    # column is never empty (helpers.core.validate fills it); None: the column is left empty
+    default: str | None = None
 
     def __post_init__(self):
         if self.kind in ("int", "float") and not self.number:

@@ -283,9 +283,10 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
 
     Returns
     -------
-    (frame, notes): the frame has every contract column (optional ones filled
-    with nulls when absent) plus ``_line``, the 1-based line of the row in the
-    file, used in error messages; notes say what was ignored.
+    (frame, notes): the frame has the contract columns the file has (optional
+    ones it lacks are filled by :func:`helpers.core.validate.validate_table`)
+    plus ``_line``, the 1-based line of the row in the file, used in error
+    messages; notes say what was ignored.
 
     Raises
     ------
@@ -347,7 +348,7 @@ def read_export(path: str | Path, table_name: str) -> tuple[pd.DataFrame, list[N
     if header_at > 0:
         notes.append(Note(f"{path.name}：跳过了表头上方的 {header_at} 行标题（{encoding}）。",
                           f"{path.name}: skipped {header_at} title rows above the header ({encoding}).", sticky=True))
-    return frame[["_line", *table.names]], notes
+    return frame[["_line", *[n for n in table.names if n in frame]]], notes
 
 
 def _parse_chunk(body, table: Table, positions: dict[str, int], width: int, header_at: int, path: Path):
@@ -361,7 +362,9 @@ def _parse_chunk(body, table: Table, positions: dict[str, int], width: int, head
     out = {"_line": lines.to_numpy(dtype="int64")}
     problems = []
     for col in table.columns:
-        raw = body[positions[col.name]] if col.name in positions else pd.Series("", index=body.index)
+        if col.name not in positions:
+            continue  # validation fills it (an optional column's default or empty)
+        raw = body[positions[col.name]]
         try:
             out[col.name] = parse_column(raw, col, lines, path).to_numpy()
         except DataError as exc:  # every column's problems at once
@@ -415,7 +418,7 @@ def _arrow_schema(table: Table, frame: pd.DataFrame):
 
     types = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(),
              "datetime": pa.timestamp("us"), "bool": pa.bool_()}
-    fields = [pa.field(c.name, types[c.kind]) for c in table.columns]
+    fields = [pa.field(c.name, types[c.kind]) for c in table.columns if c.name in frame]
     line_type = pa.string() if frame["_line"].dtype != "int64" else pa.int64()
     return pa.schema([*fields, pa.field("_line", line_type)])
 

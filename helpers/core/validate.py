@@ -97,7 +97,7 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
             if col.required:
                 raise DataError("required column is missing", file=origin, column=col.name,
                                 fix=f"add `{col.name}` ({col.description}); see docs/data.md.")
-            expr = expr.mutate(**{col.name: _null_literal(col)})
+            expr = expr.mutate(**{col.name: _absent_value(col)})
     extra = [c for c in expr.columns if c not in table.names and c != "_line"]
     if extra:
         names = ", ".join(extra)
@@ -147,8 +147,12 @@ def validate_table(expr: ir.Table, table_name: str, origin: str,
         c = expr[col.name]
         where = (col.name,)
         if not col.nullable:
-            checks.append((where, c.isnull(), "empty values where the column must be filled",
-                           "fill them in, or remove the rows if they are not real data."))
+            fix = "fill them in, or remove the rows if they are not real data."
+            if col.name in table.key:
+                fix = (f"`{col.name}` is part of the key ({', '.join(table.key)}), which cannot be empty: " + fix
+                       + (f" Without the column every row counts as {col.default!r}." if col.default is not None
+                          else ""))
+            checks.append((where, c.isnull(), "empty values where the column must be filled", fix))
         if col.min_value is not None:
             checks.append((where, c < col.min_value, f"values below {col.min_value:g}",
                            "amounts and counts cannot be negative: returns belong in `refunds`, "
@@ -223,9 +227,14 @@ def _strip_text(expr: ir.Table, columns: list[str]) -> ir.Table:
     return expr.mutate(**{name: expr[name].re_replace(edges, "") for name in columns}) if columns else expr
 
 
-def _null_literal(col: Column):
+def _absent_value(col: Column):
+    """What a column the data lacks holds: its contract default, else empty. The readers leave
+    absent columns out so that this is the one place that fills them (a default written by a
+    reader would hide an empty column the file does have)."""
     import ibis
 
+    if col.default is not None:
+        return ibis.literal(col.default).cast(_ibis_type(col.kind))
     return ibis.null().cast(_ibis_type(col.kind))
 
 

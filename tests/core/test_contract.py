@@ -27,6 +27,9 @@ def test_contract_is_consistent():
         for col in table.columns:
             assert col.kind in KINDS
             assert not (col.name in table.key and col.nullable), f"{table.name}.{col.name}: key cannot be empty"
+            # an optional key column is filled with its default where a file lacks it
+            assert col.required or col.name not in table.key or col.default is not None, \
+                f"{table.name}.{col.name}: an optional key column needs a default"
             if col.value_aliases:
                 assert set(col.value_aliases.values()) <= set(col.choices)
 

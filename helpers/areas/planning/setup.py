@@ -96,6 +96,8 @@ class PlanningData:
     count_gaps: pd.DataFrame | None = None  # stock.count_gaps
     out_of_stock: pd.DataFrame | None = None  # day x product flags (stock.out_of_stock_days)
     campaigns: pd.DataFrame | None = None
+    # per (warehouse, product) (stock.summarize_warehouses) when the counts name several warehouses
+    warehouses: pd.DataFrame | None = None
 
 
 def _dated(shop: Shop, name: str, column: str = "date") -> pd.DataFrame | None:
@@ -118,7 +120,7 @@ def load_planning(shop: Shop, slow_weeks: float = 26.0) -> PlanningData:
     days = pd.date_range(daily["date"].min(), daily["date"].max(), freq="D")
     abnormal = abnormal_days(campaigns, days, 7)
     spells = pd.DataFrame(columns=["product_id", "first", "last", "days", "lost_units", "lost_sales"])
-    out = source = gaps = None
+    out = source = gaps = warehouses = None
     count_days = 0
     if shop.has("inventory"):
         counts = stock.stock_counts(shop)
@@ -138,6 +140,9 @@ def load_planning(shop: Shop, slow_weeks: float = 26.0) -> PlanningData:
         spells = stock.estimate_lost_sales(stock.find_stockouts(out), daily, out, abnormal)
         summary = stock.summarize_stock(daily, latest, unit_cost, slow_weeks=slow_weeks)
         on_hand = latest.set_index("product_id")["stock"]
+        by_warehouse = stock.warehouse_counts(shop)
+        if by_warehouse["warehouse"].nunique() > 1:
+            warehouses = stock.summarize_warehouses(daily, by_warehouse)
     else:
         last_day, summary, on_hand = daily["date"].max(), None, pd.Series(dtype=float)
     lifts = (forecast.campaign_lifts(daily, campaigns, abnormal) if campaigns is not None
@@ -156,7 +161,7 @@ def load_planning(shop: Shop, slow_weeks: float = 26.0) -> PlanningData:
         ratings=_dated(shop, "reviews", "review_time"),
         break_even=float(cost_model.break_even_roi(cost_model.contribution_margin(shop, period))),
         stock_source=source, count_days=count_days, count_gaps=gaps, out_of_stock=out,
-        campaigns=campaigns)
+        campaigns=campaigns, warehouses=warehouses)
 
 
 def campaign_lift(lifts: pd.DataFrame, template: str) -> float:

@@ -48,10 +48,49 @@ def daily_sales(shop: Shop) -> pd.DataFrame:
 
 
 def stock_counts(shop: Shop) -> pd.DataFrame:
-    """Every ``inventory`` count: date, product_id, stock (件), by date and product."""
-    out = shop.table("inventory").select("date", "product_id", "stock").execute()
+    """Every ``inventory`` count of the shop: date, product_id, stock (件), by date and product.
+
+    stock = the sum over warehouses of the day's counts (one warehouse: its count), so the
+    warehouses are to be counted on the same days."""
+    inv = shop.table("inventory")
+    out = inv.group_by(["date", "product_id"]).aggregate(stock=inv.stock.sum()).execute()
     out["date"] = pd.to_datetime(out["date"])
     return out.sort_values(["date", "product_id"]).reset_index(drop=True)
+
+
+def warehouse_counts(shop: Shop) -> pd.DataFrame:
+    """Every ``inventory`` count per warehouse: date, warehouse, product_id, stock (件)."""
+    out = shop.table("inventory").select("date", "warehouse", "product_id", "stock").execute()
+    out["date"] = pd.to_datetime(out["date"])
+    return out.sort_values(["date", "warehouse", "product_id"]).reset_index(drop=True)
+
+
+def summarize_warehouses(daily: pd.DataFrame, counts: pd.DataFrame, window_days: int = 30) -> pd.DataFrame:
+    """On-hand, weeks of cover and stock-outs per (warehouse, product) from the warehouses' counts.
+
+    Sales carry no warehouse, so cover is the weeks a warehouse's stock would last at the
+    product's shop-wide pace: weeks_cover = stock / (units in the ``window_days`` up to the last
+    count / window_days x 7) (0 without stock, inf when nothing sold). A warehouse is out of a
+    product on a count of 0 after a count above 0 there (never stocked there: not a stock-out);
+    the shop is out only when every warehouse is (:func:`out_of_stock_days` on the sum).
+
+    Returns
+    -------
+    One row per (warehouse, product) (MultiIndex warehouse, product_id): stock (latest count,
+    件), weeks_cover, out_counts (counts at 0 after stock), out_now (the latest of them is one).
+    """
+    c = counts.sort_values(["warehouse", "product_id", "date"])
+    g = c.groupby(["warehouse", "product_id"])
+    c = c.assign(out=c["stock"].eq(0) & g["stock"].cummax().gt(0))
+    out = g.agg(stock=("stock", "last"))
+    out["out_counts"] = c.groupby(["warehouse", "product_id"])["out"].sum().astype(int)
+    out["out_now"] = c.groupby(["warehouse", "product_id"])["out"].last()
+    recent = daily[daily["date"] > counts["date"].max() - pd.Timedelta(days=window_days)]
+    rate = recent.groupby("product_id")["units"].sum().reindex(out.index.get_level_values("product_id")).fillna(0.0)
+    rate = rate.to_numpy() / window_days * 7
+    out["weeks_cover"] = np.where(out["stock"] == 0, 0.0,
+                                  np.where(rate > 0, out["stock"] / np.where(rate > 0, rate, 1.0), np.inf))
+    return out[["stock", "weeks_cover", "out_counts", "out_now"]]
 
 
 def latest_stock(shop: Shop) -> pd.DataFrame:

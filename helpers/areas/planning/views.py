@@ -401,3 +401,35 @@ def describe_clearance(f: Finding, elasticity: float, titles: pd.Series, lang: s
             f"{e['excess_units']:,.0f} units in all. Most urgent: {name}, to start clearing by {start}; selling it all "
             f"from today takes about {_pct(e['markdown'], lang)} off (at a price elasticity of {elasticity:.1f}, an "
             "assumption, not a fit).")
+
+
+def warehouse_table(warehouses: pd.DataFrame, titles: pd.Series, lang: str, rows: int = 20):
+    """Stock per (warehouse, product): the ones out now first, then by counts at zero and cover."""
+    t = warehouses.reset_index("warehouse").sort_values(["out_now", "out_counts", "weeks_cover"],
+                                                        ascending=[False, False, True]).head(rows)
+    t = _titled(t, titles).rename(columns={"weeks_cover": "plan_weeks_cover", "out_counts": "plan_wh_out_counts",
+                                           "out_now": "plan_wh_out_now"})
+    return style_table(t[["warehouse", "title", "stock", "plan_weeks_cover", "plan_wh_out_counts", "plan_wh_out_now"]],
+                       {"stock": "count", "plan_weeks_cover": "ratio", "plan_wh_out_counts": "count"}, lang,
+                       index_label="product")
+
+
+def describe_warehouses(warehouses: pd.DataFrame | None, lang: str) -> str:
+    """Per-warehouse stock-outs against the shop's: a product out in one warehouse and held in
+    another is not out for the shop (its stock is the sum), but that warehouse's orders ship
+    from further away. None: one warehouse, nothing to split."""
+    if warehouses is None:
+        return ("库存只有一个仓库（或盘点表没有仓库列）：不分仓展示，上面的数字即该仓库的库存。" if is_zh(lang) else
+                "The stock is in one warehouse (or the counts name none): no split by warehouse; the figures above "
+                "are that warehouse's.")
+    n = warehouses.index.get_level_values("warehouse").nunique()
+    out = warehouses[warehouses["out_now"]]
+    held = warehouses["stock"].groupby(level="product_id").sum()
+    split = out.index.get_level_values("product_id").unique()
+    split = int((held.reindex(split) > 0).sum())
+    if is_zh(lang):
+        return (f"{n} 个仓库的库存合计为店铺库存（上文）。按最近一次盘点，{len(out)} 个（仓库，商品）组合断货，"
+                f"其中 {split} 个商品在其他仓库仍有库存：店铺层面不算断货，但这些仓库的订单要从别的仓发货。")
+    return (f"The shop's stock above is the sum of {n} warehouses. At the latest count {len(out)} (warehouse, product) "
+            f"pairs are out of stock; {split} of these products are still held in another warehouse: not out for "
+            "the shop, but that warehouse's orders ship from another one.")

@@ -455,10 +455,10 @@ def read_table(files: list[Path], table_name: str, profiles: dict[Path, Profile]
         raise DataError.several(problems, files[0].parent if len(files) > 1 else files[0])
     notes = collapse_notes(notes, [p.name for p in files])
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    for col in table.columns:
-        if col.name not in out:
+    for col in table.columns:  # an export without a required column leaves it empty (said in a note);
+        if col.required and col.name not in out:  # validation fills the absent optional ones
             out[col.name] = _empty(col.kind, len(out))
-    return out[["_line", *table.names]], notes
+    return out[["_line", *[n for n in table.names if n in out]]], notes
 
 
 def collapse_notes(notes: list[Note], names: list[str], shown: int = 3) -> list[Note]:
