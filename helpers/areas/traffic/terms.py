@@ -48,17 +48,15 @@ def normalise_term(term: str) -> str:
 
 
 def poisson_interval(counts: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Garwood) interval of a Poisson mean from one count each.
+    """Exact (Garwood) interval of a Poisson mean from one count each, in the count's units.
 
     Formula: low = χ²(α/2; 2k) / 2 (0 for k = 0), high = χ²(1 - α/2; 2k + 2) / 2,
-    α = 1 - confidence; in the count's units.
+    α = 1 - confidence (``statsmodels.stats.rates.confint_poisson(method="exact-c")``).
     """
-    from scipy.stats import chi2
+    from statsmodels.stats.rates import confint_poisson
 
-    k = np.asarray(counts, dtype=float)
-    alpha = 1 - confidence
-    low = np.where(k > 0, chi2.ppf(alpha / 2, 2 * np.maximum(k, 1e-12)) / 2, 0.0)
-    return low, chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    low, high = confint_poisson(np.asarray(counts, dtype=float), 1.0, method="exact-c", alpha=1 - confidence)
+    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
 def whole_weeks(period: Period) -> tuple[pd.Timestamp, pd.Timestamp] | None:
