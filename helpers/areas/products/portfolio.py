@@ -220,7 +220,8 @@ def stock_cover(shop: Shop, period: Period, portfolio: pd.DataFrame, window_days
         return None
     inv = shop.table("inventory")
     last = inv.aggregate(d=inv.date.max()).execute()["d"].iloc[0]
-    stock = inv.filter(inv.date == last).select("product_id", "stock").execute().set_index("product_id")["stock"]
+    latest = inv.filter(inv.date == last)  # several warehouses: the shop's stock is their sum
+    stock = latest.group_by("product_id").aggregate(stock=latest.stock.sum()).execute().set_index("product_id")["stock"]
     o = paid_order_lines(shop, Period.ending(pd.Timestamp(last), window_days))
     recent = o.group_by("product_id").aggregate(units=o.quantity.sum()).execute().set_index("product_id")["units"]
     out = pd.DataFrame({"stock": stock})

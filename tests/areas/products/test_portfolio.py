@@ -164,3 +164,16 @@ def test_rising_products_on_the_small_shop(small):
     assert not rising["rising"].any()  # two lines against one: nothing credible
     assert ("占比变化：1 个商品在此前 1 周没有销售 → —",
             "share ratio: 1 product(s) sold nothing in the 1 weeks before -> —") in [(n.zh, n.en) for n in found]
+
+
+def test_stock_cover_sums_the_warehouses_of_the_last_count(small, tmp_path):
+    """Stock counted in two warehouses is the shop's stock once: p1 holds 6 + 4 units, not a
+    second p1 row (or the first warehouse's 6 only)."""
+    from helpers.core.shop import connect
+    from tests.areas.products.support import write
+
+    write(tmp_path, "inventory", [["2026-03-31", "杭州仓", "p1", 6], ["2026-03-31", "广州仓", "p1", 4],
+                                  ["2026-03-31", "杭州仓", "p2", 3]], ["date", "warehouse", "product_id", "stock"])
+    shop = connect(tmp_path)
+    cover = portfolio.stock_cover(shop, MARCH, portfolio.summarize_portfolio(shop, MARCH))
+    assert cover.index.is_unique and cover.loc["p1", "stock"] == 10 and cover.loc["p2", "stock"] == 3
