@@ -3,6 +3,7 @@ cluster, and write the index."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from helpers import settings
 from helpers.core.shop import default_memory_limit
+from helpers.runner import kernels
 from helpers.runner.config import (
     RunConfigError,
     RunResult,
@@ -25,8 +27,10 @@ from helpers.runner.execute import (
     RUN_TEMP_PREFIX,
     code_fingerprint,
     data_fingerprint,
+    kernel_socket_dir,
     run_key,
     run_worker,
+    server_env,
 )
 from helpers.runner.publish import find_browser, write_index
 
@@ -34,7 +38,7 @@ from helpers.runner.publish import find_browser, write_index
 def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = None, show_code: bool = False,
               executor: str = "local", scheduler: str | None = None, quiet: bool = False,
               today: dt.date | None = None, echo: Callable[[str], None] = print,
-              force: bool = False) -> list[RunResult]:
+              force: bool = False, warm_kernels: bool = True) -> list[RunResult]:
     """Check every run's parameters, then execute the runs and write the index.
 
     Parameters
@@ -48,6 +52,9 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = N
     quiet : no progress bar and no per-run lines (for cron); failures still print.
     force : run every run; otherwise a run whose report was made from the same notebook,
         code, data, parameters and packages (:func:`.execute.run_key`) is kept as it is.
+    warm_kernels : with two runs or more on this machine, fork each run's kernel from a
+        server that imported the notebooks' modules once (:mod:`.kernels`); False starts every
+        kernel from scratch.
 
     Raises
     ------
@@ -96,9 +103,18 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = N
             else:
                 echo(line)
 
+    server = None
+    if warm_kernels and executor == "local" and len(tasks) > 1 and kernels.supported():
+        path = kernel_socket_dir(os.getpid()) / "warm.sock"
+        if len(str(path)) < 100:  # a Unix socket's path is limited to about 100 bytes
+            path.parent.mkdir(parents=True, exist_ok=True)
+            server = kernels.KernelServer(path, kernels.notebook_imports(sorted({s.notebook for s, _ in todo})),
+                                          server_env(kernel_settings))
+            tasks = [(*task, False, str(path)) for task in tasks]
     try:
-        for result in _execute(tasks, jobs, executor, scheduler):
-            report(result)
+        with server or contextlib.nullcontext():
+            for result in _execute(tasks, jobs, executor, scheduler):
+                report(result)
     finally:
         if bar is not None:
             bar.close()

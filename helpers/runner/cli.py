@@ -103,7 +103,7 @@ def _cmd_run(args) -> int:
             specs = [s for s in specs if s.name in set(args.only)]
         results = run_batch(specs, Path(args.out), jobs=args.jobs, show_code=args.show_code,
                             executor=args.executor, scheduler=args.scheduler, quiet=args.quiet,
-                            force=args.force)
+                            force=args.force, warm_kernels=not args.fresh_kernels)
     except RunConfigError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 2
@@ -226,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: one per core)")
     p.add_argument("--force", action="store_true",
                    help="run every run, also those whose report is current (same notebook, code, data, parameters)")
+    p.add_argument("--fresh-kernels", action="store_true",
+                   help="start every run's kernel from scratch instead of forking it from a process that "
+                        "imported the notebooks' modules once (slower; for a library that misbehaves after fork)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--timeout", type=int, default=0, help="seconds allowed per run (default: config or 1200)")
     p.add_argument("--quiet", action="store_true", help="print only failures (for cron)")

@@ -126,9 +126,21 @@ def kernel_env(run_settings: settings.Settings) -> dict[str, str]:
     return env
 
 
-def kernel_manager_class(env: dict[str, str]):
+def server_env(run_settings: settings.Settings) -> dict[str, str]:
+    """The environment of a batch's kernel server (:mod:`.kernels`): what its kernels would
+    inherit, so that what libraries read once at import (thread counts, the plot backend) is
+    what a fresh kernel of the batch would read."""
+    return {k: v for k, v in {**os.environ, **kernel_env(run_settings)}.items()
+            if k not in DASHBOARD_ENV and not k.startswith("VOILA_")}
+
+
+def kernel_manager_class(env: dict[str, str], server: str | None = None):
     """A kernel manager on local IPC sockets (no TCP ports, no 'running over TCP without
-    encryption' noise) whose kernel starts with ``env`` added to the inherited environment."""
+    encryption' noise) whose kernel starts with ``env`` added to the inherited environment;
+    with ``server`` (a :class:`.kernels.KernelServer`'s socket), the kernel is forked warm by
+    that server instead of started from scratch."""
+    import sys
+
     from jupyter_client.manager import AsyncKernelManager
 
     class RunKernelManager(AsyncKernelManager):
@@ -146,6 +158,13 @@ def kernel_manager_class(env: dict[str, str]):
             kw["env"] = {**inherited, **env}
             return await super()._async_pre_start_kernel(**kw)
 
+        def format_kernel_cmd(self, extra_arguments=None):
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if server and "ipykernel_launcher" in cmd:
+                rest = cmd[cmd.index("ipykernel_launcher") + 1:]
+                return [sys.executable, "-m", "helpers.runner.kernels", "launch", server, *rest]
+            return cmd
+
     return RunKernelManager
 
 
@@ -159,7 +178,7 @@ def _alarm(signum, frame):  # pragma: no cover - exercised through run timeouts
 
 def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | None = None,
                 show_code: bool = False, run_settings: settings.Settings | None = None,
-                progress: bool = False) -> RunResult:
+                progress: bool = False, kernel_server: str | None = None) -> RunResult:
     """Execute one run and publish its outputs atomically.
 
     Parameters
@@ -170,6 +189,8 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
     show_code : keep code cells in the HTML.
     run_settings : the kernel's settings (default: this process's, with ``static`` on).
     progress : show a bar of the notebook's cells as they run (a single run in a terminal).
+    kernel_server : socket of the batch's warm-kernel server (:mod:`.kernels`); None starts
+        the kernel from scratch.
 
     Returns
     -------
@@ -203,7 +224,7 @@ def execute_run(spec: RunSpec, out_dir: str | Path, params: dict[str, Any] | Non
             key = run_key(spec, params, show_code, data=fingerprint)
             pm.execute_notebook(str(notebook), str(tmp_nb), parameters=params, kernel_name=KERNEL_NAME,
                                 cwd=str(notebook.parent), progress_bar=progress, request_save_on_cell_execute=False,
-                                kernel_manager_class=kernel_manager_class(env),
+                                kernel_manager_class=kernel_manager_class(env, kernel_server),
                                 execution_timeout=spec.timeout if spec.timeout > 0 else None)
             nb = scrub_secrets(nbformat.read(tmp_nb, as_version=4), secrets)
             nbformat.write(nb, tmp_nb)
@@ -299,9 +320,11 @@ def _short_error(exc: BaseException) -> str:
 def run_worker(task: tuple) -> RunResult:
     """Execute one run in a worker process (or a Dask worker); always reports back.
 
-    ``task``: (spec, out_dir, params, show_code, run_settings[, progress])."""
+    ``task``: (spec, out_dir, params, show_code, run_settings[, progress[, kernel_server]])."""
     spec, out_dir, params, show_code, run_settings, *more = task
+    progress, server = (more + [False, None][len(more):])[:2]
     try:
-        return execute_run(spec, out_dir, params, show_code, run_settings, progress=bool(more and more[0]))
+        return execute_run(spec, out_dir, params, show_code, run_settings, progress=bool(progress),
+                           kernel_server=server)
     except Exception as exc:  # a worker reports every failure back (but a SIGTERM ends it)
         return RunResult(spec.name, spec.notebook, "failed", 0.0, error=_short_error(exc), parameters=params)
