@@ -3,7 +3,8 @@
 Runs every notebook once on the sample shop with its default parameters, in
 one process run, and prints wall times and ratios (baseline / ours): HTML and
 XLSX only (what nbconvert makes, and the tables), then with the PDFs too, then
-an unchanged rerun (every report kept), then where the time of one run goes
+an unchanged rerun (every report kept), and `--jobs 2` with kernels started from scratch
+(``--fresh-kernels``) for comparison, then where the time of one run goes
 (kernel start-up and set-up cell vs analysis cells vs rendering). Usage::
 
     .venv/bin/python benchmarks/bench_batch.py [--repeat N]
@@ -40,9 +41,9 @@ def time_nbconvert(specs, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def time_batch(specs, out: Path, jobs: int, force: bool = True) -> float:
+def time_batch(specs, out: Path, jobs: int, force: bool = True, warm: bool = True) -> float:
     started = time.perf_counter()
-    results = batch.run_batch(specs, out, jobs=jobs, quiet=True, force=force)
+    results = batch.run_batch(specs, out, jobs=jobs, quiet=True, force=force, warm_kernels=warm)
     elapsed = time.perf_counter() - started
     failed = [r for r in results if r.status != "ok"]
     if failed:
@@ -70,12 +71,14 @@ def main(argv=None) -> None:
         base = min(time_nbconvert(specs, tmp / f"nbconvert{i}") for i in range(args.repeat))
         one = min(time_batch(specs, tmp / f"jobs1-{i}", 1) for i in range(args.repeat))
         two = min(time_batch(specs, tmp / f"jobs2-{i}", 2) for i in range(args.repeat))
+        cold = min(time_batch(specs, tmp / f"cold2-{i}", 2, warm=False) for i in range(args.repeat))
         with_pdf = min(time_batch(one_run_per_notebook(pdf=True), tmp / f"pdf-{i}", 2) for i in range(args.repeat))
         rerun = min(time_batch(one_run_per_notebook(pdf=True), tmp / "pdf-0", 2, force=False)
                     for _ in range(args.repeat))
         print(f"  nbconvert --execute one by one : {base:6.1f}s  (1.00x)")
         print(f"  workbook run --jobs 1          : {one:6.1f}s  ({base / one:.2f}x faster)")
         print(f"  workbook run --jobs 2          : {two:6.1f}s  ({base / two:.2f}x faster)")
+        print(f"  --jobs 2 --fresh-kernels       : {cold:6.1f}s  ({base / cold:.2f}x faster)")
         print(f"  workbook run --jobs 2, + PDFs  : {with_pdf:6.1f}s  ({base / with_pdf:.2f}x faster)")
         print(f"  unchanged rerun (reports kept) : {rerun:6.1f}s")
         breakdown(tmp / "jobs1-0")

@@ -107,7 +107,8 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = N
     if warm_kernels and executor == "local" and len(tasks) > 1 and kernels.supported():
         path = kernel_socket_dir(os.getpid()) / "warm.sock"
         if len(str(path)) < 100:  # a Unix socket's path is limited to about 100 bytes
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.chmod(0o700)  # whoever can reach the socket can have a kernel run code as this user
             server = kernels.KernelServer(path, kernels.notebook_imports(sorted({s.notebook for s, _ in todo})),
                                           server_env(kernel_settings))
             tasks = [(*task, False, str(path)) for task in tasks]

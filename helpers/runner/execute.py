@@ -149,7 +149,7 @@ def kernel_manager_class(env: dict[str, str], server: str | None = None):
             self.transport = "ipc"
             # the socket path prefix must be unique: parallel kernels in one folder would share it
             sockets = kernel_socket_dir(os.getpid())
-            sockets.mkdir(parents=True, exist_ok=True)
+            sockets.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.ip = str(sockets / uuid.uuid4().hex[:16])
 
         async def _async_pre_start_kernel(self, **kw):

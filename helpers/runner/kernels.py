@@ -129,7 +129,7 @@ def serve(socket_path: str, modules: list[str]) -> None:
             kind, pid = key.data
             if kind == "accept":
                 conn, _ = listener.accept()
-                pid = _fork_kernel(conn, listener, selector)
+                pid = _fork_kernel(conn, listener, selector) if _same_user(conn) else None
                 if pid is None:
                     conn.close()
                     continue
@@ -155,6 +155,14 @@ def serve(socket_path: str, modules: list[str]) -> None:
                 conn.close()
 
 
+def _same_user(conn: socket.socket) -> bool:
+    """Whether the process at the other end runs as this user: a kernel runs any code its
+    client sends, so nobody else may have one forked (the socket's folder is private too)."""
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return uid == os.getuid()
+
+
 def _preload(modules: list[str]) -> None:
     import importlib
 
@@ -167,6 +175,7 @@ def _preload(modules: list[str]) -> None:
 
 def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int | None:
     """Read a launcher's request and fork its kernel; the kernel's pid, or None on a bad request."""
+    conn.settimeout(10)  # a client that connects and sends nothing must not stop the server
     try:
         head, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3)
         if len(head) < _HEADER.size or len(fds) != 3:
@@ -181,6 +190,7 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int 
         request = json.loads(body)
     except (OSError, ValueError):
         return None
+    conn.settimeout(None)
     pid = os.fork()
     if pid == 0:
         try:
@@ -199,7 +209,7 @@ def _become_kernel(request: dict, fds: list[int]) -> None:
     """In the forked child: take the launcher's streams, folder and environment, then run the kernel."""
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
-    os.closerange(3, 1 << 16)  # the server's sockets and the other kernels' pidfds
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # the server's sockets and the other kernels' pidfds
     os.setsid()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -92,7 +97,7 @@ def test_a_timed_out_run_ends_its_warm_kernel_and_the_next_run_goes_on(tmp_path,
     results = batch.run_batch([slow, spec(notebook, "next")], tmp_path / "out", jobs=1, quiet=True)
     assert [r.status for r in results] == ["failed", "ok"]
     assert "timed out" in results[0].error
-    time.sleep(2)
+    _wait_until(lambda: not _kernels_of(tmp_path), 15)  # a kernel's parent poller looks once a second
     assert not _kernels_of(tmp_path), "the timed-out run's kernel is still running"
 
 
@@ -181,3 +186,39 @@ def test_the_launcher_reports_the_kernels_exit_code(tmp_path):
         code = subprocess.run([sys.executable, "-m", "helpers.runner.kernels", "launch", str(sock), "-f",
                                str(broken)], cwd=tmp_path, timeout=60, capture_output=True).returncode
     assert code == 1
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to connect as another user")
+def test_another_user_cannot_have_a_kernel_forked(tmp_path, request):
+    """Whoever gets a kernel can run code as the batch's user: the server forks only for its own user
+    (checked on a socket anybody can reach; the batch's own socket folder is private as well)."""
+    import tempfile
+
+    open_dir = Path(tempfile.mkdtemp(dir="/tmp"))
+    open_dir.chmod(0o777)
+    request.addfinalizer(lambda: shutil.rmtree(open_dir, ignore_errors=True))
+    sock = open_dir / "s.sock"
+    with kernels.KernelServer(sock, [], {**os.environ, "PROBE_MARKER": str(tmp_path)}) as server:
+        sock.chmod(0o777)
+        conn = tmp_path / "conn.json"
+        conn.write_text("{}", encoding="utf-8")
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the intruder: another user on the same machine
+            try:
+                os.setuid(65534)
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(str(sock))
+                body = json.dumps({"argv": ["-f", str(conn)], "cwd": "/", "env": {}, "launcher": os.getpid()}).encode()
+                socket.send_fds(s, [struct.pack("!I", len(body))], [0, 1, 2])
+                s.sendall(body)
+                os.write(write_end, repr(s.recv(64)).encode())
+            except BaseException as exc:
+                os.write(write_end, repr(exc).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        os.waitpid(pid, 0)
+        answer = os.read(read_end, 200)
+        assert answer == b"b''" or answer.startswith(b"ConnectionResetError"), f"the server answered: {answer}"
+        assert not _kernels_of(tmp_path, exclude=[server.process.pid]), "a kernel was forked for another user"
