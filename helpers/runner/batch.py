@@ -111,7 +111,8 @@ def run_batch(specs: list[RunSpec], out_dir: str | Path, *, jobs: int | None = N
             path.parent.chmod(0o700)  # whoever can reach the socket can have a kernel run code as this user
             server = kernels.KernelServer(path, kernels.notebook_imports(sorted({s.notebook for s, _ in todo})),
                                           server_env(kernel_settings))
-            tasks = [(*task, False, str(path)) for task in tasks]
+            # the first run starts its own kernel: it imports on one core while the server imports on the other
+            tasks = [(*task, False, str(path) if i else None) for i, task in enumerate(tasks)]
     try:
         with server or contextlib.nullcontext():
             for result in _execute(tasks, jobs, executor, scheduler):
