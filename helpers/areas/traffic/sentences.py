@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.areas.traffic.ads import break_even_point
-from helpers.areas.traffic.anomalies import METRIC_KINDS, AnomalyScan
+from helpers.areas.traffic.anomalies import METRIC_KINDS, RUN_DAYS, AnomalyScan
 from helpers.areas.traffic.attribution import credit_shares
 from helpers.areas.traffic.calc import PAID_GROUPS, RETURNING_GROUPS, pick_best_worst
 from helpers.areas.traffic.findings import hint_text, is_commission_channel
@@ -497,6 +497,17 @@ def describe_anomalies(result: AnomalyScan, lang: str) -> str:
                      f"{row['date']:%Y-%m-%d} “{source}” {_in_sentence(name)} {seen} against a baseline of {base} "
                      f"({row['deviation']:+.0%}, about {yuan(row['impact'])}): {hint}")
     parts.insert(0, head + ("；".join(items) + "。" if zh else " " + "; ".join(items) + "."))
+    if "run_start" in found and found["run_start"].notna().any():
+        runs = (found[found["run_start"].notna()].groupby(["source", "metric", "run_start"], sort=False)["date"]
+                .agg(["min", "max"]).reset_index())
+        spans = [(escape(r["source"]), label(r["metric"], lang), r["min"], r["max"]) for _, r in runs.iterrows()]
+        parts.insert(1, pick(
+            lang,
+            f"其中包括 {len(spans)} 段持续多日的同向偏移（单日未必显著，连续 {RUN_DAYS} 天合计显著），各算一次："
+            + "；".join(f"「{s}」{m} {a:%m-%d}～{b:%m-%d}" for s, m, a, b in spans) + "。",
+            f"They include {len(spans)} sustained shift(s) over several days (a day alone may be within noise, "
+            f"{RUN_DAYS} days in a row are not), one episode each: "
+            + "; ".join(f"“{s}” {_in_sentence(m)} {a:%Y-%m-%d} to {b:%Y-%m-%d}" for s, m, a, b in spans) + "."))
     return " ".join(parts)
 
 
