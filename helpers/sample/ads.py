@@ -3,8 +3,9 @@
 Writes ``ads`` (impressions, clicks, spend and attributed orders per date and plan, tied to
 the paid sources' traffic and orders; main stream) and ``touchpoints`` (multi-touch paths of
 a share of the recent paid orders; own stream). Some plans are sparse, as in a real account:
-one starts late on a small budget, one pauses (no rows on those days). Truth: ``ads`` (plan
-parameters, the days each plan ran, ROAS and which plans lose money) and ``touchpoints``
+one starts late on a small budget, one pauses (no rows on those days), one changes its
+attribution window (转化周期) midway. Truth: ``ads`` (plan parameters, the days each plan ran,
+its windows, ROAS and which plans lose money) and ``touchpoints``
 (expected credit share per attribution model).
 """
 
@@ -57,16 +58,29 @@ def _active_days(plan: PlanSpec) -> np.ndarray:
     return active
 
 
+def _plan_windows(plan: PlanSpec) -> np.ndarray:
+    """Attribution window (days) of a plan on every day: its own, then the new one from
+    ``window_from``."""
+    window = np.full(N_DAYS, plan.window_days, dtype=np.int64)
+    if plan.window_from is not None:
+        first, days = plan.window_from
+        window[_day_index(first):] = days
+    return window
+
+
 def _ads(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
     """Ads report per (date, channel, plan) tied to the paid sources' traffic and orders.
 
     A channel's clicks (its visitors plus repeat clicks) are split over the plans running
     that day in proportion to their click shares; a plan has rows only on the days it runs.
+    Attributed orders are the same-day orders x WINDOW_FACTOR of the plan's window that day.
     """
     names = [s.name for s in SOURCES]
     vis, buyers, cents = (sim.traffic[k] for k in ("visitors", "paid_buyers", "paid_cents"))
     cpc_mult = sim.demand.effects["cpc"]
     active = np.stack([_active_days(p) for p in PLANS], axis=1)
+    windows = np.stack([_plan_windows(p) for p in PLANS], axis=1)
+    factor = np.vectorize(WINDOW_FACTOR.__getitem__)(windows)
     per_plan: dict[str, dict[str, np.ndarray]] = {}
     for channel in dict.fromkeys(p.channel for p in PLANS):  # declared order
         s = names.index(channel)
@@ -94,7 +108,7 @@ def _ads(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
             impressions = clicks + np.where(
                 clicks > 0, rng.negative_binomial(np.maximum(clicks, 1), plan.ctr), 0)
             expected = (buyers[:, s] * share[:, j] * plan.conv_mult / conv_norm
-                        * WINDOW_FACTOR[plan.window_days])
+                        * factor[:, i])
             orders = rng.poisson(expected)
             amount = np.rint(orders * aov * plan.aov_mult * _lognormal_noise(rng, 0.1, N_DAYS))
             if channel == COMMISSION_CHANNEL:
@@ -119,8 +133,7 @@ def _ads(rng: np.random.Generator, sim: _Simulator) -> tuple[dict, dict]:
         "spend": pa.array(interleave("spend") / 100.0),
         "attributed_orders": pa.array(interleave("orders"), pa.int64()),
         "attributed_amount": pa.array(interleave("amount") / 100.0),
-        "attribution_window_days": pa.array(
-            np.array([p.window_days for p in PLANS])[plan_idx], pa.int64()),
+        "attribution_window_days": pa.array(windows.ravel()[rows], pa.int64()),
     }
     return columns, _ads_truth(per_plan, active, _gross_margin(sim))
 
@@ -145,6 +158,8 @@ def _ads_truth(per_plan: dict[str, dict[str, np.ndarray]], active: np.ndarray, m
             "conversion_multiplier": plan.conv_mult,
             "order_value_multiplier": plan.aov_mult,
             "attribution_window_days": plan.window_days,
+            "window_changes": ([] if plan.window_from is None else
+                               [{"from": plan.window_from[0], "days": plan.window_from[1]}]),
             "click_share": plan.click_share,
             "first_day": _iso_date(int(np.argmax(active[:, i]))),
             "paused": [{"start": a, "end": b} for a, b in plan.pauses],
@@ -159,6 +174,8 @@ def _ads_truth(per_plan: dict[str, dict[str, np.ndarray]], active: np.ndarray, m
         "loss_making_plans": sorted(k for k, v in plans.items() if v["verdict"] == "loss_making"),
         "profitable_plans": sorted(k for k, v in plans.items() if v["verdict"] == "profitable"),
         "attribution_factor_by_window": {str(k): v for k, v in WINDOW_FACTOR.items()},
+        "window_ratios": {f"{a}-{b}": WINDOW_FACTOR[b] / WINDOW_FACTOR[a]
+                          for a in WINDOW_FACTOR for b in WINDOW_FACTOR if a < b},
         "cpc_multiplier": {"warmup": WARMUP_CPC_MULTIPLIER, "event": EVENT_CPC_MULTIPLIER},
         "clicks_per_visitor": 1 + REPEAT_CLICK_RATE,
         "click_split": "a channel's clicks are split over the plans running that day in proportion "

@@ -23,10 +23,12 @@ from .calendar import (
     _weekday,
     _yearly_cosine,
 )
+from .draws import _lognormal_noise
 from .specs import (
     CAMPAIGNS,
     CART_RATE,
     CATEGORIES,
+    DAY_CONVERSION_CV,
     N_DAYS,
     NEW_PRODUCT_RAMP_DAYS,
     SHOP_SEASON_AMP,
@@ -64,9 +66,15 @@ class _Context:
 
 class _Demand:
     """Expected traffic, conversion and product choice of every day, with and without
-    campaigns (the counterfactual is what the campaign truth is measured against)."""
+    campaigns (the counterfactual is what the campaign truth is measured against).
 
-    def __init__(self, products: dict, price: np.ndarray, scale: float) -> None:
+    ``day_effect`` multiplies the conversion of every (day, source), with and without the
+    campaign alike (common random numbers: the campaign truth stays the campaign's own
+    effect): mean-1 log-normal, CV ``DAY_CONVERSION_CV``, from the stream
+    ``[seed, STREAMS["day_effect"]]``.
+    """
+
+    def __init__(self, products: dict, price: np.ndarray, scale: float, seed: int) -> None:
         self.products = products
         self.price = price
         self.cat = products["category"]
@@ -97,7 +105,10 @@ class _Demand:
         self.lam = common * self.effects["visitors"]
         self.bots = _bot_visitors(self.lam)
         campaign_index = self._campaign_price_index()
-        conv_common = p[None, :] * sf_conv[:, None] * anom_conv
+        sd = float(np.sqrt(np.log1p(DAY_CONVERSION_CV**2)))  # log-normal CV -> log sd
+        self.day_effect = _lognormal_noise(np.random.default_rng([seed, STREAMS["day_effect"]]),
+                                           sd, (N_DAYS, len(SOURCES)))
+        conv_common = p[None, :] * sf_conv[:, None] * anom_conv * self.day_effect
         self.conv_nc = np.minimum(conv_common * (self.price_index / self.normaliser)[:, None],
                                   0.9)
         self.conv = np.minimum(

@@ -25,6 +25,7 @@ from .specs import (
     CANCELLED_SHARE,
     CART_RATE,
     CATEGORIES,
+    DAY_CONVERSION_CV,
     N_DAYS,
     NEW_PRODUCT_RAMP_DAYS,
     REFUND_DAYS_SHIPPED,
@@ -181,7 +182,15 @@ def _ground_truth(seed: int, scale: float, fmt: str, sim: _Simulator, price_even
             "shop_season_peak_day_of_year": SHOP_SEASON_PEAK,
             "unpaid_ratio": UNPAID_RATIO, "cancelled_share_of_unpaid": CANCELLED_SHARE,
             "cart_rate": CART_RATE, "warmup_cart_multiplier": WARMUP_CART_MULTIPLIER,
-            "pay_time": "same day as order_time, seconds to minutes later"},
+            "pay_time": "same day as order_time, seconds to minutes later",
+            "conversion_day_effect": {
+                "distribution": "mean-1 log-normal, independent per (day, source)",
+                "cv": DAY_CONVERSION_CV,
+                "realized_cv": float(demand.day_effect.std()),
+                "applies_to": "the paid conversion (and the unpaid orders drawn from it) of every "
+                              "day and source, with and without a campaign alike (common random "
+                              "numbers); the sources' expected conversion and the campaigns' "
+                              "expected sales include the drawn effects"}},
         "categories": _category_truth(sim),
         "products": {
             str(pid): {"popularity": pop, "reference_price": p0 / 100,

@@ -476,7 +476,11 @@ def test_ads_recover_plan_truth(tables, truth):
         every = ads[ads["plan"] == plan]
         roas = every["attributed_amount"].sum() / every["spend"].sum()
         assert roas == pytest.approx(spec["observed_roas"], rel=1e-5)
-        assert (every["attribution_window_days"] == spec["attribution_window_days"]).all()
+        # the plan's window, then each change from its first day on
+        window = pd.Series(spec["attribution_window_days"], index=every.index)
+        for change in spec["window_changes"]:
+            window[every["date"] >= pd.Timestamp(change["from"])] = change["days"]
+        assert (every["attribution_window_days"] == window).all()
     breakeven = truth["ads"]["breakeven_roas"]
     assert truth["ads"]["loss_making_plans"] and truth["ads"]["profitable_plans"]
     for plan in truth["ads"]["loss_making_plans"]:

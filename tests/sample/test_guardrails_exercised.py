@@ -14,6 +14,8 @@ The shop is generated here with the shipped seed and scale (about 10 s).
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -22,6 +24,8 @@ from helpers.areas.market import calibration, competition, size
 from helpers.areas.overview.calc import read_campaigns
 from helpers.areas.products import baskets, portfolio, pricing
 from helpers.areas.traffic.ads import review_ads, summarize_ads
+from helpers.areas.traffic.roi import estimate_window_ratios
+from helpers.areas.traffic.sentences import describe_ads
 from helpers.core.calendar import Period
 from helpers.core.notes import caught, quiet
 from helpers.core.shop import connect
@@ -104,6 +108,29 @@ def test_commission_plans_are_judged_on_their_commission_rate(october_ads):
     assert affiliate["cpc"].isna().all() and affiliate["max_cpc"].isna().all()
     assert (affiliate["commission_rate"] > 0).all()
     assert affiliate["reason"].str.startswith("commission").all()
+
+
+def test_the_shops_own_window_ratio_is_read_and_the_plans_compared_on_one_window(built, october_ads):
+    shop, truth, _ = built
+    changed = {p: s for p, s in truth["ads"]["plans"].items() if s["window_changes"]}
+    assert len(changed) == 1  # one plan was reported under two attribution windows
+    plan, spec = next(iter(changed.items()))
+    short, long = sorted((spec["attribution_window_days"], spec["window_changes"][0]["days"]))
+    true = truth["ads"]["window_ratios"][f"{short}-{long}"]
+    ratio = estimate_window_ratios(shop)[(short, long)]
+    ads = shop.table("ads").execute()
+    orders = ads[ads["plan"] == plan].groupby("attribution_window_days")["attributed_orders"].sum()
+    se = math.sqrt(1 / orders[short] + 1 / orders[long])  # Poisson SE of the log ratio of the orders
+    assert se < 0.06 and abs(math.log(ratio / true)) <= 2.5 * se, (ratio, true, se)
+    # October's report puts every per-click plan on the shortest per-click window with that ratio
+    plans = october_ads.plans
+    per_click = plans[plans.index.get_level_values("channel") != "淘宝客"]
+    assert set(per_click["attribution_window_days"]) == {str(short), str(long)}
+    assert (plans["window_reference"] == short).all() and per_click["roi_normalised"].notna().all()
+    longer = per_click[per_click["attribution_window_days"] == str(long)]
+    assert longer["roi_normalised"].to_numpy() == pytest.approx((longer["roi"] / ratio).to_numpy())
+    en = describe_ads(plans, october_ads.channels, october_ads.margin, "en")
+    assert f"put on the {short}-day window with the shop's own window ratios" in en
 
 
 def test_market_index_intervals_are_widened_where_extrapolated(built):

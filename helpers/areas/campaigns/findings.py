@@ -46,7 +46,6 @@ REAL_PROBABILITY = 0.95  # below: the event's lift may be ordinary noise
 CLEAR_PROBABILITY = 0.9  # a dip, a pull-forward or the event's lift is clear from here
 PROFIT_SURE = 0.8  # probability of a profit from which the campaign made money (and is worth repeating)
 PROFIT_UNSURE = 0.2  # ... and below which it lost money
-LOSS_PROBABILITY = 0.5  # a loss is advice to cut when a profit is less likely than this
 PULL_FORWARD_SHARE = 0.25  # share of the gain taken from the days around the event worth acting on
 REFUND_MULTIPLE = 1.3  # campaign lines refunded this many times the usual rate
 TOO_LOW_REACH = 0.7  # share of ordinary orders already over a threshold that makes it too low
@@ -226,8 +225,8 @@ def recommend_next(impact: Impact, pull: pd.DataFrame, refunds: pd.DataFrame, pr
     estimate), ``models_disagree`` (``models``, a :func:`~helpers.areas.campaigns.agreement.judge_models`
     finding, says the two models' intervals are apart: the profit advice below rests on one
     model), ``check_tagging`` (no order used the campaign), then one of ``not_worth_it``
-    (no clear lift), ``cut_costs`` (a likely loss), ``repeat`` (a sure profit),
-    ``test_smaller`` (an uncertain one); ``shorten_warmup`` (pull-forward),
+    (no clear lift), ``cut_costs`` / ``repeat`` / ``test_smaller`` as :func:`judge_profit` reads the
+    profit (lost money / made money / roughly broke even); ``shorten_warmup`` (pull-forward),
     ``warmup_dip``, ``fewer_refunds`` (from :data:`MIN_REFUND_LINES` campaign lines), the
     mechanic's point: the threshold's ``keep_threshold`` / ``raise_threshold`` /
     ``threshold_too_high``, 买一送一's ``rethink_bogo`` / ``keep_bogo``, 限时折扣's
@@ -254,9 +253,12 @@ def recommend_next(impact: Impact, pull: pd.DataFrame, refunds: pd.DataFrame, pr
     if impact.ok and lift.verdict == "no_clear_lift":
         tip("not_worth_it", p_real=lift.evidence["p_real"])
     elif pd.notna(p) and not disagree:  # a profit verdict would be one model's answer
-        if p < 0 and pp < LOSS_PROBABILITY:
+        # the advice follows the profit verdict the report states (judge_profit): a campaign
+        # that "roughly broke even" is never told it lost money, whatever the point's sign
+        earned = judge_profit(profit, cid).verdict
+        if earned == "lost_money":
             tip("cut_costs", loss=-p, breakeven_sales=profit.breakeven_sales)
-        elif pp >= PROFIT_SURE:
+        elif earned == "made_money":
             tip("repeat", profit=p, roi=profit.roi)
         else:
             tip("test_smaller", p_profit=pp)

@@ -241,9 +241,14 @@ def product_lifts(daily: pd.DataFrame, campaign: pd.Series, abnormal: pd.Series,
 
     Formula: raw lift L_j = (U_j / event days) / (K_j / baseline days), U_j = the product's
     units in the campaign's event days, K_j = its units on the ordinary days in stock among
-    the ``baseline_days`` before the warm-up (or start). On the log scale L_j has the Poisson
-    variance v_j = 1 / (U_j + 0.5) + 1 / (K_j + 0.5). The category's lift L_c is pooled the
-    as Σ U_j / Σ (K_j / baseline days_j x event days) over its products; tau^2, the spread of the products' true log lifts around it,
+    the ``baseline_days`` before the warm-up (or start). On the log scale L_j has the variance
+    v_j = 1 / (U_j + 0.5) + 1 / (K_j + 0.5) + s_c^2 (1 / event days + 1 / baseline days_j):
+    Poisson, plus the day-to-day variance that every product of the category shares (a shop's
+    conversion varies from day to day beyond chance), s_c^2 = max((phi_c - 1) / m_c, 0) from the
+    quasi-Poisson dispersion phi_c = Σ_d (x_d - m_c)^2 / m_c / (D - 1) of the category's daily
+    units x_d on the D ordinary baseline days (mean m_c). The category's lift L_c is pooled
+    as Σ U_j / Σ (K_j / baseline days_j x event days) over its products, with v_c = 1 / (Σ U +
+    0.5) + 1 / (Σ K + 0.5) + s_c^2 (1 / event days + 1 / D); tau^2, the spread of the products' true log lifts around it,
     is the variance of log L_j less the mean v_j (method of moments, over the shop when a
     category has fewer than 5 products with sales on both sides). The estimate is
     exp(w_j log L_j + (1 - w_j) log L_c), w_j = tau^2 / (tau^2 + v_j): a product with few
@@ -287,14 +292,23 @@ def product_lifts(daily: pd.DataFrame, campaign: pd.Series, abnormal: pd.Series,
     n_event = int(event.sum())
     rate = f["baseline_units"] / f["baseline_days"].where(f["baseline_days"] > 0)
     f["raw_lift"] = (f["event_units"] / n_event) / rate.where(rate > 0)
-    f["v"] = 1 / (f["event_units"] + 0.5) + 1 / (f["baseline_units"] + 0.5)
+    # the day-to-day variance (relative) the products of a category share, from its daily units
+    cat_days = units.loc[ordinary].T.groupby(f["category"]).sum().T
+    mean = cat_days.mean()
+    phi = ((cat_days - mean) ** 2).sum() / mean.where(mean > 0) / max(len(cat_days) - 1, 1)
+    s2 = ((phi - 1) / mean).clip(lower=0.0).fillna(0.0) if len(cat_days) > 1 else mean * 0.0
+    s2_j = s2.reindex(f["category"]).fillna(0.0).to_numpy()
+    base_n = f["baseline_days"].where(f["baseline_days"] > 0)
+    f["v"] = (1 / (f["event_units"] + 0.5) + 1 / (f["baseline_units"] + 0.5)
+              + s2_j * (1 / n_event + (1 / base_n).fillna(0.0)))
     # pooled over the products listed before the baseline: the category's event units over what
     # their baseline rates expect in those days (NaN for a category without any)
     old = f[f.index.isin(listed)]
     g = old.groupby("category")
     expected = (rate.reindex(old.index).fillna(0.0) * n_event).groupby(old["category"]).sum()
     pooled = g["event_units"].sum() / expected.where(expected > 0)
-    v_cat = 1 / (g["event_units"].sum() + 0.5) + 1 / (g["baseline_units"].sum() + 0.5)
+    v_cat = (1 / (g["event_units"].sum() + 0.5) + 1 / (g["baseline_units"].sum() + 0.5)
+             + s2.reindex(pooled.index).fillna(0.0) * (1 / n_event + 1 / max(int(ordinary.sum()), 1)))
     f["category_lift"] = pooled.reindex(f["category"]).to_numpy(dtype=float)
     both = (f["event_units"] > 0) & (f["baseline_units"] > 0) & f.index.isin(listed)
     dev = np.log(f["raw_lift"].where(both)) - np.log(f["category_lift"])

@@ -146,9 +146,11 @@ def guard_plans(table: pd.DataFrame, window_lo: pd.Series, window_hi: pd.Series,
       over the days with rows.
     - commission_rate = spend / attributed amount for the commission channels (淘宝客, CPS),
       which pay per sale: their CPC and max CPC are NaN (they are not bought per click).
-    - roi_normalised: ROI on the shortest window present, with the shop's own window ratios
-      (:func:`helpers.areas.traffic.roi.normalise_roi`); NaN where no ratio is known or the row
-      mixes windows; window_reference: that window in days; confidence: the interval's level.
+    - roi_normalised: ROI on the shortest window of the per-click plans, with the shop's own
+      window ratios (:func:`helpers.areas.traffic.roi.normalise_roi`); NaN where no ratio is
+      known, the row mixes windows (its window changed within the period) or the row is a
+      commission channel (judged on its commission rate, its ROI compared with no plan);
+      window_reference: that window in days; confidence: the interval's level.
     """
     out = roi_mod.add_intervals(table, days, confidence)
     unknown = (out["attributed_orders"] > 0) & ~(out["attributed_amount"] > 0)
@@ -160,9 +162,10 @@ def guard_plans(table: pd.DataFrame, window_lo: pd.Series, window_hi: pd.Series,
         out["commission_rate"] = np.where(commission, metrics.roi(out["spend"], out["attributed_amount"]), np.nan)
     out.loc[commission, ["cpc", "max_cpc"]] = np.nan
     single = pd.Series((window_lo == window_hi).to_numpy(), index=out.index)
-    normalised, reference = roi_mod.normalise_roi(out["roi"], pd.Series(window_lo.to_numpy(), index=out.index),
-                                                  ratios)
-    out["roi_normalised"] = normalised.where(single)
+    per_click = ~commission if (~commission).any() else np.ones(len(out), dtype=bool)
+    normalised, reference = roi_mod.normalise_roi(
+        out.loc[per_click, "roi"], pd.Series(window_lo.to_numpy(), index=out.index)[per_click], ratios)
+    out["roi_normalised"] = normalised.reindex(out.index).where(single & ~commission)
     out["window_reference"] = reference
     out["confidence"] = confidence
     return out

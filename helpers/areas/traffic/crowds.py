@@ -9,7 +9,8 @@ Reads ``ad_crowds`` (day x plan x crowd).
   attribution window. The ROI interval is the conversion interval x amount per order x
   clicks / spend (order value and CPC taken as known: the orders are the scarce count); a
   crowd without orders takes its plan's amount per order for the upper end.
-- Break-even ROI = 1 / contribution margin before ads (:func:`helpers.core.costs.break_even_roi`).
+- Break-even ROI = 1 / contribution margin before ads when the margin is positive, else unknown
+  (NaN: no ROI breaks even), the one rule of :func:`helpers.core.costs.break_even_roi`.
 - A crowd is judged only with at least ``min_clicks`` clicks: below that even a crowd that
   sold nothing may be a fair one unlucky so far.
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from helpers.areas.traffic.roi import AD_SUMS, ad_sums, add_click_rates, known_amounts
@@ -53,7 +53,7 @@ def crowd_table(shop: Shop, period: Period, margin: float, confidence: float = 0
     t = t.filter((t.date >= period.start.date()) & (t.date <= period.end.date()))
     out = known_amounts(t.group_by(["plan", "crowd"]).aggregate(**ad_sums(t)).execute())
     out = add_click_rates(out, confidence)
-    out["breakeven_roi"] = break_even_roi(margin) if np.isfinite(margin) and margin > 0 else np.nan
+    out["breakeven_roi"] = break_even_roi(margin)  # NaN unless the margin is known and positive
     keep = ["plan", "crowd", *AD_SUMS, "ctr", "cpc", "conversion_rate", "conversion_low", "conversion_high", "roi",
             "roi_low", "roi_high", "breakeven_roi"]
     return out[keep].sort_values(["spend", "crowd"], ascending=[False, True]).reset_index(drop=True)

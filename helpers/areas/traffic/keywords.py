@@ -9,7 +9,8 @@ Reads ``ad_keywords`` (day x plan x keyword).
   attribution window. The ROI interval is the conversion interval x amount per order / CPC
   (order value and CPC taken as known: the orders are the scarce count); a keyword without
   orders takes its plan's amount per order for the upper end.
-- Break-even ROI = 1 / contribution margin before ads (:func:`helpers.core.costs.break_even_roi`);
+- Break-even ROI = 1 / contribution margin before ads when the margin is positive, else unknown
+  (NaN: no ROI breaks even), the one rule of :func:`helpers.core.costs.break_even_roi`;
   max CPC = attributed amount per click x margin (:func:`helpers.core.costs.max_cpc`): the
   highest bid at which a click's contribution pays for it.
 - Quality score and average rank are click-weighted means over the days; bid is the last day's.
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from helpers.areas.traffic.roi import AD_SUMS, ad_sums, add_click_rates, known_amounts
@@ -86,7 +86,7 @@ def keyword_table(shop: Shop, period: Period, margin: float, confidence: float =
     clicks = out["clicks"].where(out["clicks"] > 0)
     out["value_per_click"] = out["attributed_amount"] / clicks
     out["max_cpc"] = max_cpc(out["value_per_click"], margin)
-    out["breakeven_roi"] = break_even_roi(margin) if np.isfinite(margin) else np.nan
+    out["breakeven_roi"] = break_even_roi(margin)  # NaN unless the margin is known and positive
     keep = ["plan", "keyword", "match_type", *AD_SUMS, "ctr", "cpc", "conversion_rate", "conversion_low",
             "conversion_high", "amount_per_order", "roi", "roi_low", "roi_high", "value_per_click", "max_cpc",
             "breakeven_roi", "quality_score", "avg_rank", "bid"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers.areas.traffic.ads import break_even_point
-from helpers.areas.traffic.anomalies import METRIC_KINDS, AnomalyScan
+from helpers.areas.traffic.anomalies import METRIC_KINDS, RUN_DAYS, AnomalyScan
 from helpers.areas.traffic.attribution import credit_shares
 from helpers.areas.traffic.calc import PAID_GROUPS, RETURNING_GROUPS, pick_best_worst
-from helpers.areas.traffic.findings import hint_text
+from helpers.areas.traffic.findings import hint_text, is_commission_channel
 from helpers.core import metrics
 from helpers.core.findings import NOT_ENOUGH_DATA, Finding
 from helpers.core.notes import quiet
@@ -272,19 +272,29 @@ def describe_ads(plans: pd.DataFrame, channels: pd.DataFrame, margin: float, lan
 
 
 def _describe_windows(plans: pd.DataFrame, lang: str) -> str:
-    """Whether the plans' ROIs share one attribution window, were normalised to one, or cannot be compared."""
-    windows = plans["attribution_window_days"].astype(str)
+    """Whether the per-click plans' ROIs share one attribution window, were normalised to one, or
+    cannot be compared (commission plans are judged on their commission rate, not compared)."""
+    per_click = plans[[not is_commission_channel(c) for c in plans.index.get_level_values("channel")]]
+    windows = per_click["attribution_window_days"].astype(str)
     if windows.nunique() <= 1:
         return ""
     listed = sorted(set(windows), key=lambda w: int(w.split("-")[0]))
+    mixed = windows.str.contains("-")
+    changed = [str(k[-1]) if isinstance(k, tuple) else str(k) for k in per_click.index[mixed]]
     reference = int(plans["window_reference"].iloc[0]) if "window_reference" in plans else None
-    if "roi_normalised" in plans and plans["roi_normalised"].notna().all():
-        return pick(lang,
+    if ("roi_normalised" in plans and (~mixed).any()
+            and per_click.loc[~mixed, "roi_normalised"].notna().all()):
+        text = pick(lang,
                     f"各计划归因周期不同（{'、'.join(listed)} 天），已按店铺自身的周期换算比例统一到 {reference} 天"
                     "后再比较（见“统一周期 ROI”列）。",
-                    f"Plans use different attribution windows ({', '.join(listed)} days); their ROIs were put on the "
-                    f"{reference}-day window with the shop's own window ratios before comparing them (the "
+                    f"Plans use different attribution windows ({', '.join(listed)} days); their ROIs were put on "
+                    f"the {reference}-day window with the shop's own window ratios before comparing them (the "
                     "“ROI on one window” column).")
+        if changed:
+            text += pick(lang, f"{'、'.join(changed)} 在本期内换过归因周期，ROI 混合了两种周期，不参与比较。",
+                         f" {', '.join(changed)} changed its window within the period: its ROI mixes two "
+                         "windows and is not compared.")
+        return text
     return pick(lang,
                 f"各计划归因周期不同（{'、'.join(listed)} 天），数据中没有同一计划在两种周期下的记录，无法换算："
                 "不同周期的 ROI 不可比，只在同周期的计划之间比较；各计划只与保本线比较。",
@@ -487,6 +497,17 @@ def describe_anomalies(result: AnomalyScan, lang: str) -> str:
                      f"{row['date']:%Y-%m-%d} “{source}” {_in_sentence(name)} {seen} against a baseline of {base} "
                      f"({row['deviation']:+.0%}, about {yuan(row['impact'])}): {hint}")
     parts.insert(0, head + ("；".join(items) + "。" if zh else " " + "; ".join(items) + "."))
+    if "run_start" in found and found["run_start"].notna().any():
+        runs = (found[found["run_start"].notna()].groupby(["source", "metric", "run_start"], sort=False)["date"]
+                .agg(["min", "max"]).reset_index())
+        spans = [(escape(r["source"]), label(r["metric"], lang), r["min"], r["max"]) for _, r in runs.iterrows()]
+        parts.insert(1, pick(
+            lang,
+            f"其中包括 {len(spans)} 段持续多日的同向偏移（单日未必显著，连续 {RUN_DAYS} 天合计显著），各算一次："
+            + "；".join(f"「{s}」{m} {a:%m-%d}～{b:%m-%d}" for s, m, a, b in spans) + "。",
+            f"They include {len(spans)} sustained shift(s) over several days (a day alone may be within noise, "
+            f"{RUN_DAYS} days in a row are not), one episode each: "
+            + "; ".join(f"“{s}” {_in_sentence(m)} {a:%Y-%m-%d} to {b:%Y-%m-%d}" for s, m, a, b in spans) + "."))
     return " ".join(parts)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.areas.campaigns import findings as rules
 from helpers.areas.campaigns.campaign import baseline_days
 from helpers.areas.campaigns.frames import load_frames
 from helpers.areas.campaigns.profit import (
@@ -89,9 +90,10 @@ def test_the_profit_sentence_says_the_verdict_in_each_language(frames, june):
     campaign, w, imp = june
     with quiet():
         profit = compute_profit(frames, campaign, w, imp, compare_refunds(frames, campaign, w))
-    # with commission, payment fee, freight and packaging counted, 618 2026 likely made a little
-    # money but not surely (it read "made money" when only the goods were costed)
-    assert 0.5 < profit.p_profit < 0.8 and profit.value("profit") > 0
+    # with commission, payment fee, freight and packaging counted, 618 2026 neither surely made nor
+    # surely lost money (it read "made money" when only the goods were costed)
+    assert rules.PROFIT_UNSURE < profit.p_profit < rules.PROFIT_SURE
+    assert (profit.value("profit") > 0) == (profit.p_profit > 0.5)  # the point and the probability agree
     en, zh = describe_profit(profit, imp, "en"), describe_profit(profit, imp, "zh")
     assert "roughly broke even" in en and "大致持平" in zh
     assert f"{profit.new_buyers['incremental']:,.0f} extra new buyers" in en

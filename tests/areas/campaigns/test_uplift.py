@@ -14,7 +14,8 @@ from helpers.core.notes import MetricNote, quiet
 from helpers.core.shop import connect
 from tests.areas.campaigns.sample_shop import (
     BIG_EVENTS,
-    PULL_FORWARD_TOLERANCE,
+    PULL_FORWARD_WIDTH,
+    UPLIFT_HALF_WIDTH,
     UPLIFT_TOLERANCE,
     sample_folder,
     truth_post_days,
@@ -36,21 +37,35 @@ def test_true_event_uplift_lies_inside_the_interval_for_every_campaign(impacts, 
 @pytest.mark.recovery
 @pytest.mark.parametrize("cid", BIG_EVENTS)
 def test_big_events_recover_the_true_uplift(impacts, truth, cid):
+    """The big events' interval holds the true uplift and is narrow enough to act on.
+
+    The point alone is no test: over 6 seeds of the sample the estimate of (1 + uplift) / (1 +
+    true) had an SD of 0.088 (the same without the day effect on conversion), so a point
+    tolerance of ±0.12 failed 4 of 24 events; the 95% intervals held the truth for 46 of 48
+    campaigns, with a half-width of 13–22% of the estimate."""
     ev = impacts[cid].phases.loc["event"]
     true = truth["campaigns"][cid]["uplift"]
-    assert (1 + ev["relative"]) / (1 + true) == pytest.approx(1, abs=UPLIFT_TOLERANCE)
+    assert ev["relative_low"] <= true <= ev["relative_high"]
+    assert (ev["relative_high"] - ev["relative_low"]) / 2 <= UPLIFT_HALF_WIDTH * (1 + ev["relative"])
 
 
 @pytest.mark.recovery
 def test_true_incremental_sales_inside_the_reported_interval(impacts, truth):
+    """The true incremental sales (yuan) of the event and of the whole window lie inside their 95%
+    intervals, but for at most 2 of the intervals: even exact 95% intervals all hold 16 truths
+    only 44% of the time (0.95 ** 16), at most 2 misses 96% of the time."""
+    misses, n = [], 0
     for cid, imp in impacts.items():
         if not imp.ok:
             continue
         t = truth["campaigns"][cid]
         event = t["event"]["expected_sales"] - t["event"]["expected_sales_without"]
-        assert imp.value("event", "effect_low") <= event <= imp.value("event", "effect_high"), cid
         total = t["incremental_sales_all_phases"]
-        assert imp.value("window", "effect_low") <= total <= imp.value("window", "effect_high"), cid
+        for phase, value in (("event", event), ("window", total)):
+            n += 1
+            if not imp.value(phase, "effect_low") <= value <= imp.value(phase, "effect_high"):
+                misses.append((cid, phase, value, imp.value(phase, "effect_low"), imp.value(phase, "effect_high")))
+    assert n == 16 and len(misses) <= 2, misses
 
 
 @pytest.mark.recovery
@@ -58,9 +73,11 @@ def test_true_incremental_sales_inside_the_reported_interval(impacts, truth):
 def test_true_pull_forward_is_recovered(impacts, truth, cid):
     t = truth["campaigns"][cid]
     pull = summarize_pull_forward(impacts[cid])
+    # the interval, not the point: over 6 seeds the points missed the truth by an SD of 0.09
+    # (warm-up) and 0.10 (post), 0.07 and 0.08 without the day effect on conversion
     for phase, key in (("warmup", "pull_forward_before"), ("post", "pull_forward_after")):
-        assert pull.loc[phase, "relative"] == pytest.approx(t[key], abs=PULL_FORWARD_TOLERANCE), phase
         assert pull.loc[phase, "relative_low"] <= t[key] <= pull.loc[phase, "relative_high"], phase
+        assert pull.loc[phase, "relative_high"] - pull.loc[phase, "relative_low"] <= PULL_FORWARD_WIDTH, phase
     true_share = -sum(t[p]["expected_sales"] - t[p]["expected_sales_without"] for p in ("warmup", "post")) / (
         t["event"]["expected_sales"] - t["event"]["expected_sales_without"])
     share = pull.loc["pull_forward_share"]

@@ -36,6 +36,28 @@ def test_a_well_selling_product_keeps_its_own_lift_and_a_rare_one_leans_on_its_c
     assert abs(np.log(lifts.loc["rare", "lift"] / lifts.loc["rare", "category_lift"])) < np.log(10) / 2
 
 
+def test_days_that_move_every_product_together_widen_the_interval():
+    """30 products of one category sell 30 a day each, times a day effect they share (log-normal,
+    CV 20%: a shop's conversion varies from day to day beyond chance), and the 4 event days lift
+    each by its own true lift (1.5-2.5). The common day effect of 4 days moves every product's
+    lift together by about 10%: the 90% intervals must carry it (Poisson alone gives ±1%)."""
+    days = pd.date_range("2026-01-20", "2026-03-04", freq="D")
+    event = np.asarray(days >= "2026-03-01")
+    true = pd.Series(np.linspace(1.5, 2.5, 30), index=[f"p{i}" for i in range(30)])
+    abnormal = pd.Series("", index=days)
+    cats = pd.Series("cups", index=true.index)
+    covered = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        shared = np.exp(rng.normal(-0.02, 0.198, len(days)))  # CV 20%, mean 1
+        rows = [(d, p, u, u * 10.0) for p, lift in true.items()
+                for d, u in zip(days, rng.poisson(30 * shared * np.where(event, lift, 1.0)), strict=True)]
+        daily = pd.DataFrame(rows, columns=["date", "product_id", "units", "sales"])
+        lifts = forecast.product_lifts(daily, CAMPAIGN, abnormal, cats).loc[true.index]
+        covered.append(((lifts["lift_low"] <= true) & (true <= lifts["lift_high"])).mean())
+    assert np.mean(covered) >= 0.8, np.mean(covered)
+
+
 @pytest.mark.recovery
 @pytest.mark.parametrize("campaign_id", ["bogo-2026-04", "nhj-2026"])
 def test_the_sample_shops_per_product_lift_is_recovered_within_its_intervals(seeded, campaign_id):
@@ -50,7 +72,11 @@ def test_the_sample_shops_per_product_lift_is_recovered_within_its_intervals(see
     # 90% intervals; the baseline weeks before the campaign are not its counterfactual (season moves), so
     # a little under nominal
     assert len(true) > 50 and inside.mean() >= 0.72, inside.mean()
-    # the per-product lift is closer to each product's truth than the shop's one lift
-    shop_lift = data.lifts.loc[campaign_id, "lift"]
-    own = np.abs(np.log(est["lift"] / true)).median()
-    assert own < np.abs(np.log(shop_lift / true)).median()
+    # where the products' true lifts differ (买一送一 lifts its category only: SD of the log lifts 0.62),
+    # the per-product lift is closer to each product's truth than the shop's one lift; where they
+    # hardly differ (年货节 2026: SD 0.07) the shop's lift is as good: on 4 seeds of the sample with its
+    # day effect on conversion it was closer on all 4 (median errors 0.08 against 0.11 on average)
+    if np.log(true).std() > 0.2:
+        shop_lift = data.lifts.loc[campaign_id, "lift"]
+        own = np.abs(np.log(est["lift"] / true)).median()
+        assert own < np.abs(np.log(shop_lift / true)).median()

@@ -72,10 +72,18 @@ def test_fit_elasticity_recovers_a_simulated_elasticity():
 
 @pytest.mark.recovery
 def test_elasticities_recover_the_truth_within_their_intervals(sample, truth):
+    """Every category's truth lies within its interval, taken jointly: seven 95% intervals all
+    hold their truths only 0.95**7 = 70% of the time (measured over 12 seeds of the sample: 7
+    and 8 of 12 with and without its day-to-day noise), so each is widened to 1 - 0.05 / 7
+    (Bonferroni), which holds all seven at least 95% of the time."""
+    from scipy.stats import norm
+
     est = pricing.fit_elasticity(pricing.weekly_units(sample))
-    for cat, spec in truth["categories"].items():
+    cats = truth["categories"]
+    z = norm.ppf(1 - 0.05 / len(cats) / 2)
+    for cat, spec in cats.items():
         row = est.loc[cat]
-        assert row["low"] <= spec["elasticity"] <= row["high"], cat
+        assert abs(row["elasticity"] - spec["elasticity"]) <= z * row["se"], (cat, row["elasticity"], row["se"])
         assert row["high"] - row["low"] < 1.0, cat
 
 

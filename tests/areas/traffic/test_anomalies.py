@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.areas.traffic import anomalies, calc
+from helpers.areas.traffic import anomalies, calc, sentences
 from helpers.core.calendar import SPRING_FESTIVALS, Period
 from helpers.core.shop import connect
 from tests.areas.traffic.shop import WEEK, has_note, noted, notes_point_at_the_caller
@@ -52,6 +52,50 @@ def test_detector_finds_an_outage_and_a_conversion_drop_and_little_else():
     noise = cells[~cells["anomaly"]]["z"].dropna()
     assert 0.7 < noise.std() < 1.3  # calibrated scores
     assert list(cells.columns) == list(anomalies.CELL_COLUMNS)
+
+
+def _overdispersed_days(seed: int, drop: float):
+    """Two sources whose conversion varies beyond binomial from day to day (a mean-1 log-normal day
+    effect, CV 10%, as real shops' does); source B's conversion x ``drop`` on days 150-152."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2026-01-05", periods=200)
+    week = np.array([1.0, 0.95, 0.95, 1.0, 1.05, 1.2, 1.25])[dates.day_of_week]
+    sd = math.sqrt(math.log1p(0.10**2))
+    rows = []
+    for source, base, conv in (("A", 800, 0.03), ("B", 1500, 0.04)):
+        v = rng.poisson(base * week)
+        p = conv * np.exp(rng.normal(-sd**2 / 2, sd, len(dates)))
+        if source == "B":
+            p[150:153] *= drop
+        b = rng.binomial(v, p)
+        rows.append(pd.DataFrame({"date": dates, "source": source, "source_group": "free_search", "visitors": v,
+                                  "paid_buyers": b, "paid_amount": b * 100.0, "bounced_visitors": (v * 0.4).round()}))
+    return pd.concat(rows, ignore_index=True), dates
+
+
+def test_a_sustained_drop_no_single_day_shows_is_found_as_one_episode():
+    """Conversion x 0.55 for three days on a noisy source: each day's z stays under 4 (-3.3, -3.4,
+    -3.8), their run scores -6.1; and on 20 shops without a drop the runs add no false alarm."""
+    frame, dates = _overdispersed_days(4, drop=0.55)
+    cells, days = anomalies.detect_anomalies(frame, pd.Series("", index=dates), dates[60], dates[-1])
+    drop = cells[(cells["source"] == "B") & (cells["metric"] == "conversion_rate") & cells["date"].isin(dates[150:153])]
+    assert (drop["z"].abs() < 4).all()  # no single day is an anomaly
+    assert drop["anomaly"].all() and set(drop["run_start"]) == {dates[150]}  # one episode, from its first day
+    assert drop["run_z"].iloc[-1] <= -anomalies.RUN_THRESHOLD
+    elsewhere = ~((cells["source"] == "B") & cells["date"].isin(dates[150:153]))  # UV value fell too
+    assert not cells.loc[elsewhere, "anomaly"].any()
+    flagged = cells[cells["anomaly"]].assign(hint="conversion_drop")
+    scan = anomalies.AnomalyScan(flagged, cells, days, Period(dates[60], dates[-1]), 4.0, 56, 28)
+    en = sentences.describe_anomalies(scan, "en")
+    # conversion and UV value fell together: two episodes, each named once with its days
+    assert "They include 2 sustained shift(s)" in en and "“B” conversion rate 2026-06-04 to 2026-06-06" in en
+    assert "其中包括 2 段持续多日的同向偏移" in sentences.describe_anomalies(scan, "zh")
+    flagged = single = 0
+    for seed in range(100, 120):  # 16,800 ordinary cells
+        frame, dates = _overdispersed_days(seed, drop=1.0)
+        cells, _ = anomalies.detect_anomalies(frame, pd.Series("", index=dates), dates[60], dates[-1])
+        flagged, single = flagged + int(cells["anomaly"].sum()), single + int((cells["z"].abs() >= 4).sum())
+    assert flagged == single <= 8  # runs flag nothing more on ordinary days
 
 
 def test_campaign_days_are_not_tested_and_short_history_is_said(shop):

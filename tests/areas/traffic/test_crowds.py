@@ -6,10 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.areas.traffic import ads, crowds
+from helpers.areas.traffic import ads, crowds, keywords
 from helpers.core.calendar import Period
 from helpers.core.shop import connect
 from tests.areas.traffic.seeds import SEEDS, seeded_shop
+from tests.areas.traffic.test_keywords import write_keywords
 
 WEEK = Period(pd.Timestamp("2026-11-09"), pd.Timestamp("2026-11-15"))
 COLUMNS = ["date", "plan", "crowd", "impressions", "clicks", "spend", "attributed_orders", "attributed_amount"]
@@ -86,3 +87,19 @@ def test_the_losing_crowd_is_cut_and_conversion_inside_its_interval_over_seeds(s
     true = table["crowd"].map({c: v["expected_conversion"] for c, v in planted["crowds"].items()})
     inside = (table["conversion_low"] <= true) & (true <= table["conversion_high"])
     assert inside.mean() >= 5 / 6
+
+
+@pytest.mark.parametrize("margin", [0.0, -0.2, float("nan")])
+def test_no_break_even_without_a_positive_margin_in_crowds_and_keywords_alike(tmp_path, margin):
+    """A shop that loses money before ads (or whose margin is unknown) has no break-even ROI:
+    both ad tables say unknown, never 1 / margin."""
+    (tmp_path / "c").mkdir()
+    (tmp_path / "k").mkdir()
+    shop = write_crowds(tmp_path / "c", [("2026-11-10", "拉新", "人群", 200000, 2000, 1000.0, 60, 6000.0)])
+    table = crowds.crowd_table(shop, WEEK, margin=margin)
+    (found,) = crowds.judge_crowds(table)
+    assert table["breakeven_roi"].isna().all() and found.verdict == "unknown"
+    shop = write_keywords(tmp_path / "k", [("2026-11-10", "P", "词", 20000, 1000, 500.0, 60, 6000.0, 3.0)])
+    table = keywords.keyword_table(shop, WEEK, margin=margin)
+    assert table["breakeven_roi"].isna().all() and table["max_cpc"].isna().all()
+    assert keywords.judge_keywords(table)[0].verdict == "unknown"

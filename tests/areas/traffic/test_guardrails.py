@@ -110,8 +110,8 @@ def test_windows_are_put_on_one_window_from_the_shops_own_ratio(tmp_path):
     assert math.isnan(plans.loc[("直通车", "长"), "roi_normalised"])  # no plan under both windows: no ratio
     assert "not comparable" in sentences.describe_ads(plans, plans, MARGIN, "en")
     assert "不可比" in sentences.describe_ads(plans, plans, MARGIN, "zh")
-    # a third plan reported under 1 day for a week, then 15 days: amount per click 1.35x under the long window
-    both = [(50, 100.0, 3, 200.0)] * 7 + [(50, 100.0, 3, 270.0)] * 7
+    # a third plan reported under 1 day for a week, then 15 days: 1.35x the orders per click under the long window
+    both = [(50, 100.0, 20, 200.0)] * 7 + [(50, 100.0, 27, 270.0)] * 7
     mixed = tmp_path / "mixed"
     mixed.mkdir()
     shop = _shop(mixed, _ads({**plans_in, ("引力魔方", "换"): both},
@@ -123,6 +123,36 @@ def test_windows_are_put_on_one_window_from_the_shops_own_ratio(tmp_path):
     assert plans["window_reference"].iloc[0] == 1
     assert "put on the 1-day window with the shop's own window ratios" in sentences.describe_ads(
         plans.drop(index=[("引力魔方", "换")]), plans, MARGIN, "en")
+
+
+def test_the_window_ratio_is_read_on_orders_not_on_an_order_value_that_drifted(tmp_path):
+    """A plan moved from the 7-day to the 15-day window while its order value fell from ¥10 to
+    ¥8: the window credits 1.35x the orders per click; the amount per click (1.08x) mixes in
+    the price drop."""
+    both = [(50, 100.0, 20, 200.0)] * 7 + [(50, 100.0, 27, 216.0)] * 7
+    shop = _shop(tmp_path, _ads({("万相台", "换"): both}, {("万相台", "换"): [7] * 7 + [15] * 7}))
+    assert roi.estimate_window_ratios(shop) == {(7, 15): pytest.approx(1.35)}
+
+
+def test_commission_plans_do_not_set_the_window_the_others_are_compared_on(tmp_path):
+    """淘宝客 reports a 1-day window and is judged on its commission rate: the per-click plans (7 and
+    15 days) are put on the 7-day window with the ratio the shop has, not left incomparable for
+    want of a 1-day ratio."""
+    plans_in = {("直通车", "长"): [(50, 100.0, 27, 270.0)] * 14, ("万相台", "短"): [(50, 100.0, 20, 200.0)] * 14,
+                ("淘宝客", "客"): [(50, 10.0, 5, 100.0)] * 14,
+                ("万相台", "换"): [(50, 100.0, 20, 200.0)] * 7 + [(50, 100.0, 27, 270.0)] * 7}
+    windows = {("直通车", "长"): 15, ("万相台", "短"): 7, ("淘宝客", "客"): 1, ("万相台", "换"): [7] * 7 + [15] * 7}
+    shop = _shop(tmp_path, _ads(plans_in, windows))
+    plans, _ = noted(ads.summarize_ads, shop, FORTNIGHT, MARGIN)
+    assert plans["window_reference"].iloc[0] == 7
+    assert plans.loc[("直通车", "长"), "roi_normalised"] == pytest.approx(2.0)  # 2.7 / 1.35
+    assert plans.loc[("万相台", "短"), "roi_normalised"] == pytest.approx(2.0)
+    assert math.isnan(plans.loc[("淘宝客", "客"), "roi_normalised"])  # judged on its commission rate
+    assert math.isnan(plans.loc[("万相台", "换"), "roi_normalised"])  # mixes two windows
+    en = sentences.describe_ads(plans, plans, MARGIN, "en")
+    assert "put on the 7-day window with the shop's own window ratios" in en
+    assert "换 changed its window within the period" in en
+    assert "换 在本期内换过归因周期" in sentences.describe_ads(plans, plans, MARGIN, "zh")
 
 
 def _traffic(tmp_path) -> None:
