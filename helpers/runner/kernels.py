@@ -12,9 +12,9 @@ of ``ipykernel_launcher``; the launcher hands its connection file, working folde
 and standard streams to the server, which forks the kernel, and stays as the kernel's stand-in
 for the manager: it passes signals on (interrupt, terminate) and exits with the kernel's exit
 code. A launcher killed outright takes its kernel with it (the server sees the connection
-close); a server that dies takes its kernels with it (their parent poller); a server that
-cannot be reached makes the launcher start an ordinary kernel, so a run never fails for the
-server's sake.
+close); a server that dies takes its kernels with it at once, whatever stage they are at; a
+server that cannot be reached makes the launcher start an ordinary kernel, so a run never
+fails for the server's sake.
 
 This module imports only the standard library at the top: the launcher must start in
 milliseconds.
@@ -191,9 +191,14 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int 
     except (OSError, ValueError):
         return None
     conn.settimeout(None)
+    server = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
+            # a kernel ends with its server at any stage, also before its own parent poller runs
+            _die_with_parent(signal.SIGKILL)
+            if os.getppid() != server:  # the server died before the line above took effect
+                os._exit(1)
             selector.close()
             listener.close()
             _become_kernel(request, fds)
@@ -263,12 +268,13 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _die_with_parent() -> None:
-    """The server ends when the batch that started it dies (Linux), and with it its kernels."""
+def _die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """This process gets ``sig`` when its parent dies (Linux): the server when the batch that
+    started it dies, a kernel when its server does."""
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6").prctl(1, sig)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 
