@@ -118,7 +118,7 @@ def serve(socket_path: str, modules: list[str]) -> None:
     Path(socket_path).unlink(missing_ok=True)  # left by a dead process of the same pid
     listener.bind(socket_path)
     listener.listen(64)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # its kernels follow through their parent poller
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # its kernels follow (they die with their parent)
     _die_with_parent()
     _preload(modules)
     selector = selectors.DefaultSelector()
@@ -176,6 +176,7 @@ def _preload(modules: list[str]) -> None:
 def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int | None:
     """Read a launcher's request and fork its kernel; the kernel's pid, or None on a bad request."""
     conn.settimeout(10)  # a client that connects and sends nothing must not stop the server
+    fds: list[int] = []
     try:
         head, fds, _, _ = socket.recv_fds(conn, _HEADER.size, 3)
         if len(head) < _HEADER.size or len(fds) != 3:
@@ -189,6 +190,8 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int 
             body += chunk
         request = json.loads(body)
     except (OSError, ValueError):
+        for fd in fds:
+            os.close(fd)
         return None
     conn.settimeout(None)
     server = os.getpid()
@@ -206,7 +209,10 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int 
             os._exit(1)
     for fd in fds:
         os.close(fd)
-    conn.sendall(f"{pid}\n".encode())
+    try:
+        conn.sendall(f"{pid}\n".encode())
+    except OSError:  # the launcher is already gone: so goes its kernel (reaped as any other)
+        _signal(pid, signal.SIGKILL)
     return pid
 
 
