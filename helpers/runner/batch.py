@@ -247,13 +247,9 @@ def _die_with_parent() -> None:
     """Worker initializer: a worker ends at once when the batch that started it dies (Linux sends
     it SIGTERM). Its kernel follows (a kernel polls its parent), and what the run left in the
     reports folder is removed by the next batch (:func:`remove_leftovers`)."""
-    import ctypes
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(143))  # not unwinding: nobody waits for a result
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the kernels' own parent poller still applies
-        pass
+    kernels.die_with_parent(signal.SIGTERM)  # not Linux: the kernels' own parent poller still applies
     if os.getppid() == 1:  # the batch died before the line above took effect
         os._exit(143)

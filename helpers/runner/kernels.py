@@ -119,7 +119,7 @@ def serve(socket_path: str, modules: list[str]) -> None:
     listener.bind(socket_path)
     listener.listen(64)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # its kernels follow (they die with their parent)
-    _die_with_parent()
+    die_with_parent()
     _preload(modules)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, ("accept", None))
@@ -199,7 +199,7 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket, selector) -> int 
     if pid == 0:
         try:
             # a kernel ends with its server at any stage, also before its own parent poller runs
-            _die_with_parent(signal.SIGKILL)
+            die_with_parent(signal.SIGKILL)
             if os.getppid() != server:  # the server died before the line above took effect
                 os._exit(1)
             selector.close()
@@ -274,9 +274,9 @@ def _signal(pid: int, sig: int) -> None:
         pass
 
 
-def _die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """This process gets ``sig`` when its parent dies (Linux): the server when the batch that
-    started it dies, a kernel when its server does."""
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """This process gets ``sig`` when its parent dies (Linux; elsewhere nothing): a batch's
+    worker or kernel server when the batch dies, a kernel when its server does."""
     import ctypes
 
     try:
